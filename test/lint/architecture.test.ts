@@ -64,7 +64,9 @@ test('layers import only downward', () => {
       const to = layerOf(target);
       const ok = to === from || LAYERS[to]! < LAYERS[from]!;
       if (!ok) {
-        problems.push(`${relative(root, f)} (${from}) imports ${relative(root, target)} (${to}): move shared code down`);
+        problems.push(
+          `${relative(root, f)} (${from}) imports ${relative(root, target)} (${to}): move shared code down`,
+        );
       }
     }
   }
@@ -73,7 +75,11 @@ test('layers import only downward', () => {
 
 test('no import cycles', () => {
   const graph = new Map<string, string[]>();
-  for (const f of sources) graph.set(f, importsOf(f).filter((t) => graph.has(t) || sources.includes(t)));
+  for (const f of sources)
+    graph.set(
+      f,
+      importsOf(f).filter((t) => graph.has(t) || sources.includes(t)),
+    );
   const state = new Map<string, 'visiting' | 'done'>();
   const cycles: string[] = [];
   const visit = (f: string, path: string[]): void => {
@@ -94,7 +100,8 @@ test('every file opens with a header comment and stays under 800 lines', () => {
   const problems: string[] = [];
   for (const f of files) {
     const text = readFileSync(f, 'utf8');
-    if (!/^(#![^\n]*\n)?\/\*\*/.test(text)) problems.push(`${relative(root, f)}: open with a /** header comment */`);
+    if (!/^(#![^\n]*\n)?\/\*\*/.test(text))
+      problems.push(`${relative(root, f)}: open with a /** header comment */`);
     const lines = text.split('\n').length;
     if (lines > 800) problems.push(`${relative(root, f)}: ${lines} lines; split it by concept`);
   }
@@ -115,7 +122,8 @@ test('time, randomness and timers come only from src/util', () => {
     if (layerOf(f) === 'util' || relative(src, f).startsWith('cli/')) continue;
     const text = readFileSync(f, 'utf8');
     for (const re of banned) {
-      if (re.test(text)) problems.push(`${relative(root, f)}: uses ${re.source}; take a Clock or Rand instead`);
+      if (re.test(text))
+        problems.push(`${relative(root, f)}: uses ${re.source}; take a Clock or Rand instead`);
     }
   }
   assert.deepEqual(problems, []);
