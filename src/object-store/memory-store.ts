@@ -106,7 +106,11 @@ export class MemoryObjectStore implements ObjectStore {
   async *list(prefix: string, options: ListOptions = {}): AsyncIterable<ObjectMeta> {
     await Promise.resolve();
     const paths = [...this.#objects.keys()]
-      .filter((p) => p.startsWith(prefix) && (options.startAfter === undefined || compareStrings(p, options.startAfter) > 0))
+      .filter(
+        (p) =>
+          p.startsWith(prefix) &&
+          (options.startAfter === undefined || compareStrings(p, options.startAfter) > 0),
+      )
       .sort(compareStrings);
     for (const p of paths) {
       options.signal?.throwIfAborted();
