@@ -8,8 +8,8 @@ import { compareRows, type RowEntry } from '../format/row.js';
 import { collectRows } from '../format/row-iterator.js';
 import { compareBytes } from '../util/bytes.js';
 import { SeededRand, testSeed } from '../util/random.js';
+import { ArrayRowIterator } from './array-iterator.js';
 import { MergeIterator } from './merge-iterator.js';
-import { ArrayRowIterator } from './testing/array-iterator.js';
 
 function row(k: number, seq: number, tag: number): RowEntry {
   return {

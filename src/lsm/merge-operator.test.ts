@@ -9,13 +9,13 @@ import type { RowEntry, RowKind } from '../format/row.js';
 import { collectRows } from '../format/row-iterator.js';
 import { fromUtf8, utf8 } from '../util/bytes.js';
 import { isShaleDBError } from '../util/errors.js';
+import { ArrayRowIterator } from './array-iterator.js';
 import {
   foldVersions,
   type MergeOperator,
   MergeOperatorIterator,
   MergeOperatorRequiredIterator,
 } from './merge-operator.js';
-import { ArrayRowIterator } from './testing/array-iterator.js';
 
 /** Records the call structure: "(existing|operand,operand)". Not associative, so grouping shows. */
 const tracing: MergeOperator = (_key, existing, operands) =>

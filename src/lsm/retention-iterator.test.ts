@@ -8,8 +8,8 @@ import type { RowEntry, RowKind } from '../format/row.js';
 import { collectRows } from '../format/row-iterator.js';
 import { fromUtf8, utf8 } from '../util/bytes.js';
 import { SeededRand } from '../util/random.js';
+import { ArrayRowIterator } from './array-iterator.js';
 import { applyRetention, RetentionIterator } from './retention-iterator.js';
-import { ArrayRowIterator } from './testing/array-iterator.js';
 
 function r(k: string, seq: number, kind: RowKind, expireTs?: number): RowEntry {
   return {

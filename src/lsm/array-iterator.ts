@@ -1,15 +1,16 @@
 /**
- * ArrayRowIterator (tests only): a RowIterator over a sorted array, optionally answering through Promises at
- * random, to exercise both the synchronous and the asynchronous paths of iterator consumers.
+ * ArrayRowIterator: a RowIterator over a sorted array (write batches, tests); tests can make it answer through
+ * Promises at random, to exercise both the synchronous and the asynchronous paths of iterator consumers.
  *
  * Invariants: rows must already be in the order the iterator claims (asc or desc per RowIterator rules).
  * Concurrency: RowIterator protocol.
  */
 
-import type { RowEntry } from '../../format/row.js';
-import type { MaybePromise, RowIterator } from '../../format/row-iterator.js';
-import { compareBytes } from '../../util/bytes.js';
-import type { Rand } from '../../util/random.js';
+import type { RowEntry } from '../format/row.js';
+import type { MaybePromise, RowIterator } from '../format/row-iterator.js';
+import { assert } from '../util/assert.js';
+import { compareBytes } from '../util/bytes.js';
+import type { Rand } from '../util/random.js';
 
 /** A RowIterator over an array. */
 export class ArrayRowIterator implements RowIterator {
@@ -43,4 +44,15 @@ export class ArrayRowIterator implements RowIterator {
   }
 
   close(): void {}
+}
+
+/** Drains an iterator that never needs IO (throws if it returns a Promise). */
+export function collectRowsSync(it: RowIterator): RowEntry[] {
+  const out: RowEntry[] = [];
+  for (;;) {
+    const r = it.next();
+    assert(!(r instanceof Promise), 'collectRowsSync: the iterator needed IO');
+    if (r === undefined) return out;
+    out.push(r);
+  }
 }
