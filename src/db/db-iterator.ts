@@ -1,0 +1,215 @@
+/**
+ * DbIterator: the public scan iterator. It reads a merged stream of every version from every source and yields,
+ * per key, what a read at the visible seq sees: versions above the seq are skipped, merge operands are folded
+ * onto the first value or tombstone below them (operands with different expiry times fold together on reads, as in
+ * 0.12.1), and keys whose newest visible version is a tombstone are skipped. Expired values are still returned
+ * (0.12.1 applies TTL only at flush and compaction).
+ *
+ * Invariants: keys come out strictly ascending (or strictly descending); each at most once; seek only moves forward
+ * in the iteration order and stays inside the range (else 'invalid'); after close every call fails with 'closed'.
+ * Concurrency: one caller at a time; `next()` may be called again only after the previous call settled.
+ */
+
+import type { RowEntry } from '../format/row.js';
+import type { KeyRange, MaybePromise, RowIterator } from '../format/row-iterator.js';
+import { foldVersions, type MergeOperator } from '../lsm/merge-operator.js';
+import { compareBytes, equalBytes } from '../util/bytes.js';
+import { closedError, invalidError } from '../util/errors.js';
+
+/** One key's visible value. */
+export interface KeyValue {
+  readonly key: Uint8Array;
+  readonly value: Uint8Array;
+  /** The seq of the newest version that contributed. */
+  readonly seq: bigint;
+  /** Creation time (Unix ms) of that version, when recorded. */
+  readonly createTs: number | undefined;
+  /** Expiry time (Unix ms), when set. */
+  readonly expireTs: number | undefined;
+}
+
+/** @internal Turns a resolved row into the public shape. */
+export function toKeyValue(row: RowEntry): KeyValue {
+  return {
+    key: row.key,
+    value: row.value,
+    seq: BigInt(row.seq),
+    createTs: row.createTs,
+    expireTs: row.expireTs,
+  };
+}
+
+/** @internal Resolves one key's versions (newest first, all at or below the cap). Undefined when deleted. */
+export function resolveVersions(
+  rows: RowEntry[],
+  mergeOperator: MergeOperator | undefined,
+): RowEntry | undefined {
+  const r = foldVersions(mergeOperator, rows);
+  if (r === undefined || r.kind === 'tombstone') return undefined;
+  return r;
+}
+
+/** Iterates the visible key-values of a range. */
+export class DbIterator implements AsyncIterable<KeyValue> {
+  readonly #source: RowIterator;
+  readonly #maxSeq: number;
+  readonly #mergeOperator: MergeOperator | undefined;
+  readonly #desc: boolean;
+  readonly #range: KeyRange;
+  readonly #onClose: (() => void) | undefined;
+  #lookahead: RowEntry | undefined;
+  #ended = false;
+  #closed = false;
+  #lastKey: Uint8Array | undefined;
+
+  /** @internal */
+  constructor(
+    source: RowIterator,
+    options: {
+      maxSeq: number;
+      mergeOperator: MergeOperator | undefined;
+      order: 'asc' | 'desc';
+      range: KeyRange;
+      onClose?: () => void;
+    },
+  ) {
+    this.#source = source;
+    this.#maxSeq = options.maxSeq;
+    this.#mergeOperator = options.mergeOperator;
+    this.#desc = options.order === 'desc';
+    this.#range = options.range;
+    this.#onClose = options.onClose;
+  }
+
+  /** The next visible key-value, or undefined at the end of the range. */
+  async next(): Promise<KeyValue | undefined> {
+    let r = this.nextRow();
+    if (r instanceof Promise) r = await r;
+    return r === undefined ? undefined : toKeyValue(r);
+  }
+
+  /** Up to `max` key-values at once (fewer only at the end): cheaper than `next()` per item. */
+  async nextBatch(max = 256): Promise<KeyValue[]> {
+    const out: KeyValue[] = [];
+    while (out.length < max) {
+      let r = this.nextRow();
+      if (r instanceof Promise) r = await r;
+      if (r === undefined) break;
+      out.push(toKeyValue(r));
+    }
+    return out;
+  }
+
+  /** @internal The next resolved row; synchronous while data is cached. */
+  nextRow(): MaybePromise<RowEntry | undefined> {
+    if (this.#closed) throw closedError('clean', 'iterator is closed');
+    for (;;) {
+      if (this.#ended && this.#lookahead === undefined) return undefined;
+      const group: RowEntry[] = [];
+      const r = this.#collect(group);
+      if (r instanceof Promise) {
+        return r.then(() => {
+          const out = this.#finish(group);
+          return out === NEXT ? this.nextRow() : out;
+        });
+      }
+      const out = this.#finish(group);
+      if (out !== NEXT) return out;
+    }
+  }
+
+  #finish(group: RowEntry[]): RowEntry | undefined | typeof NEXT {
+    if (group.length === 0) return this.#ended && this.#lookahead === undefined ? undefined : NEXT;
+    const row = resolveVersions(group, this.#mergeOperator);
+    if (row === undefined) return NEXT;
+    this.#lastKey = row.key;
+    return row;
+  }
+
+  /** Gathers the visible versions of the next key into `group` (newest first, stopping at a value/tombstone). */
+  #collect(group: RowEntry[]): MaybePromise<void> {
+    let key: Uint8Array | undefined;
+    let done = false;
+    const take = (row: RowEntry | undefined): boolean => {
+      if (row === undefined) {
+        this.#ended = true;
+        return false;
+      }
+      if (key === undefined) key = row.key;
+      else if (!equalBytes(key, row.key)) {
+        this.#lookahead = row;
+        return false;
+      }
+      if (done || row.seq > this.#maxSeq) return true;
+      group.push(row);
+      if (row.kind !== 'merge') done = true;
+      return true;
+    };
+    const la = this.#lookahead;
+    if (la !== undefined) {
+      this.#lookahead = undefined;
+      take(la);
+    }
+    if (this.#ended) return;
+    const loop = (): MaybePromise<void> => {
+      for (;;) {
+        const r = this.#source.next();
+        if (r instanceof Promise) return r.then((row) => (take(row) ? loop() : undefined));
+        if (!take(r)) return;
+      }
+    };
+    return loop();
+  }
+
+  /**
+   * Moves forward to the first key >= `key` (ascending) or <= `key` (descending). The key must be inside the range
+   * and not behind the last key returned.
+   */
+  async seek(key: Uint8Array | string): Promise<void> {
+    if (this.#closed) throw closedError('clean', 'iterator is closed');
+    const k = typeof key === 'string' ? new TextEncoder().encode(key) : key;
+    if (!(k instanceof Uint8Array))
+      throw invalidError('INVALID_ARGUMENT', 'seek key must be a Uint8Array or string');
+    const { start, startInclusive, end, endInclusive } = this.#range;
+    const belowStart =
+      start !== undefined &&
+      (compareBytes(k, start) < 0 || (compareBytes(k, start) === 0 && startInclusive === false));
+    const aboveEnd =
+      end !== undefined &&
+      (compareBytes(k, end) > 0 || (compareBytes(k, end) === 0 && endInclusive !== true));
+    if (belowStart || aboveEnd)
+      throw invalidError('SEEK_KEY_OUT_OF_RANGE', 'seek key is outside the iterator range');
+    if (this.#lastKey !== undefined) {
+      const c = compareBytes(k, this.#lastKey);
+      if (this.#desc ? c >= 0 : c <= 0) {
+        throw invalidError('SEEK_KEY_BEHIND', 'seek key must be past the last key returned');
+      }
+    }
+    this.#lookahead = undefined;
+    this.#ended = false;
+    const r = this.#source.seek(k);
+    if (r instanceof Promise) await r;
+  }
+
+  /** Releases the iterator's sources. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#source.close();
+    this.#onClose?.();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<KeyValue> {
+    try {
+      for (;;) {
+        const batch = await this.nextBatch(256);
+        for (const kv of batch) yield kv;
+        if (batch.length < 256) return;
+      }
+    } finally {
+      this.close();
+    }
+  }
+}
+
+const NEXT = Symbol('next');
