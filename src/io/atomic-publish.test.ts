@@ -8,6 +8,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { withTempDir } from '../../test/support/io-temp-dir.js';
+import { ManualClock } from '../util/clock.js';
 import { isShaleDBError } from '../util/errors.js';
 import { SeededRand, testSeed } from '../util/random.js';
 import { publishFile, publishFileFromChunks, TEMP_CREATE_ATTEMPTS_MAX } from './atomic-publish.js';
@@ -15,6 +16,7 @@ import { FaultyFileSystem, type FsOp } from './faulty-file-system.js';
 import { readWholeFile } from './file-system.js';
 import { IoError, isAlreadyExists } from './io-error.js';
 import { MemoryFileSystem } from './memory-file-system.js';
+import { sweepTempFiles } from './temp-file.js';
 import { isTempFileName } from './temp-name.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -280,5 +282,19 @@ describe('publish under simulated power loss', () => {
         assert.deepEqual(names, ['m'], ctx);
       }
     }
+  });
+});
+
+describe('sweeping leftover temp files', () => {
+  test('removes only temp names older than the cutoff', async () => {
+    const clock = new ManualClock(1_000_000);
+    const fs = new MemoryFileSystem(clock);
+    await fs.mkdir('/db');
+    for (const n of ['a.sst#1', 'b.sst#123456', 'c.sst', 'd#x1'])
+      await (await fs.open(`/db/${n}`, 'create')).close();
+    await clock.advance(10_000);
+    await (await fs.open('/db/e.sst#99', 'create')).close();
+    assert.equal(await sweepTempFiles(fs, '/db', clock.nowMs() - 5_000), 2);
+    assert.deepEqual(await fs.readdir('/db'), ['c.sst', 'd#x1', 'e.sst#99']);
   });
 });

@@ -15,23 +15,29 @@
  * Concurrency: any number of publishes may run at once, to the same or different paths; for one path in 'create'
  * mode exactly one wins. Memory stays bounded by one chunk for `publishFileFromChunks`.
  */
-import { basename, dirname, isAbsolute } from 'node:path';
+import { dirname } from 'node:path';
 import { invalidError } from '../util/errors.js';
 import { type Rand, systemRand } from '../util/random.js';
-import { ensureDirectory, removeQuietly, syncDirStep } from './directories.js';
+import { removeQuietly, syncDirStep } from './directories.js';
 import {
   type DurabilityMethod,
   flushFile,
   type ResolvedDurability,
   resolveDurability,
 } from './durability.js';
-import type { FileHandle, FileSystem } from './file-system.js';
-import { alreadyExistsError, errnoOf, IoError, toIoError } from './io-error.js';
+import type { FileSystem } from './file-system.js';
+import { alreadyExistsError, errnoOf, toIoError } from './io-error.js';
 import { nodeFileSystem } from './node-file-system.js';
-import { isTempFileName, tempPathFor } from './temp-name.js';
+import {
+  closeTemp,
+  createTempFile,
+  discardTemp,
+  type TempFile,
+  validateFinalPath,
+  writeTemp,
+} from './temp-file.js';
 
-/** How many temp names are tried before giving up with an EEXIST IoError. */
-export const TEMP_CREATE_ATTEMPTS_MAX = 8;
+export { TEMP_CREATE_ATTEMPTS_MAX } from './temp-file.js';
 
 /** Options for {@link publishFile} and {@link publishFileFromChunks}. */
 export interface PublishOptions {
@@ -57,11 +63,6 @@ interface PublishContext {
   readonly options: PublishOptions;
 }
 
-interface TempFile {
-  readonly path: string;
-  readonly handle: FileHandle;
-}
-
 /**
  * Atomically and durably writes `data` (one buffer or a list of chunks) to `finalPath`.
  * Throws IoError (code ALREADY_EXISTS in mode 'create' when the path exists; IO_ENOSPC, IO_EIO, ... otherwise).
@@ -77,12 +78,12 @@ export async function publishFile(
   try {
     let pos = 0;
     for (const chunk of data instanceof Uint8Array ? [data] : data) {
-      await writeAt(temp, chunk, pos);
+      await writeTemp(temp, chunk, pos);
       pos += chunk.length;
     }
     await sealTemp(ctx, temp);
   } catch (e) {
-    await discardTemp(ctx, temp);
+    await discardTemp(ctx.fs, temp);
     throw e;
   }
   await commitTemp(ctx, temp.path);
@@ -104,91 +105,36 @@ export async function publishFileFromChunks(
     let pos = 0;
     for await (const chunk of chunks) {
       options.signal?.throwIfAborted();
-      await writeAt(temp, chunk, pos);
+      await writeTemp(temp, chunk, pos);
       pos += chunk.length;
     }
     await sealTemp(ctx, temp);
   } catch (e) {
-    await discardTemp(ctx, temp);
+    await discardTemp(ctx.fs, temp);
     throw e;
   }
   await commitTemp(ctx, temp.path);
 }
 
 function contextFor(finalPath: string, options: PublishOptions): PublishContext {
-  if (typeof finalPath !== 'string' || !isAbsolute(finalPath) || finalPath.endsWith('/')) {
-    throw invalidError(
-      'INVALID_ARGUMENT',
-      `publish: not an absolute file path: ${JSON.stringify(finalPath)}`,
-    );
-  }
+  validateFinalPath(finalPath, 'publish');
   if (options?.mode !== 'replace' && options?.mode !== 'create') {
     throw invalidError('INVALID_ARGUMENT', `publish: mode must be 'replace' or 'create'`);
-  }
-  const name = basename(finalPath);
-  if (name.includes('#')) {
-    const why = isTempFileName(name)
-      ? 'is a temp-file name'
-      : "contains '#', so its temp name would be listed";
-    throw invalidError('INVALID_ARGUMENT', `publish: ${finalPath}: the file name ${why}`);
   }
   const method = resolveDurability(options.durability ?? 'auto');
   return { finalPath, dir: dirname(finalPath), fs: options.fs ?? nodeFileSystem, method, options };
 }
 
-/** Step 1: exclusive-create a fresh temp name, making the parent directories if allowed. */
-async function openTemp(ctx: PublishContext): Promise<TempFile> {
+function openTemp(ctx: PublishContext): Promise<TempFile> {
   const rand = ctx.options.rand ?? systemRand;
-  let madeParents = false;
-  let attempts = 0;
-  while (attempts < TEMP_CREATE_ATTEMPTS_MAX) {
-    const path = tempPathFor(ctx.finalPath, rand);
-    try {
-      return { path, handle: await ctx.fs.open(path, 'create-exclusive') };
-    } catch (e) {
-      const errno = errnoOf(e);
-      if (errno === 'EEXIST') {
-        attempts++;
-      } else if (errno === 'ENOENT' && ctx.options.createParents === true && !madeParents) {
-        await ensureDirectory(ctx.fs, ctx.dir, ctx.method);
-        madeParents = true;
-      } else {
-        throw toIoError('create-temp', path, e);
-      }
-    }
-  }
-  throw new IoError('create-temp', ctx.finalPath, `no free temp name in ${attempts} attempts`, {
-    errno: 'EEXIST',
-  });
-}
-
-async function writeAt(temp: TempFile, chunk: Uint8Array, pos: number): Promise<void> {
-  try {
-    await temp.handle.write(chunk, pos);
-  } catch (e) {
-    throw toIoError('write', temp.path, e);
-  }
+  return createTempFile(ctx.fs, ctx.finalPath, rand, ctx.options.createParents === true, ctx.method);
 }
 
 /** Steps 3 and 4: flush and close. */
 async function sealTemp(ctx: PublishContext, temp: TempFile): Promise<void> {
   ctx.options.signal?.throwIfAborted();
   await flushFile(temp.handle, ctx.method);
-  try {
-    await temp.handle.close();
-  } catch (e) {
-    throw toIoError('close', temp.path, e);
-  }
-}
-
-/** Failure path before the commit: close (if still open) and remove the temp file; never throws. */
-async function discardTemp(ctx: PublishContext, temp: TempFile): Promise<void> {
-  try {
-    await temp.handle.close();
-  } catch {
-    // Already closed, or closing failed: the unlink below is what matters.
-  }
-  await removeQuietly(ctx.fs, temp.path);
+  await closeTemp(temp);
 }
 
 /** Steps 5 and 6: rename or link into place, then fsync the directory. */
