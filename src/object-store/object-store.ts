@@ -111,6 +111,19 @@ export interface ObjectStore {
   close(): Promise<void>;
 }
 
+/** The operations of the contract, as wrappers and counters name them. */
+export type ObjectStoreOperation = 'put' | 'putStream' | 'get' | 'head' | 'list' | 'delete';
+
+/** Every {@link ObjectStoreOperation}, in a fixed order. */
+export const OBJECT_STORE_OPERATIONS: readonly ObjectStoreOperation[] = [
+  'put',
+  'putStream',
+  'get',
+  'head',
+  'list',
+  'delete',
+];
+
 /** Why an object-store call failed. */
 export type ObjectStoreErrorReason =
   | 'not-found'
@@ -169,6 +182,11 @@ export class ObjectStoreError extends ShaleDBError {
   get retryable(): boolean {
     return this.reason === 'transient';
   }
+}
+
+/** True when `e` is an ObjectStoreError worth retrying (reason 'transient'). */
+export function isRetryableObjectStoreError(e: unknown): e is ObjectStoreError {
+  return e instanceof ObjectStoreError && e.reason === 'transient';
 }
 
 /** True for an ObjectStoreError with the given reason. */
