@@ -1,0 +1,215 @@
+/**
+ * Block: one decoded (checksum-verified, decompressed) data block of either layout, and the cursor that reads
+ * rows from it (docs/format.md#data-blocks).
+ *
+ * Format: V2 = entries ‖ u16 BE restart offsets ‖ u16 BE count; V1 = entries ‖ u16 BE offset per entry ‖ u16 BE
+ * count. The SST's format version (from the manifest, or the footer for WAL SSTs) says which.
+ * Invariants: `decode` checks the trailer (count >= 1, offsets start at 0 and strictly increase inside the
+ * entry area) so cursors never read outside the block; row-level damage is a data error when reached.
+ * Concurrency: a Block is immutable and may be shared (block cache); a BlockCursor has one owner.
+ */
+import { assert } from '../util/assert.js';
+import { readU16BE } from '../util/bytes.js';
+import { dataError } from '../util/errors.js';
+import type { RowEntry } from './row.js';
+import { decodeRowV0 } from './row-codec-v0.js';
+import { RowV2Decoder } from './row-codec-v2.js';
+import { SST_FORMAT_V1, SST_FORMAT_V2 } from './versions.js';
+
+/** A decoded data block. */
+export class Block {
+  /** The raw block (entries and trailer). */
+  readonly raw: Uint8Array;
+  /** End of the entry area. */
+  readonly dataEnd: number;
+  /** V2: restart offsets; V1: one offset per entry. */
+  readonly offsets: Uint32Array;
+  /** SST format version whose block layout this is (1 or 2). */
+  readonly version: number;
+  /** Names the block in errors ("path block 3"). */
+  readonly where: string;
+
+  private constructor(
+    raw: Uint8Array,
+    dataEnd: number,
+    offsets: Uint32Array,
+    version: number,
+    where: string,
+  ) {
+    this.raw = raw;
+    this.dataEnd = dataEnd;
+    this.offsets = offsets;
+    this.version = version;
+    this.where = where;
+  }
+
+  /** Parses a raw block's trailer. Damage is a data error naming `where`. */
+  static decode(raw: Uint8Array, version: number, where: string): Block {
+    assert(version === SST_FORMAT_V1 || version === SST_FORMAT_V2, () => `unknown block version ${version}`);
+    if (raw.length < 2) throw dataError('INVALID_FORMAT', `${where}: block of ${raw.length} bytes`);
+    const n = readU16BE(raw, raw.length - 2);
+    const dataEnd = raw.length - 2 - 2 * n;
+    if (n === 0 || dataEnd < 0) {
+      throw dataError('INVALID_FORMAT', `${where}: block trailer claims ${n} offsets in ${raw.length} bytes`);
+    }
+    const offsets = new Uint32Array(n);
+    let prev = -1;
+    for (let i = 0; i < n; i++) {
+      const o = readU16BE(raw, dataEnd + 2 * i);
+      if (o <= prev || o >= dataEnd || (i === 0 && o !== 0)) {
+        throw dataError('INVALID_FORMAT', `${where}: block offset ${i} (${o}) out of order or out of range`);
+      }
+      offsets[i] = o;
+      prev = o;
+    }
+    return new Block(raw, dataEnd, offsets, version, where);
+  }
+
+  /** Memory the block holds, for cache accounting. */
+  get byteSize(): number {
+    return this.raw.byteLength + this.offsets.byteLength + 64;
+  }
+
+  /** Decodes every row, in stored order. */
+  rows(): RowEntry[] {
+    const out: RowEntry[] = [];
+    const c = new BlockCursor(this);
+    for (let r = c.next(); r !== undefined; r = c.next()) out.push(r);
+    return out;
+  }
+}
+
+/** Compares `buf[0, len)` with `key` bytewise. */
+function compareKeyBuf(buf: Uint8Array, len: number, key: Uint8Array): number {
+  const n = Math.min(len, key.length);
+  for (let i = 0; i < n; i++) {
+    const d = buf[i]! - key[i]!;
+    if (d !== 0) return d;
+  }
+  return len - key.length;
+}
+
+/** Reads rows of one block in stored order, with a seek to the first row whose key is >= a key. */
+export class BlockCursor {
+  readonly #block: Block;
+  readonly #dec = new RowV2Decoder();
+  /** V2: offset of the next entry; V1: index of the next entry. */
+  #pos = 0;
+  /** V2: index of the next restart point at or after #pos. */
+  #nextRestart = 0;
+  /** V2: the entry at #pos has been parsed into #dec. */
+  #parsed = false;
+  #firstKey: Uint8Array | undefined;
+
+  constructor(block: Block) {
+    this.#block = block;
+  }
+
+  /** Positions before the first row. */
+  seekToFirst(): void {
+    this.#pos = 0;
+    this.#nextRestart = 0;
+    this.#parsed = false;
+    this.#dec.reset();
+  }
+
+  /** Positions at the first row whose key is >= `key` (at the end if none). */
+  seek(key: Uint8Array): void {
+    if (this.#block.version === SST_FORMAT_V1) {
+      this.#seekV1(key);
+      return;
+    }
+    const b = this.#block;
+    const offs = b.offsets;
+    // The last restart whose key is < key: every version of `key` starts at or after it.
+    let lo = 0;
+    let hi = offs.length - 1;
+    let start = 0;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      this.#dec.reset();
+      this.#dec.parse(b.raw, offs[mid]!, b.dataEnd, b.where);
+      if (compareKeyBuf(this.#dec.keyBuf, this.#dec.keyLen, key) < 0) {
+        start = mid;
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    this.#pos = offs[start]!;
+    this.#nextRestart = start;
+    this.#parsed = false;
+    this.#dec.reset();
+    while (this.#parseNext()) {
+      if (compareKeyBuf(this.#dec.keyBuf, this.#dec.keyLen, key) >= 0) return;
+      this.#pos = this.#dec.entryEnd;
+      this.#parsed = false;
+    }
+  }
+
+  /** Parses the entry at #pos if not yet parsed; false at the end of the block. */
+  #parseNext(): boolean {
+    if (this.#parsed) return true;
+    const b = this.#block;
+    if (this.#pos >= b.dataEnd) return false;
+    if (this.#nextRestart < b.offsets.length && this.#pos === b.offsets[this.#nextRestart]) {
+      this.#dec.reset();
+      this.#nextRestart++;
+    } else if (this.#nextRestart < b.offsets.length && this.#pos > b.offsets[this.#nextRestart]!) {
+      throw dataError('INVALID_FORMAT', `${b.where}: an entry straddles restart point ${this.#nextRestart}`);
+    }
+    this.#dec.parse(b.raw, this.#pos, b.dataEnd, b.where);
+    this.#parsed = true;
+    return true;
+  }
+
+  /** The next row, or undefined at the end of the block. */
+  next(): RowEntry | undefined {
+    if (this.#block.version === SST_FORMAT_V1) return this.#nextV1();
+    if (!this.#parseNext()) return undefined;
+    const row = this.#dec.materialize(this.#block.raw, this.#block.where);
+    this.#pos = this.#dec.entryEnd;
+    this.#parsed = false;
+    return row;
+  }
+
+  /** True when the next row's key equals `key` (false at the end). */
+  nextKeyEquals(key: Uint8Array): boolean {
+    if (this.#block.version === SST_FORMAT_V1) {
+      const b = this.#block;
+      if (this.#pos >= b.offsets.length) return false;
+      const save = this.#pos;
+      const row = this.#nextV1()!;
+      this.#pos = save;
+      return compareKeyBuf(row.key, row.key.length, key) === 0;
+    }
+    if (!this.#parseNext()) return false;
+    return compareKeyBuf(this.#dec.keyBuf, this.#dec.keyLen, key) === 0;
+  }
+
+  #entryV1(i: number): RowEntry {
+    const b = this.#block;
+    const end = i + 1 < b.offsets.length ? b.offsets[i + 1]! : b.dataEnd;
+    if (i > 0 && this.#firstKey === undefined) this.#firstKey = this.#entryV1(0).key;
+    return decodeRowV0(b.raw, b.offsets[i]!, end, i === 0 ? undefined : this.#firstKey, b.where);
+  }
+
+  #nextV1(): RowEntry | undefined {
+    if (this.#pos >= this.#block.offsets.length) return undefined;
+    const row = this.#entryV1(this.#pos++);
+    if (this.#pos === 1) this.#firstKey = row.key;
+    return row;
+  }
+
+  #seekV1(key: Uint8Array): void {
+    let lo = 0;
+    let hi = this.#block.offsets.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const k = this.#entryV1(mid).key;
+      if (compareKeyBuf(k, k.length, key) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    this.#pos = lo;
+  }
+}
