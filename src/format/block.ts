@@ -173,6 +173,12 @@ export class BlockCursor {
     return row;
   }
 
+  /** True when no row is left. */
+  atEnd(): boolean {
+    if (this.#block.version === SST_FORMAT_V1) return this.#pos >= this.#block.offsets.length;
+    return !this.#parseNext();
+  }
+
   /** True when the next row's key equals `key` (false at the end). */
   nextKeyEquals(key: Uint8Array): boolean {
     if (this.#block.version === SST_FORMAT_V1) {

@@ -1,0 +1,42 @@
+/**
+ * BlockCache: LRU by bytes (a hit refreshes), capacity never exceeded, oversized entries not cached, per-object
+ * eviction, and counters.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { BlockCache, INDEX_PART } from './block-cache.js';
+
+const entry = (n: number) => ({ byteSize: n });
+
+test('evicts least recently used entries to stay within capacity', () => {
+  const c = new BlockCache(100);
+  const a = c.objectId('a');
+  c.put(a, 0, entry(40));
+  c.put(a, 1, entry(40));
+  assert.ok(c.get(a, 0)); // refresh 0
+  c.put(a, 2, entry(40)); // evicts 1
+  assert.equal(c.get(a, 1), undefined);
+  assert.ok(c.get(a, 0));
+  assert.ok(c.get(a, 2));
+  assert.ok(c.stats().bytes <= 100);
+  c.put(a, 3, entry(101));
+  assert.equal(c.get(a, 3), undefined);
+  c.put(a, 0, entry(10)); // replacing adjusts the byte count
+  assert.equal(c.stats().bytes, 50);
+});
+
+test('objects are separate and can be evicted whole', () => {
+  const c = new BlockCache(1000);
+  const a = c.objectId('a');
+  const b = c.objectId('b');
+  assert.notEqual(a, b);
+  assert.equal(c.objectId('a'), a);
+  c.put(a, 0, entry(1));
+  c.put(a, INDEX_PART, entry(1));
+  c.put(b, 0, entry(1));
+  c.evictObject('a');
+  assert.equal(c.stats().entries, 1);
+  assert.ok(c.get(b, 0));
+  const s = c.stats();
+  assert.equal(s.hits, 1);
+});

@@ -1,0 +1,336 @@
+/**
+ * SstReader: reads one SST from an object store with ranged GETs: info at open, index and filter on first use,
+ * data blocks on demand (through a shared BlockCache when given); point lookups go through the bloom filter
+ * then the index (docs/format.md#reading).
+ *
+ * Invariants: every part read from the store is checksum-verified before it is decompressed or decoded; blocks
+ * are decoded with the format version the caller names (the manifest's, for compacted SSTs) or, by default, the
+ * footer's (right for WAL SSTs); cached answers are returned synchronously, a Promise only when IO is needed.
+ * Concurrency: any number of concurrent lookups and iterators; concurrent loads of the index, the filter and a
+ * single block are shared.
+ */
+import type { ObjectStore } from '../object-store/object-store.js';
+import { assert } from '../util/assert.js';
+import { compareBytes } from '../util/bytes.js';
+import { dataError } from '../util/errors.js';
+import { Block, BlockCursor } from './block.js';
+import { type BlockCache, FILTER_PART, INDEX_PART } from './block-cache.js';
+import { BloomFilter, type FilterHash, filterHash } from './bloom-filter.js';
+import type { RowEntry } from './row.js';
+import type { KeyRange, MaybePromise, RowIterator } from './row-iterator.js';
+import { decodeFooter, FOOTER_SIZE, unframePart, verifyPart } from './sst-framing.js';
+import { SstIndex } from './sst-index.js';
+import { decodeSsTableInfo, type SsTableInfo } from './sst-info.js';
+import { SstIterator, type SstIteratorOptions } from './sst-iterator.js';
+import { decodeSstStats, type SstStats } from './sst-stats.js';
+import { SST_FORMAT_V1, SST_FORMAT_V2 } from './versions.js';
+
+/** Options of {@link SstReader.open}. */
+export interface SstReaderOptions {
+  /** Block layout version: the manifest's `formatVersion` for compacted SSTs; default the footer's. */
+  readonly formatVersion?: number;
+  /** Shared cache of decoded blocks, indexes and filters. */
+  readonly blockCache?: BlockCache;
+  /** Bytes a scan fetches per GET once warmed up (default 256 KiB). */
+  readonly readAheadBytes?: number;
+  /** Bytes read from the end at open (default 16 KiB); index, filter or stats inside it need no further GET. */
+  readonly tailBytes?: number;
+  readonly signal?: AbortSignal;
+}
+
+const EMPTY_ROWS: RowEntry[] = [];
+
+/** Copies a view so a cached part does not keep a larger read buffer alive. */
+function own(b: Uint8Array, codecNone: boolean): Uint8Array {
+  return codecNone ? new Uint8Array(b) : b;
+}
+
+/** An open SST. */
+export class SstReader {
+  readonly store: ObjectStore;
+  readonly path: string;
+  /** Object size in bytes. */
+  readonly size: number;
+  readonly info: SsTableInfo;
+  /** The footer's format version. */
+  readonly footerVersion: number;
+  /** The block layout used to decode data blocks (1 or 2). */
+  readonly blockVersion: number;
+  readonly readAheadBytes: number;
+  readonly #cache: BlockCache | undefined;
+  readonly #objectId: number;
+  #tail: { offset: number; bytes: Uint8Array } | undefined;
+  #index: SstIndex | undefined;
+  #indexLoad: Promise<SstIndex> | undefined;
+  #filter: BloomFilter | null | undefined;
+  #filterLoad: Promise<BloomFilter | null> | undefined;
+  readonly #blockLoads = new Map<number, Promise<Block>>();
+
+  private constructor(
+    store: ObjectStore,
+    path: string,
+    size: number,
+    info: SsTableInfo,
+    footerVersion: number,
+    options: SstReaderOptions,
+    tail: { offset: number; bytes: Uint8Array },
+  ) {
+    this.store = store;
+    this.path = path;
+    this.size = size;
+    this.info = info;
+    this.footerVersion = footerVersion;
+    this.blockVersion = options.formatVersion ?? footerVersion;
+    assert(
+      this.blockVersion === SST_FORMAT_V1 || this.blockVersion === SST_FORMAT_V2,
+      () => `unknown SST format version ${this.blockVersion}`,
+    );
+    this.readAheadBytes = Math.max(1, options.readAheadBytes ?? 256 * 1024);
+    this.#cache = options.blockCache;
+    this.#objectId = this.#cache?.objectId(path) ?? 0;
+    this.#tail = tail;
+    if (info.filterLen === 0) this.#filter = null;
+  }
+
+  /** Opens an SST: one suffix GET (plus one more when the info block is larger than `tailBytes`). */
+  static async open(store: ObjectStore, path: string, options: SstReaderOptions = {}): Promise<SstReader> {
+    const tailBytes = Math.max(FOOTER_SIZE, options.tailBytes ?? 16 * 1024);
+    const got = await store.get(path, { range: { suffix: tailBytes }, signal: options.signal });
+    const size = got.meta.size;
+    const where = path;
+    if (got.offset + got.bytes.length !== size)
+      throw dataError('INVALID_FORMAT', `${where}: short read of the tail`);
+    const { infoOffset, version } = decodeFooter(
+      got.bytes.subarray(got.bytes.length - FOOTER_SIZE),
+      size,
+      where,
+    );
+    let infoPart: Uint8Array;
+    if (infoOffset >= got.offset) {
+      infoPart = got.bytes.subarray(infoOffset - got.offset, got.bytes.length - FOOTER_SIZE);
+    } else {
+      const r = await store.get(path, {
+        range: { offset: infoOffset, length: size - FOOTER_SIZE - infoOffset },
+        signal: options.signal,
+      });
+      infoPart = r.bytes;
+    }
+    const info = decodeSsTableInfo(verifyPart(infoPart, `${where} info`), `${where} info`);
+    checkInfo(info, infoOffset, where);
+    return new SstReader(store, path, size, info, version, options, { offset: got.offset, bytes: got.bytes });
+  }
+
+  /** Reads `[offset, offset + length)`, from the retained tail when it holds it. */
+  async #read(offset: number, length: number): Promise<Uint8Array> {
+    const t = this.#tail;
+    if (t !== undefined && offset >= t.offset && offset + length <= t.offset + t.bytes.length) {
+      return t.bytes.subarray(offset - t.offset, offset - t.offset + length);
+    }
+    const r = await this.store.get(this.path, { range: { offset, length } });
+    if (r.bytes.length !== length) {
+      throw dataError('INVALID_FORMAT', `${this.path}: range ${offset}+${length} is outside the object`);
+    }
+    return r.bytes;
+  }
+
+  #releaseTailIfDone(): void {
+    if (this.#index !== undefined && this.#filter !== undefined) this.#tail = undefined;
+  }
+
+  /** The index; synchronous once loaded. */
+  index(): MaybePromise<SstIndex> {
+    if (this.#index !== undefined) return this.#index;
+    const cached = this.#cache?.get(this.#objectId, INDEX_PART);
+    if (cached !== undefined) {
+      this.#index = cached as SstIndex;
+      return this.#index;
+    }
+    this.#indexLoad ??= this.#loadIndex();
+    return this.#indexLoad;
+  }
+
+  async #loadIndex(): Promise<SstIndex> {
+    try {
+      const { indexOffset, indexLen, compressionCodec } = this.info;
+      const stored = await this.#read(indexOffset, indexLen);
+      const raw = own(
+        unframePart(compressionCodec, stored, `${this.path} index`),
+        compressionCodec === 'none',
+      );
+      const index = SstIndex.decode(raw, `${this.path} index`);
+      const end = this.info.filterOffset;
+      if (index.blockCount > 0 && index.offsets[index.blockCount - 1]! >= end) {
+        throw dataError('INVALID_FORMAT', `${this.path}: index points past the data blocks`);
+      }
+      this.#index = index;
+      this.#cache?.put(this.#objectId, INDEX_PART, index);
+      this.#releaseTailIfDone();
+      return index;
+    } finally {
+      this.#indexLoad = undefined;
+    }
+  }
+
+  /** The bloom filter, or null when the SST has none; synchronous once loaded. */
+  filter(): MaybePromise<BloomFilter | null> {
+    if (this.#filter !== undefined) return this.#filter;
+    const cached = this.#cache?.get(this.#objectId, FILTER_PART);
+    if (cached !== undefined) {
+      this.#filter = cached as BloomFilter;
+      return this.#filter;
+    }
+    this.#filterLoad ??= this.#loadFilter();
+    return this.#filterLoad;
+  }
+
+  async #loadFilter(): Promise<BloomFilter | null> {
+    try {
+      const { filterOffset, filterLen, compressionCodec } = this.info;
+      const stored = await this.#read(filterOffset, filterLen);
+      const raw = own(
+        unframePart(compressionCodec, stored, `${this.path} filter`),
+        compressionCodec === 'none',
+      );
+      const filter = BloomFilter.decode(raw, `${this.path} filter`);
+      this.#filter = filter;
+      this.#cache?.put(this.#objectId, FILTER_PART, filter);
+      this.#releaseTailIfDone();
+      return filter;
+    } finally {
+      this.#filterLoad = undefined;
+    }
+  }
+
+  /** The stats block (compacted-type SSTs), read on each call. */
+  async stats(): Promise<SstStats | undefined> {
+    const { statsOffset, statsLen, compressionCodec } = this.info;
+    if (statsLen === 0) return undefined;
+    const stored = await this.#read(statsOffset, statsLen);
+    return decodeSstStats(unframePart(compressionCodec, stored, `${this.path} stats`), `${this.path} stats`);
+  }
+
+  /** False when the filter proves `key` absent; true otherwise (also when there is no filter). */
+  mayContain(key: Uint8Array): MaybePromise<boolean> {
+    return this.mayContainHash(filterHash(key));
+  }
+
+  /** As {@link mayContain}, for a hash computed once per key. */
+  mayContainHash(hash: FilterHash): MaybePromise<boolean> {
+    const f = this.filter();
+    if (f instanceof Promise) return f.then((x) => x === null || x.mayContainHash(hash));
+    return f === null || f.mayContainHash(hash);
+  }
+
+  /** Block `i` from the cache, or undefined. */
+  cachedBlock(i: number): Block | undefined {
+    return this.#cache?.get(this.#objectId, i) as Block | undefined;
+  }
+
+  /** Data block `i`; synchronous when cached. */
+  block(i: number): MaybePromise<Block> {
+    const b = this.cachedBlock(i);
+    if (b !== undefined) return b;
+    let p = this.#blockLoads.get(i);
+    if (p === undefined) {
+      p = this.readBlocks(i, i + 1, true).then((bs) => bs[0]!);
+      const pending = p;
+      this.#blockLoads.set(i, pending);
+      void pending.then(
+        () => this.#blockLoads.delete(i),
+        () => this.#blockLoads.delete(i),
+      );
+    }
+    return p;
+  }
+
+  /** Reads blocks `[from, to)` with one GET, verifies and decodes them; caches them when `cache`. */
+  async readBlocks(from: number, to: number, cache: boolean): Promise<Block[]> {
+    let index = this.index();
+    if (index instanceof Promise) index = await index;
+    assert(
+      from >= 0 && from < to && to <= index.blockCount,
+      () => `block range ${from}..${to} out of bounds`,
+    );
+    const start = index.offsets[from]!;
+    const end = to < index.blockCount ? index.offsets[to]! : this.info.filterOffset;
+    const bytes = await this.#read(start, end - start);
+    const codec = this.info.compressionCodec;
+    const out: Block[] = [];
+    for (let i = from; i < to; i++) {
+      const s = index.offsets[i]! - start;
+      const e = (i + 1 < index.blockCount ? index.offsets[i + 1]! : this.info.filterOffset) - start;
+      const where = `${this.path} block ${i}`;
+      const raw = own(unframePart(codec, bytes.subarray(s, e), where), codec === 'none');
+      const block = Block.decode(raw, this.blockVersion, where);
+      if (cache) this.#cache?.put(this.#objectId, i, block);
+      out.push(block);
+    }
+    return out;
+  }
+
+  /** Every version of `key`, newest first (empty when absent). Synchronous when everything needed is cached. */
+  get(key: Uint8Array): MaybePromise<RowEntry[]> {
+    const may = this.mayContain(key);
+    if (may instanceof Promise) return may.then((m) => (m ? this.#getAsync(key) : EMPTY_ROWS));
+    if (!may) return EMPTY_ROWS;
+    const index = this.index();
+    if (index instanceof Promise) return this.#getAsync(key);
+    const out: RowEntry[] = [];
+    for (let i = index.firstBlockFor(key); i < index.blockCount; i++) {
+      const b = this.cachedBlock(i);
+      if (b === undefined) return this.#getAsync(key);
+      if (!collect(index, i, b, key, out)) break;
+    }
+    return out;
+  }
+
+  async #getAsync(key: Uint8Array): Promise<RowEntry[]> {
+    let index = this.index();
+    if (index instanceof Promise) index = await index;
+    const out: RowEntry[] = [];
+    for (let i = index.firstBlockFor(key); i < index.blockCount; i++) {
+      let b = this.block(i);
+      if (b instanceof Promise) b = await b;
+      if (!collect(index, i, b, key, out)) break;
+    }
+    return out;
+  }
+
+  /**
+   * Iterates rows of a compacted SST within `range` (ascending, or descending with `order: 'desc'`), or every
+   * row of a WAL SST in stored order (no range).
+   */
+  iter(range: KeyRange = {}, options: SstIteratorOptions = {}): RowIterator {
+    if (this.info.sstType === 'wal') {
+      assert(
+        range.start === undefined && range.end === undefined && options.order !== 'desc',
+        'WAL SSTs are read whole, in stored order',
+      );
+    }
+    return new SstIterator(this, range, options);
+  }
+}
+
+/**
+ * Appends `key`'s versions in block `b` (of `index`, number `i`) to `out`; true when the next block may hold
+ * more of them (this block ended without passing `key` and the next one's index key is <= key).
+ */
+function collect(index: SstIndex, i: number, b: Block, key: Uint8Array, out: RowEntry[]): boolean {
+  const c = new BlockCursor(b);
+  c.seek(key);
+  while (c.nextKeyEquals(key)) out.push(c.next()!);
+  return c.atEnd() && i + 1 < index.blockCount && compareBytes(index.keys[i + 1]!, key) <= 0;
+}
+
+function checkInfo(info: SsTableInfo, infoOffset: number, where: string): void {
+  const end = (o: number, l: number): number => o + l;
+  const ok =
+    end(info.filterOffset, info.filterLen) <= infoOffset &&
+    info.indexOffset >= info.filterOffset &&
+    end(info.indexOffset, info.indexLen) <= infoOffset &&
+    info.indexLen >= 4 &&
+    (info.statsLen === 0 ||
+      (info.statsOffset >= info.indexOffset && end(info.statsOffset, info.statsLen) <= infoOffset)) &&
+    (info.filterLen === 0 || info.filterLen >= 4);
+  if (!ok) throw dataError('INVALID_FORMAT', `${where}: info offsets are inconsistent with the object`);
+}
