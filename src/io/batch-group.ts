@@ -1,8 +1,8 @@
 /**
  * One batch-lane group: several batches executed in four phases so that they share flushes.
  *
- * (1) prepare, per batch in order: write each write/copy target into its own temp file (a copy reads the state
- * its batch has built so far); (2) flush every temp file once, concurrently, and close it; (3) apply, per batch
+ * (1) prepare: write each write/copy target into its own temp file, writes all at once, copies then in op order
+ * (a copy reads the state its batch has built so far); (2) flush every temp file once, concurrently, and close it; (3) apply, per batch
  * in op order: rename/link each temp into place, unlink each delete; (4) fsync each directory touched, once.
  * So a group of n files in d directories costs n file flushes and d directory fsyncs, where publishing one by one
  * would cost n of each. A batch that fails at op k keeps ops 0..k-1 (applied, then made durable in phase 4) and
@@ -10,7 +10,7 @@
  *
  * Invariants: a file is renamed or linked into place only after its data was flushed; a batch resolves only
  * after the directories of all its applied ops were fsynced; every temp file not settled into place is removed.
- * Batches in one group touch disjoint paths (the lane ensures it), so their order within phases 1-2 is free.
+ * Batches in one group touch disjoint paths (the lane ensures it), so phases 1-2 run them side by side.
  * Concurrency: one group at a time per lane.
  */
 import { dirname } from 'node:path';
@@ -51,7 +51,7 @@ export interface GroupContext {
 }
 
 interface Prepared {
-  readonly temp: TempFile | undefined;
+  temp: TempFile | undefined;
   settled: boolean;
 }
 
@@ -75,7 +75,7 @@ export async function runGroup(
     appliedDirs: new Map(),
   }));
   try {
-    for (const run of runs) await prepareBatch(ctx, run);
+    await Promise.all(runs.map((run) => prepareBatch(ctx, run)));
     await flushTemps(ctx, runs);
     for (const run of runs) await applyBatch(ctx, run);
     // Before the directory fsyncs, so that they also cover these removals.
@@ -99,37 +99,69 @@ function fail(run: BatchRun, index: number, e: unknown, step: IoError['step'], p
   run.failure = { index, error: toIoError(step, path, e) };
 }
 
-/** Phase 1: temp files for writes and copies, in op order, tracking what the batch has written or deleted. */
+/** Where a copy reads from: the real file, the temp file of an earlier op of its batch, or nothing. */
+type CopySource =
+  | { readonly kind: 'file'; readonly path: string }
+  | { readonly kind: 'op'; readonly index: number }
+  | { readonly kind: 'deleted'; readonly path: string };
+
+/**
+ * Phase 1: temp files for writes (all at once) and copies (then, in op order). Copy sources are resolved first,
+ * in op order, so each copy reads the state its batch has built up to it.
+ */
 async function prepareBatch(ctx: GroupContext, run: BatchRun): Promise<void> {
-  const overlay = new Map<string, TempFile | 'deleted'>();
+  const latest = new Map<string, number | 'deleted'>();
+  const sources = run.ops.map((op, i): CopySource | undefined => {
+    let source: CopySource | undefined;
+    if (op.op === 'copy') {
+      const s = latest.get(op.from);
+      if (s === undefined) source = { kind: 'file', path: op.from };
+      else if (s === 'deleted') source = { kind: 'deleted', path: op.from };
+      else source = { kind: 'op', index: s };
+    }
+    latest.set(targetOf(op), op.op === 'delete' ? 'deleted' : i);
+    run.prepared.push({ temp: undefined, settled: false });
+    return source;
+  });
+  await Promise.all(
+    run.ops.map((op, i) =>
+      op.op === 'write' ? prepareOne(ctx, run, i, (t) => writeChunks(t, op.data)) : undefined,
+    ),
+  );
   for (let i = 0; i < run.ops.length; i++) {
     const op = run.ops[i]!;
-    if (op.op === 'delete') {
-      run.prepared.push({ temp: undefined, settled: false });
-      overlay.set(op.path, 'deleted');
-      continue;
-    }
-    let temp: TempFile | undefined;
-    try {
-      temp = await createTempFile(ctx.fs, targetOf(op), ctx.rand, ctx.createParents, ctx.method);
-      if (op.op === 'write') await writeChunks(temp, op.data);
-      else await copyInto(ctx.fs, sourceOf(op.from, overlay), temp);
-    } catch (e) {
-      if (temp !== undefined) await discardTemp(ctx.fs, temp);
-      fail(run, i, e, 'write', targetOf(op));
-      return;
-    }
-    run.prepared.push({ temp, settled: false });
-    overlay.set(targetOf(op), temp);
+    if (op.op !== 'copy') continue;
+    if (run.failure !== undefined && run.failure.index < i) return;
+    await prepareOne(ctx, run, i, (t) => copyInto(ctx.fs, sourcePath(run, sources[i]!), t));
   }
 }
 
-function sourceOf(from: string, overlay: Map<string, TempFile | 'deleted'>): string {
-  const state = overlay.get(from);
-  if (state === 'deleted') {
-    throw new IoError('open', from, 'deleted earlier in this batch', { errno: 'ENOENT' });
+/** Creates and fills op `i`'s temp file; on failure removes it and records the failure. */
+async function prepareOne(
+  ctx: GroupContext,
+  run: BatchRun,
+  i: number,
+  fill: (temp: TempFile) => Promise<void>,
+): Promise<void> {
+  const target = targetOf(run.ops[i]!);
+  let temp: TempFile | undefined;
+  try {
+    temp = await createTempFile(ctx.fs, target, ctx.rand, ctx.createParents, ctx.method);
+    run.prepared[i]!.temp = temp;
+    await fill(temp);
+  } catch (e) {
+    if (temp !== undefined) await discardTemp(ctx.fs, temp);
+    run.prepared[i]!.temp = undefined;
+    fail(run, i, e, 'write', target);
   }
-  return state === undefined ? from : state.path;
+}
+
+function sourcePath(run: BatchRun, source: CopySource): string {
+  if (source.kind === 'file') return source.path;
+  if (source.kind === 'deleted') {
+    throw new IoError('open', source.path, 'deleted earlier in this batch', { errno: 'ENOENT' });
+  }
+  return run.prepared[source.index]!.temp!.path;
 }
 
 async function writeChunks(temp: TempFile, data: Uint8Array | readonly Uint8Array[]): Promise<void> {
@@ -171,7 +203,7 @@ async function flushTemps(ctx: GroupContext, runs: BatchRun[]): Promise<void> {
   const work: Promise<void>[] = [];
   for (const run of runs) {
     run.prepared.forEach((p, i) => {
-      if (p.temp === undefined) return;
+      if (p.temp === undefined || (run.failure !== undefined && run.failure.index < i)) return;
       const temp = p.temp;
       work.push(
         (async () => {

@@ -24,12 +24,8 @@ import {
 } from './durability.js';
 import type { FileHandle, FileSystem } from './file-system.js';
 import { IoError, isNotFound, toIoError } from './io-error.js';
-import {
-  encodeFrame,
-  FRAME_HEADER_BYTES,
-  FRAME_PAYLOAD_MAX,
-  SEGMENT_HEADER_BYTES,
-} from './journal-format.js';
+import { FrameArena } from './journal-arena.js';
+import { FRAME_HEADER_BYTES, FRAME_PAYLOAD_MAX, SEGMENT_HEADER_BYTES } from './journal-format.js';
 import { createSegment, type JournalRecovery, recoverJournal, type SegmentInfo } from './journal-recovery.js';
 import { replaySegments } from './journal-replay.js';
 import { nodeFileSystem } from './node-file-system.js';
@@ -156,10 +152,8 @@ export class Journal {
   /** The LSN the next append gets. */
   #nextLsn: number;
   #durableLsn: number;
-  /** Frames appended but not yet written, from `#pendingHead`; the first has LSN `#durableLsn + 1`. */
-  #pending: Uint8Array[] = [];
-  #pendingHead = 0;
-  #pendingBytes = 0;
+  /** Frames appended but not yet written; the first has LSN `#durableLsn + 1`. */
+  readonly #arena = new FrameArena();
   #waiters: Waiter[] = [];
   #capacityWaiters: Array<() => void> = [];
   readonly #executor: TaskExecutor;
@@ -226,7 +220,7 @@ export class Journal {
   async append(payload: Uint8Array): Promise<number> {
     this.#checkUsable();
     const frameBytes = this.#validate(payload);
-    while (this.#pendingBytes > 0 && this.#pendingBytes + frameBytes > this.#limits.maxPendingBytes) {
+    while (this.#arena.bytes > 0 && this.#arena.bytes + frameBytes > this.#limits.maxPendingBytes) {
       await new Promise<void>((resolve) => this.#capacityWaiters.push(resolve));
       this.#checkUsable();
     }
@@ -242,10 +236,10 @@ export class Journal {
   appendBuffered(payload: Uint8Array): number {
     this.#checkUsable();
     const frameBytes = this.#validate(payload);
-    if (this.#pendingBytes > 0 && this.#pendingBytes + frameBytes > this.#limits.maxPendingBytes) {
+    if (this.#arena.bytes > 0 && this.#arena.bytes + frameBytes > this.#limits.maxPendingBytes) {
       throw unavailableError(
         'JOURNAL_BACKPRESSURE',
-        `journal ${this.dir}: ${this.#pendingBytes} bytes queued`,
+        `journal ${this.dir}: ${this.#arena.bytes} bytes queued`,
       );
     }
     return this.#enqueue(payload);
@@ -332,9 +326,7 @@ export class Journal {
 
   #enqueue(payload: Uint8Array): number {
     const lsn = this.#nextLsn++;
-    const frame = encodeFrame(lsn, payload);
-    this.#pending.push(frame);
-    this.#pendingBytes += frame.length;
+    this.#arena.append(lsn, payload);
     if (!this.#kickQueued) {
       this.#kickQueued = true;
       this.#flusher.send('flush');
@@ -361,9 +353,9 @@ export class Journal {
   /** The flusher task: commits groups until nothing is pending. */
   async #flushPending(): Promise<void> {
     this.#kickQueued = false;
-    while (this.#pending.length > this.#pendingHead) {
+    while (this.#arena.frames > 0) {
       const window = this.#limits.groupWindowMs;
-      if (window > 0 && this.#pendingBytes < this.#limits.maxGroupBytes) await this.#clock.sleep(window);
+      if (window > 0 && this.#arena.bytes < this.#limits.maxGroupBytes) await this.#clock.sleep(window);
       await this.#commitGroup();
     }
   }
@@ -371,7 +363,7 @@ export class Journal {
   /** One group: take frames, rotate if needed, one write, one flush, wake the waiters. */
   async #commitGroup(): Promise<void> {
     const firstLsn = this.#durableLsn + 1;
-    const group = this.#takeGroup();
+    const group = this.#arena.take(this.#limits.maxGroupBytes);
     const lastLsn = firstLsn + group.count - 1;
     try {
       if (
@@ -381,6 +373,7 @@ export class Journal {
         await this.#rotate(firstLsn);
       }
       await this.#write(group.bytes);
+      this.#arena.recycle(group.bytes);
       this.#unflushedBytes = group.bytes.length;
       await flushFile(this.#active.handle, this.durability.method);
     } catch (e) {
@@ -394,34 +387,6 @@ export class Journal {
     if (this.durability.method !== 'none') this.stats.flushes++;
     this.stats.largestGroupRecords = Math.max(this.stats.largestGroupRecords, group.count);
     this.#wake();
-  }
-
-  /** Removes the next group's frames from the queue and joins them into one buffer. */
-  #takeGroup(): { bytes: Uint8Array; count: number } {
-    const max = this.#limits.maxGroupBytes;
-    let end = this.#pendingHead;
-    let total = 0;
-    while (end < this.#pending.length) {
-      const n = this.#pending[end]!.length;
-      if (end > this.#pendingHead && total + n > max) break;
-      total += n;
-      end++;
-    }
-    const frames = this.#pending.slice(this.#pendingHead, end);
-    this.#pendingHead = end;
-    if (this.#pendingHead === this.#pending.length) {
-      this.#pending = [];
-      this.#pendingHead = 0;
-    }
-    this.#pendingBytes -= total;
-    if (frames.length === 1) return { bytes: frames[0]!, count: 1 };
-    const bytes = new Uint8Array(total);
-    let off = 0;
-    for (const f of frames) {
-      bytes.set(f, off);
-      off += f.length;
-    }
-    return { bytes, count: frames.length };
   }
 
   async #write(bytes: Uint8Array): Promise<void> {

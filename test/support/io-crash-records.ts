@@ -15,7 +15,7 @@ const OBJ_MAGIC = 0x4f424a31;
 
 function seal(head: number[], size: number, rand: Rand): Uint8Array {
   const out = new Uint8Array(head.length * 4 + size + 4);
-  head.forEach((v, i) => writeU32BE(out, i * 4, v));
+  for (let i = 0; i < head.length; i++) writeU32BE(out, i * 4, head[i]!);
   rand.fillBytes(out.subarray(head.length * 4, head.length * 4 + size));
   writeU32BE(out, out.length - 4, crc32c(out.subarray(0, out.length - 4)));
   return out;
