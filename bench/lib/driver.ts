@@ -1,0 +1,92 @@
+/**
+ * Closed-loop drivers: run an operation from `concurrency` workers until an operation count or a time cap is
+ * reached, timing each awaited operation with the high-resolution clock into a LatencyHistogram.
+ *
+ * Invariants: every completed operation is timed exactly once, from just before it is issued (after its input
+ * is prepared) to just after its promise settles (synchronous operations are not awaited, so they pay no promise cost); no operation starts after
+ * `maxOps` or after `capMs`; elapsed time runs until the last in-flight operation completes. An operation that
+ * throws stops the loop and the error propagates.
+ * Concurrency: workers share the event loop; at most `concurrency` operations are in flight.
+ */
+import { LatencyHistogram } from './histogram.js';
+import type { Progress } from './progress.js';
+import { nowMs } from './timer.js';
+
+/** An operation; `i` is its sequence number in the loop (0, 1, 2, ...), `input` what `prepare(i)` made. */
+export type Operation<P> = (i: number, input: P) => unknown;
+
+/** What to run. */
+export interface LoopOptions<P = undefined> {
+  /** Concurrent workers (each awaits its operation before starting the next). */
+  readonly concurrency: number;
+  /** Start at most this many operations. */
+  readonly maxOps: number;
+  /** Start no operation after this many ms. */
+  readonly capMs: number;
+  readonly op: Operation<P>;
+  /** Builds operation i's input (keys, values) before its timer starts, so input making is not measured. */
+  readonly prepare?: (i: number) => P;
+  readonly progress?: Progress | undefined;
+  /** Items per operation, for the progress display (e.g. a batch size). Default 1. */
+  readonly itemsPerOp?: number;
+}
+
+/** What a loop measured. */
+export interface LoopResult {
+  /** Operations completed. */
+  readonly ops: number;
+  /** From the first issue to the last completion. */
+  readonly elapsedMs: number;
+  /** Per-operation latency. */
+  readonly histogram: LatencyHistogram;
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return v !== null && typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function';
+}
+
+/** Runs a closed loop and returns its measurements. */
+export async function runLoop<P = undefined>(o: LoopOptions<P>): Promise<LoopResult> {
+  const histogram = new LatencyHistogram();
+  const per = o.itemsPerOp ?? 1;
+  const start = nowMs();
+  const deadline = start + o.capMs;
+  let issued = 0;
+  let done = 0;
+  let failed: unknown;
+  const worker = async (): Promise<void> => {
+    while (failed === undefined && issued < o.maxOps) {
+      if (nowMs() >= deadline) return;
+      const i = issued++;
+      const input = o.prepare === undefined ? (undefined as P) : o.prepare(i);
+      const t0 = nowMs();
+      try {
+        const r = o.op(i, input);
+        if (isThenable(r)) await r;
+      } catch (e) {
+        failed ??= e;
+        return;
+      }
+      histogram.recordMs(nowMs() - t0);
+      done++;
+      o.progress?.tick(done * per);
+    }
+  };
+  const workers: Promise<void>[] = [];
+  for (let w = 0; w < Math.max(1, o.concurrency); w++) workers.push(worker());
+  await Promise.all(workers);
+  if (failed !== undefined) throw failed;
+  return { ops: done, elapsedMs: nowMs() - start, histogram };
+}
+
+/** Runs an operation for warm-up: the same loop, results discarded; returns the operations done. */
+export async function warmUp(
+  op: (i: number) => unknown,
+  maxOps: number,
+  capMs: number,
+  concurrency = 1,
+): Promise<number> {
+  if (maxOps <= 0 || capMs <= 0) return 0;
+  const r = await runLoop({ concurrency, maxOps, capMs, op: (i) => op(i) });
+  return r.ops;
+}

@@ -1,0 +1,92 @@
+/**
+ * Number and label formatting shared by the markdown and SVG reports.
+ *
+ * Invariants: pure functions; missing values render as "–".
+ * Concurrency: pure.
+ */
+import type { EngineId } from '../engines/engine.js';
+import type { CellResult, WorkloadId } from './result.js';
+
+/** Short engine names for tables and charts. */
+export const ENGINE_NAMES: Readonly<Record<EngineId, string>> = {
+  shaledb: 'ShaleDB',
+  slatedb: 'SlateDB',
+  leveldb: 'LevelDB',
+  lmdb: 'LMDB',
+  rocksdb: 'RocksDB',
+};
+
+/** Section titles of the workloads. */
+export const WORKLOAD_TITLES: Readonly<Record<WorkloadId, string>> = {
+  put: '1. Non-durable puts, one at a time',
+  batch: '2. Batched puts, 1 000 keys per batch (keys/s; latency per batch)',
+  durable: '3. Durable puts (latency per put)',
+  get: '4. Random gets over the loaded data set (cold: right after reopening)',
+  scan: '5. Scans (full: rows/s; range: 100-key scans/s)',
+  mixed: '6. Mixed: 80% gets, 20% non-durable puts',
+  s3: '8. ShaleDB on the S3 latency model, against the bound the model implies',
+};
+
+const DASH = '–';
+
+/** 1234567 -> "1,234,567"; fractional values below 100 keep one decimal. */
+export function fmtNumber(x: number | undefined): string {
+  if (x === undefined || !Number.isFinite(x)) return DASH;
+  if (Math.abs(x) < 100 && !Number.isInteger(x)) return x.toFixed(1);
+  return Math.round(x).toLocaleString('en-US');
+}
+
+/** Microseconds with 3 significant figures: 4.52, 45.2, 452, 4,520. */
+export function fmtUs(x: number | undefined): string {
+  if (x === undefined || !Number.isFinite(x)) return DASH;
+  if (x < 10) return x.toFixed(2);
+  if (x < 100) return x.toFixed(1);
+  return Math.round(x).toLocaleString('en-US');
+}
+
+/** A ratio as "1.23×". */
+export function fmtRatio(x: number | undefined): string {
+  if (x === undefined || !Number.isFinite(x)) return DASH;
+  return x >= 10 ? `${x.toFixed(1)}×` : `${x.toFixed(2)}×`;
+}
+
+/** A value size as "100 B" or "1 KiB". */
+export function valueLabel(vb: number): string {
+  return vb >= 1024 && vb % 1024 === 0 ? `${vb / 1024} KiB` : `${vb} B`;
+}
+
+/** Bytes as "100 B", "1 KiB", "23.5 GiB". */
+export function fmtBytes(x: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = x;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${Number.isInteger(v) ? v : v.toFixed(1)} ${units[u]}`;
+}
+
+/** Milliseconds as "950 ms", "12.3 s", "7m12s". */
+export function fmtDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  return `${Math.floor(ms / 60_000)}m${String(Math.round((ms % 60_000) / 1000)).padStart(2, '0')}s`;
+}
+
+/** The unit of a cell's rate column. */
+export function rateUnit(c: CellResult): string {
+  return c.unit === 'key' ? 'keys/s' : c.unit === 'row' ? 'rows/s' : c.unit === 'scan' ? 'scans/s' : 'ops/s';
+}
+
+/** The key identifying a comparable measurement (workload, phase, value size). */
+export function slotKey(c: Pick<CellResult, 'workload' | 'phase' | 'valueBytes'>): string {
+  return `${c.workload}|${c.phase}|${c.valueBytes}`;
+}
+
+/** ShaleDB's throughput divided by `peer`'s for the same slot, when both measured it. */
+export function ratioToShale(results: readonly CellResult[], peer: CellResult): number | undefined {
+  const shale = results.find((r) => r.engine === 'shaledb' && slotKey(r) === slotKey(peer) && !r.error);
+  if (shale === undefined || peer.error || peer.opsPerSec <= 0) return undefined;
+  return shale.opsPerSec / peer.opsPerSec;
+}

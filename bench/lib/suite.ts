@@ -1,0 +1,129 @@
+/**
+ * The suite runner: probes the selected engines, plans the cells (workload × value size × engine, engines adjacent
+ * in time so they meet the same machine conditions), runs them one at a time with progress, and assembles the
+ * BenchReport. A cell that throws becomes a failed cell; the run goes on.
+ *
+ * Invariants: one engine runs at a time; each cell's directories are removed before the next starts; the machine
+ * facts are read before the first cell and the load average again after the last.
+ * Concurrency: sequential.
+ */
+import os from 'node:os';
+import type { EngineDefinition, EngineId } from '../engines/engine.js';
+import { ENGINES } from '../engines/registry.js';
+import { workloadsFor } from '../workloads/registry.js';
+import { loadS3Model } from '../workloads/s3-model.js';
+import { failedCell, type WorkloadContext } from '../workloads/workload.js';
+import { BenchData, KEY_BYTES } from './data.js';
+import { ENGINE_NAMES, fmtUs, rateUnit } from './format.js';
+import { machineInfo } from './machine.js';
+import { fmtRate, type Progress } from './progress.js';
+import type { BenchReport, CellResult, EngineReport, WorkloadId } from './result.js';
+import type { Scale } from './scale.js';
+import type { TempDirs } from './temp-dirs.js';
+import { nowMs, wallMs } from './timer.js';
+
+/** What to run. */
+export interface SuiteOptions {
+  readonly scale: Scale;
+  readonly engines: readonly EngineId[];
+  /** Why engines not selected were left out (e.g. excluded from the default set). */
+  readonly notSelected: ReadonlyMap<EngineId, string>;
+  readonly workloads: readonly WorkloadId[];
+  readonly valueSizes: readonly number[];
+  readonly seed: number;
+  readonly flushIntervalMs: number;
+  readonly compactorPollMs: number;
+  readonly dirs: TempDirs;
+  readonly progress: Progress;
+  readonly argv: readonly string[];
+}
+
+async function probeEngines(
+  o: SuiteOptions,
+): Promise<{ reports: EngineReport[]; usable: EngineDefinition[] }> {
+  const reports: EngineReport[] = [];
+  const usable: EngineDefinition[] = [];
+  for (const def of ENGINES) {
+    const notes = [...def.create().describe()];
+    if (!o.engines.includes(def.id)) {
+      const reason = o.notSelected.get(def.id) ?? 'not selected';
+      reports.push({ id: def.id, label: def.label, available: false, reason, notes });
+      continue;
+    }
+    const reason = await def.probe();
+    reports.push({ id: def.id, label: def.label, available: reason === undefined, reason, notes });
+    if (reason === undefined) usable.push(def);
+    else o.progress.log(`${def.label}: unavailable (${reason})`);
+  }
+  return { reports, usable };
+}
+
+function summarize(cells: readonly CellResult[]): string {
+  return cells
+    .map((c) =>
+      c.error
+        ? `${c.phase}: FAILED ${c.error}`
+        : `${c.phase} ${fmtRate(c.opsPerSec)} ${rateUnit(c)}${c.latency ? ` p99 ${fmtUs(c.latency.p99Us)}µs` : ''}`,
+    )
+    .join(' | ');
+}
+
+/** Runs the suite and returns its report. */
+export async function runSuite(o: SuiteOptions): Promise<BenchReport> {
+  const t0 = nowMs();
+  const startedAt = new Date(wallMs()).toISOString();
+  const machine = machineInfo(o.dirs.root, startedAt);
+  const { reports, usable } = await probeEngines(o);
+  const selected = new Set(o.workloads);
+  const data = new BenchData(o.seed);
+  const plan: { w: ReturnType<typeof workloadsFor>[number]; vb: number; e: EngineDefinition }[] = [];
+  for (const w of workloadsFor(selected))
+    for (const vb of o.valueSizes) for (const e of usable) if (w.appliesTo(e)) plan.push({ w, vb, e });
+  o.progress.setTotal(plan.length);
+  const results: CellResult[] = [];
+  for (const { w, vb, e } of plan) {
+    const ctx: WorkloadContext = {
+      engine: e,
+      valueBytes: vb,
+      scale: o.scale,
+      data,
+      progress: o.progress,
+      dirs: o.dirs,
+      flushIntervalMs: o.flushIntervalMs,
+      compactorPollMs: o.compactorPollMs,
+      selected,
+    };
+    o.progress.startCell(`${w.title} · ${ENGINE_NAMES[e.id]} · ${vb} B`);
+    let cells: CellResult[];
+    try {
+      cells = await w.run(ctx);
+    } catch (err) {
+      cells = [failedCell(ctx, w.ids.find((id) => selected.has(id)) ?? w.ids[0]!, 'all', err)];
+    }
+    results.push(...cells);
+    o.progress.endCell(summarize(cells));
+  }
+  machine.loadAvgEnd = os.loadavg().map((x) => Math.round(x * 100) / 100);
+  const model = selected.has('s3') ? await loadS3Model() : undefined;
+  return {
+    schema: 'shaledb-bench/1',
+    mode: o.scale.mode,
+    startedAt,
+    durationMs: Math.round(nowMs() - t0),
+    machine,
+    parameters: {
+      seed: o.seed,
+      keyBytes: KEY_BYTES,
+      valueSizes: o.valueSizes,
+      workloads: o.workloads,
+      flushIntervalMs: o.flushIntervalMs,
+      compactorPollMs: o.compactorPollMs,
+      tempRoot: o.dirs.root,
+      scale: o.scale,
+      argv: o.argv,
+    },
+    engines: reports,
+    results,
+    s3Model: typeof model === 'object' ? { ...model } : undefined,
+  };
+}

@@ -1,0 +1,153 @@
+/**
+ * Workload 8: ShaleDB alone on the object-store layer's S3 latency model (LatencyModelObjectStore over the local
+ * store), against the bound the model implies. Each operation below needs at least one modelled request on its
+ * critical path (a durable put: one WAL PUT; a cold get: one ranged GET of a block), so with `c` operations in
+ * flight throughput cannot exceed c / floor, where floor = the request's modelled latency plus its transfer time.
+ * Phases: durable puts at concurrency 1 and 256; random gets right after reopening (cold caches) at the configured
+ * concurrencies, over a loaded and settled data set. Requests are counted above the model.
+ *
+ * Invariants: ShaleDB only; the bound uses the model's own figures, read from the model store.
+ * Concurrency: up to `c` operations in flight.
+ */
+import { runLoop } from '../lib/driver.js';
+import type { CellResult } from '../lib/result.js';
+import { countFor } from '../lib/scale.js';
+import { makeBatch } from './put-batch.js';
+import {
+  cellFromLoop,
+  requestDelta,
+  requestSnapshot,
+  round,
+  type Workload,
+  type WorkloadContext,
+  withEngine,
+} from './workload.js';
+
+/** The model's figures the bound needs. */
+export interface S3ModelFigures {
+  readonly getMs: number;
+  readonly putMs: number;
+  readonly bandwidthBytesPerSec: number;
+  readonly [k: string]: number;
+}
+
+/** Block size assumed for a cold get's one GET (SlateDB's default SST block). */
+const BLOCK_BYTES = 4096;
+
+/** The object-store layer's model (imported by name at run time, so the harness builds before it exists). */
+const MODEL_MODULE = '../../src/object-store/latency-model-store.js';
+
+/** Loads the model's default figures from the object-store layer, or says why it cannot. */
+export async function loadS3Model(): Promise<S3ModelFigures | string> {
+  try {
+    const mod = (await import(MODEL_MODULE)) as { S3_STANDARD_MODEL?: S3ModelFigures };
+    return mod.S3_STANDARD_MODEL ?? 'S3_STANDARD_MODEL is not exported by the object-store layer';
+  } catch (e) {
+    return `the object-store layer has no S3 latency model yet (${(e as Error).message})`;
+  }
+}
+
+function boundExtra(floorMs: number, c: number, opsPerSec: number): Record<string, number> {
+  const bound = (c * 1000) / floorMs;
+  return {
+    floorMs: round(floorMs),
+    boundOpsPerSec: round(bound),
+    ofBoundPct: round((100 * opsPerSec) / bound),
+  };
+}
+
+async function durablePhases(ctx: WorkloadContext, model: S3ModelFigures): Promise<CellResult[]> {
+  const { data, scale, valueBytes: vb, progress } = ctx;
+  const cells: CellResult[] = [];
+  for (const c of scale.durableConcurrency) {
+    const cell = await withEngine(
+      ctx,
+      `s3-durable-c${c}`,
+      { durable: true, s3Model: true },
+      async (engine) => {
+        const before = requestSnapshot(engine);
+        progress.phase(`s3 durable c${c}`, scale.s3CapMs);
+        const loop = await runLoop({
+          concurrency: c,
+          maxOps: scale.durableOps,
+          capMs: scale.s3CapMs,
+          prepare: (i) => [data.key(i), data.value(i, vb)] as const,
+          op: (_i, [k, v]) => engine.put(k, v, true),
+          progress,
+        });
+        const floor = model.putMs + ((16 + vb) * 1000) / model.bandwidthBytesPerSec;
+        const ops = loop.elapsedMs > 0 ? (loop.ops * 1000) / loop.elapsedMs : 0;
+        return cellFromLoop(ctx, loop, {
+          workload: 's3',
+          phase: `durable c${c}`,
+          unit: 'op',
+          concurrency: c,
+          requests: requestDelta(engine, before),
+          extra: boundExtra(floor, c, ops),
+        });
+      },
+    );
+    cells.push(cell);
+  }
+  return cells;
+}
+
+async function coldGetPhases(ctx: WorkloadContext, model: S3ModelFigures): Promise<CellResult[]> {
+  const { data, scale, valueBytes: vb, progress } = ctx;
+  const n = countFor(scale.s3LoadKeys, vb);
+  return withEngine(ctx, 's3-get', { durable: false, s3Model: true }, async (engine, options) => {
+    progress.phase(`s3 load ${n} keys`);
+    for (let b = 0; b * 1000 < n; b++) {
+      const { keys, values } = makeBatch(data, 0, b, Math.min(1000, n - b * 1000), vb);
+      await engine.putBatch(keys, values, false);
+      progress.tick((b + 1) * 1000);
+    }
+    progress.phase('s3 settle');
+    await engine.settle(progress);
+    const cells: CellResult[] = [];
+    for (const c of scale.s3ColdConcurrency) {
+      await engine.close();
+      await engine.open(options);
+      const rand = data.rand(100 + c);
+      let misses = 0;
+      const before = requestSnapshot(engine);
+      progress.phase(`s3 cold gets c${c}`, scale.s3CapMs);
+      const loop = await runLoop({
+        concurrency: c,
+        maxOps: n,
+        capMs: scale.s3CapMs,
+        prepare: () => rand.nextInt(n),
+        op: async (_i, idx) => {
+          const v = await engine.get(data.key(idx));
+          if (!data.checkValue(idx, vb, v)) misses++;
+        },
+        progress,
+      });
+      const floor = model.getMs + (BLOCK_BYTES * 1000) / model.bandwidthBytesPerSec;
+      const ops = loop.elapsedMs > 0 ? (loop.ops * 1000) / loop.elapsedMs : 0;
+      cells.push(
+        cellFromLoop(ctx, loop, {
+          workload: 's3',
+          phase: `cold get c${c}`,
+          unit: 'op',
+          concurrency: c,
+          requests: requestDelta(engine, before),
+          extra: { ...boundExtra(floor, c, ops), keys: n, misses },
+        }),
+      );
+    }
+    return cells;
+  });
+}
+
+/** Workload 8. */
+export const s3ModelWorkload: Workload = {
+  ids: ['s3'],
+  title: 'ShaleDB on the S3 latency model',
+  appliesTo: (engine) => engine.id === 'shaledb',
+  async run(ctx): Promise<CellResult[]> {
+    const model = await loadS3Model();
+    if (typeof model === 'string') throw new Error(model);
+    return [...(await durablePhases(ctx, model)), ...(await coldGetPhases(ctx, model))];
+  },
+};

@@ -1,0 +1,251 @@
+/**
+ * Smoke test of the side-by-side benchmark harness (bench/): runs `bench/main.ts --smoke` (a few hundred operations
+ * per workload on ShaleDB, LevelDB and LMDB, 100-byte values) into a temp directory and checks that the markdown,
+ * JSON and SVG outputs are produced and well-formed, that every workload produced a result per engine, and that
+ * ShaleDB either ran or is reported unavailable with the reason (it must run once src/index.ts exports Db). Also
+ * checks the harness's own measuring pieces: histogram percentiles against exact ones (property test, seeded),
+ * the closed-loop driver's counting, argument parsing, and SVG escaping. Never asserts speeds.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
+import { parseArgs } from '../bench/lib/args.js';
+import { BenchData } from '../bench/lib/data.js';
+import { runLoop } from '../bench/lib/driver.js';
+import { LatencyHistogram } from '../bench/lib/histogram.js';
+import { xmlEscape } from '../bench/lib/report-svg.js';
+import type { BenchReport, CellResult } from '../bench/lib/result.js';
+import { testSeed } from '../src/util/random.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Checks that `svg` is well-formed XML: one root, balanced tags, escaped text and attributes. */
+function assertWellFormedSvg(svg: string): void {
+  assert.match(
+    svg,
+    /^<\?xml version="1\.0" encoding="UTF-8"\?>\n<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/,
+  );
+  const body = svg.replace(/^<\?xml[^>]*\?>/, '');
+  const stack: string[] = [];
+  let roots = 0;
+  const tag = /<(\/?)([a-zA-Z][\w:-]*)((?:\s+[\w:-]+="[^"<]*")*)\s*(\/?)>/g;
+  let last = 0;
+  for (const m of body.matchAll(tag)) {
+    const text = body.slice(last, m.index);
+    assert.doesNotMatch(text, /[<>]|&(?!(amp|lt|gt|quot|apos);)/, `unescaped text before ${m[0]}`);
+    last = m.index + m[0].length;
+    const [, close, name, attrs, selfClose] = m;
+    assert.doesNotMatch(attrs ?? '', /&(?!(amp|lt|gt|quot|apos);)/, `unescaped attribute in ${m[0]}`);
+    if (close === '/') assert.equal(stack.pop(), name, `mismatched </${name}>`);
+    else if (selfClose !== '/') {
+      if (stack.length === 0) roots++;
+      stack.push(name!);
+    } else if (stack.length === 0) roots++;
+  }
+  assert.equal(body.slice(last).trim(), '', 'trailing content after the root element');
+  assert.deepEqual(stack, [], 'unclosed elements');
+  assert.equal(roots, 1, 'exactly one root element');
+}
+
+/** Checks that every markdown table has rows as wide as its header. */
+function assertTablesWellFormed(md: string): number {
+  let tables = 0;
+  let width = -1;
+  for (const line of md.split('\n')) {
+    if (!line.startsWith('|')) {
+      width = -1;
+      continue;
+    }
+    const cells = line.split('|').length;
+    if (width === -1) {
+      width = cells;
+      tables++;
+    } else assert.equal(cells, width, `table row with ${cells - 2} cells, header has ${width - 2}: ${line}`);
+  }
+  return tables;
+}
+
+function assertCellSane(c: CellResult): void {
+  const where = `${c.engine} ${c.workload} ${c.phase}`;
+  assert.equal(c.error, undefined, `${where} failed: ${c.error}`);
+  assert.ok(c.ops > 0, `${where}: no operations`);
+  assert.ok(Number.isFinite(c.opsPerSec) && c.opsPerSec > 0, `${where}: bad rate ${c.opsPerSec}`);
+  assert.ok(c.elapsedMs > 0, `${where}: no elapsed time`);
+  const l = c.latency;
+  if (l !== undefined) {
+    assert.ok(l.n > 0 && l.minUs <= l.p50Us && l.p50Us <= l.p99Us, `${where}: percentiles out of order`);
+    assert.ok(l.p99Us <= l.p999Us && l.p999Us <= l.maxUs, `${where}: percentiles out of order`);
+  }
+  for (const k of ['misses', 'disorder', 'badValues']) assert.equal(c.extra?.[k] ?? 0, 0, `${where}: ${k}`);
+}
+
+async function shaleDbExported(): Promise<boolean> {
+  const mod = (await import('../src/index.js')) as Record<string, unknown>;
+  return typeof (mod['Db'] as { open?: unknown } | undefined)?.open === 'function';
+}
+
+test('bench --smoke produces well-formed markdown, JSON and SVG with a result per engine and workload', async () => {
+  const out = mkdtempSync(join(os.tmpdir(), 'bench-smoke-'));
+  try {
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'bench/main.ts',
+        '--smoke',
+        '--json',
+        '--strict',
+        '--no-progress',
+        '--out',
+        out,
+        '--dir',
+        out,
+      ],
+      { cwd: root, encoding: 'utf8', timeout: 120_000 },
+    );
+    assert.equal(r.status, 0, `exit ${r.status}\nstderr:\n${r.stderr}`);
+    const report = JSON.parse(r.stdout) as BenchReport;
+    assert.deepEqual(JSON.parse(readFileSync(join(out, 'smoke.local.json'), 'utf8')), report);
+    assert.equal(report.schema, 'shaledb-bench/1');
+    assert.equal(report.mode, 'smoke');
+    assert.ok(
+      report.machine.cores > 0 && report.machine.memoryBytes > 0 && report.machine.node.startsWith('v'),
+    );
+    assert.match(report.machine.gitCommit, /^[0-9a-f]{40}$/);
+    assert.ok(!existsSync(report.parameters.tempRoot), 'temp root left behind');
+
+    const ran = report.engines.filter((e) => e.available).map((e) => e.id);
+    assert.ok(ran.includes('leveldb') && ran.includes('lmdb'), `peers did not run: ${ran.join(', ')}`);
+    const shale = report.engines.find((e) => e.id === 'shaledb')!;
+    if (await shaleDbExported()) assert.ok(shale.available, `ShaleDB did not run: ${shale.reason}`);
+    else assert.match(shale.reason ?? '', /not exported/);
+    for (const engine of ran) {
+      for (const w of ['put', 'batch', 'durable', 'get', 'scan', 'mixed'] as const) {
+        const cells = report.results.filter((c) => c.engine === engine && c.workload === w);
+        assert.ok(cells.length > 0, `no ${w} result for ${engine}`);
+      }
+    }
+    if (ran.includes('shaledb')) {
+      assert.ok(
+        report.results.some((c) => c.engine === 'shaledb' && c.workload === 's3'),
+        'no S3-model result',
+      );
+    }
+    for (const c of report.results) assertCellSane(c);
+
+    const md = readFileSync(join(out, 'smoke.local.md'), 'utf8');
+    assert.match(md, /^# ShaleDB side-by-side benchmark \(smoke mode\)/);
+    assert.ok(assertTablesWellFormed(md) >= 6, 'expected a table per workload');
+    for (const title of [
+      '## 1. Non-durable puts',
+      '## 3. Durable puts',
+      '## 4. Random gets',
+      '## Correctness checks',
+    ]) {
+      assert.ok(md.includes(title), `markdown lacks ${title}`);
+    }
+    const svg = readFileSync(join(out, 'smoke.local.svg'), 'utf8');
+    assertWellFormedSvg(svg);
+    assert.ok((svg.match(/<rect /g) ?? []).length > report.results.length / 2, 'too few bars');
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test('histogram percentiles are within 1% of the exact sample percentiles', () => {
+  const seed = testSeed();
+  console.log(`seed ${seed} (rerun with SHALEDB_SEED=${seed})`);
+  fc.assert(
+    fc.property(
+      fc.array(fc.integer({ min: 0, max: 5_000_000_000 }), { minLength: 1, maxLength: 2000 }),
+      (xs) => {
+        const h = new LatencyHistogram();
+        for (const x of xs) h.record(x);
+        const sorted = [...xs].sort((a, b) => a - b);
+        for (const q of [0.5, 0.99, 0.999]) {
+          const exact = sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)]!;
+          const got = h.quantileNs(q)!;
+          assert.ok(Math.abs(got - exact) <= Math.max(1, exact / 100), `q${q}: ${got} vs ${exact}`);
+        }
+        const s = h.summary()!;
+        assert.equal(s.n, xs.length);
+        assert.equal(s.minUs, Math.round(sorted[0]!) / 1000);
+        assert.equal(s.maxUs, Math.round(sorted.at(-1)!) / 1000);
+      },
+    ),
+    { seed, numRuns: 200 },
+  );
+});
+
+test('the driver stops at the operation count, counts every completion, and propagates failures', async () => {
+  let calls = 0;
+  const r = await runLoop({ concurrency: 8, maxOps: 100, capMs: 60_000, op: async () => void calls++ });
+  assert.equal(r.ops, 100);
+  assert.equal(calls, 100);
+  assert.equal(r.histogram.count, 100);
+  const sync = await runLoop({
+    concurrency: 1,
+    maxOps: 50,
+    capMs: 60_000,
+    prepare: (i) => i * 2,
+    op: () => 1,
+  });
+  assert.equal(sync.ops, 50);
+  await assert.rejects(
+    runLoop({
+      concurrency: 4,
+      maxOps: 100,
+      capMs: 60_000,
+      op: async (i) => {
+        if (i === 10) throw new Error('boom');
+      },
+    }),
+    /boom/,
+  );
+});
+
+test('data: keys are unique 16-byte buffers that map back to their index; values are stable', () => {
+  const d = new BenchData(42);
+  const seen = new Set<string>();
+  for (let i = 0; i < 5000; i++) {
+    const k = d.key(i);
+    assert.equal(k.length, 16);
+    assert.equal(d.indexOf(k), i);
+    seen.add(k.toString('hex'));
+  }
+  assert.equal(seen.size, 5000);
+  assert.deepEqual(new BenchData(42).value(7, 100), d.value(7, 100));
+  assert.ok(d.checkValue(7, 1024, Buffer.from(d.value(7, 1024))));
+  assert.ok(!d.checkValue(7, 1024, d.value(8, 1024)));
+});
+
+test('argument parsing: modes, selections, defaults and errors', () => {
+  const full = parseArgs([]);
+  assert.equal(full.mode, 'default');
+  assert.equal(full.name, 'latest');
+  assert.deepEqual(full.valueSizes, [100, 1024]);
+  const quick = parseArgs(['--quick', '--only', 'get,scan', '--engines', 'leveldb,lmdb', '--json']);
+  assert.equal(quick.mode, 'quick');
+  assert.deepEqual(quick.workloads, ['get', 'scan']);
+  assert.deepEqual(quick.engines, ['leveldb', 'lmdb']);
+  assert.equal(quick.notSelected.get('slatedb'), 'not selected');
+  assert.ok(quick.json);
+  assert.equal(parseArgs(['--only', 'put']).name, 'partial.local');
+  assert.equal(parseArgs(['--quick']).name, 'quick.local');
+  assert.deepEqual(parseArgs(['--smoke']).engines, ['shaledb', 'leveldb', 'lmdb']);
+  assert.throws(() => parseArgs(['--only', 'nope']), /unknown workload nope/);
+  assert.throws(() => parseArgs(['--engines', 'sqlite']), /unknown engine sqlite/);
+  assert.throws(() => parseArgs(['--quick', '--smoke']), /choose one/);
+  assert.throws(() => parseArgs(['--values', '0']), /positive integer/);
+  assert.throws(() => parseArgs(['--frobnicate']), /unknown option/);
+});
+
+test('SVG text is escaped', () => {
+  assert.equal(xmlEscape('a<b & "c">'), 'a&lt;b &amp; &quot;c&quot;&gt;');
+});
