@@ -2,5 +2,45 @@
  * The public API of ShaleDB: everything a user imports from "shaledb" is re-exported here, and nothing else is
  * public.
  */
+export { Db, type DbOpenOptions, type DbStatus } from './db/db.js';
+export { DbIterator, type KeyValue } from './db/db-iterator.js';
+export type {
+  DurabilityFilter,
+  FlushOptions,
+  MergeOptions,
+  PutOptions,
+  ReadOptions,
+  ScanOptions,
+  ScanRange,
+  WriteHandle,
+  WriteOptions,
+} from './db/options.js';
+export {
+  type CompactorOptions,
+  type CompressionCodec,
+  type Duration,
+  defaultSettings,
+  type GarbageCollectorDirectoryOptions,
+  type GarbageCollectorOptions,
+  type Settings,
+} from './db/settings.js';
+export { Snapshot } from './db/snapshot.js';
+export { type BatchOpOptions, type Ttl, WriteBatch } from './db/write-batch.js';
+export type { MergeOperator } from './lsm/merge-operator.js';
+export { MemoryObjectStore } from './object-store/memory-store.js';
+export {
+  type GetOptions,
+  type GetResult,
+  isObjectStoreError,
+  type ListOptions,
+  type ObjectMeta,
+  type ObjectStore,
+  ObjectStoreError,
+  type ObjectStoreErrorReason,
+  type PutMode,
+  type PutOptions as ObjectPutOptions,
+  type PutResult,
+} from './object-store/object-store.js';
+export { resolveObjectStore } from './object-store/resolve.js';
 export type { CloseReason, ErrorKind } from './util/errors.js';
 export { isDataError, ShaleDBError } from './util/errors.js';

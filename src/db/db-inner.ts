@@ -1,0 +1,247 @@
+/**
+ * DbInner: the engine behind Db: the write path (seq, createTs, WAL buffer, memtable, freeze, backpressure), the
+ * read path over DbState views, snapshots, flush and close. Background work lives in the WAL writer and memtable
+ * flusher tasks; the first background error closes the database (TaskExecutor).
+ *
+ * Invariants: a write's seq assignment, WAL append and memtable insert happen in one synchronous stretch, so WAL
+ * order = seq order = visibility order; `awaitDurable` resolves only after the WAL SST holding the write exists (or,
+ * without a WAL, after its memtable's L0 is in a published manifest); once closed or fenced every call fails with a
+ * closed error carrying the reason.
+ * Concurrency: single event loop; every await in a write happens before its seq is taken or after its rows are in.
+ */
+
+import type { Manifest } from '../format/manifest.js';
+import type { RowEntry } from '../format/row.js';
+import type { KeyRange, MaybePromise } from '../format/row-iterator.js';
+import type { MergeOperator } from '../lsm/merge-operator.js';
+import type { Clock } from '../util/clock.js';
+import type { TaskExecutor } from '../util/dispatcher.js';
+import { closedError, ShaleDBError } from '../util/errors.js';
+import type { Rand } from '../util/random.js';
+import { batchRows } from './batch-rows.js';
+import { DbIterator } from './db-iterator.js';
+import type { DbState } from './db-state.js';
+import type { MemtableFlusher } from './memtable-flusher.js';
+import type { MonotonicClock } from './mono-clock.js';
+import type { SeqOracle } from './oracle.js';
+import { getRow, scanSources } from './reader.js';
+import type { ResolvedSettings } from './settings.js';
+import type { SnapshotRegistry } from './snapshot-registry.js';
+import type { TableStore } from './table-store.js';
+import type { FenceableObject } from './transactional-object.js';
+import type { WalWriter } from './wal-writer.js';
+import type { BatchOp } from './write-batch.js';
+
+/** Freeze the memtable after this many WAL SSTs even if it is small (0.12.1's constant). */
+export const MAX_WAL_FLUSHES_BEFORE_L0_FLUSH = 4096;
+
+/** Longest a writer waits on backpressure before re-checking. */
+const BACKPRESSURE_WAIT_MS = 30_000;
+
+/** Everything DbInner works with. */
+export interface DbInnerDeps {
+  readonly settings: ResolvedSettings;
+  readonly clock: Clock;
+  readonly rand: Rand;
+  readonly executor: TaskExecutor;
+  readonly state: DbState;
+  readonly oracle: SeqOracle;
+  readonly monoClock: MonotonicClock;
+  readonly tableStore: TableStore;
+  readonly walWriter: WalWriter | undefined;
+  readonly flusher: MemtableFlusher;
+  readonly manifest: FenceableObject<Manifest>;
+  readonly snapshots: SnapshotRegistry;
+  readonly mergeOperator: MergeOperator | undefined;
+  readonly abort: AbortController;
+  /** Extra shutdown work (compactor, GC, owned store), run after the writer's tasks stop. */
+  readonly onClose: () => Promise<void>;
+}
+
+/** Visible-seq cap options of a read. */
+export interface SeqCap {
+  readonly remote: boolean;
+  readonly dirty: boolean;
+  readonly snapshotSeq?: number;
+}
+
+/** The engine. */
+export class DbInner {
+  readonly d: DbInnerDeps;
+  #closing: Promise<void> | undefined;
+  #closedClean = false;
+
+  constructor(deps: DbInnerDeps) {
+    this.d = deps;
+  }
+
+  /** Throws the closed error if the database is closed, closing, or failed. */
+  checkOpen(): void {
+    const r = this.d.executor.closeResult;
+    if (r !== undefined && !r.ok) throw asClosed(r.error);
+    if (this.#closing !== undefined || r !== undefined) throw closedError('clean', 'database is closed');
+  }
+
+  /** Applies a batch (ops validated); resolves with the seq once the write is durable if asked. */
+  write(ops: readonly BatchOp[], awaitDurable: boolean): MaybePromise<number> | Promise<number> {
+    this.checkOpen();
+    const pressure = this.#backpressure();
+    if (pressure !== undefined) return pressure.then(() => this.write(ops, awaitDurable));
+    const now = this.d.monoClock.now();
+    if (now instanceof Promise) return now.then(() => this.write(ops, awaitDurable));
+    // From here to the end of #apply nothing awaits: the batch is atomic.
+    const seq = this.d.oracle.nextSeq();
+    const rows = batchRows(ops, seq, now, this.d.settings.defaultTtlMs, this.d.mergeOperator);
+    const durable = this.#apply(rows, seq, now);
+    if (!awaitDurable) return seq;
+    return durable.then(
+      () => seq,
+      (e) => Promise.reject(asClosedIfClosing(e)),
+    );
+  }
+
+  #apply(rows: RowEntry[], seq: number, now: number): Promise<void> {
+    const d = this.d;
+    const mt = d.state.memtable;
+    let durable: Promise<void>;
+    if (d.walWriter !== undefined) {
+      durable = rows.length === 1 ? d.walWriter.appendOne(rows[0]!) : d.walWriter.append(rows);
+      for (const r of rows) mt.put(r);
+      d.walWriter.maybeTriggerFlush();
+    } else {
+      for (const r of rows) mt.put(r);
+      durable = d.state.memtableUploaded.promise;
+    }
+    d.oracle.commit(seq);
+    mt.recordSequence(seq, Math.floor(now / 1000));
+    this.#maybeFreeze();
+    return durable;
+  }
+
+  /** Undefined when writes may proceed, else a promise to wait on before re-checking. */
+  #backpressure(): Promise<void> | undefined {
+    const d = this.d;
+    const unflushed = (d.walWriter?.estimatedBytes ?? 0) + d.state.immBytes;
+    if (unflushed < d.settings.maxUnflushedBytes) return undefined;
+    const waits: Promise<unknown>[] = [d.clock.sleep(BACKPRESSURE_WAIT_MS, d.abort.signal)];
+    const oldest = d.state.imms[d.state.imms.length - 1];
+    if (oldest !== undefined) waits.push(oldest.uploaded.promise);
+    const wal = d.walWriter?.oldestPending();
+    if (wal !== undefined) waits.push(wal);
+    if (d.state.imms.length === 0 && d.walWriter !== undefined) void d.walWriter.flush().catch(() => {});
+    return Promise.race(waits).then(
+      () => this.checkOpen(),
+      () => this.checkOpen(),
+    );
+  }
+
+  #maybeFreeze(): void {
+    const d = this.d;
+    const recent = d.walWriter?.recentFlushedWalId ?? 0;
+    const lastFreezeWalId = d.state.imms[0]?.recentFlushedWalId ?? d.state.manifest.replayAfterWalId;
+    const big = d.state.memtable.sizeBytes >= d.settings.l0SstSizeBytes;
+    if (big || recent - lastFreezeWalId >= MAX_WAL_FLUSHES_BEFORE_L0_FLUSH) this.freezeMemtable();
+  }
+
+  /** Freezes the active memtable and queues it for L0 upload; returns its uploaded promise (if any). */
+  freezeMemtable(): Promise<void> | undefined {
+    const d = this.d;
+    const imm = d.state.freezeMemtable(d.walWriter?.recentFlushedWalId ?? d.state.manifest.replayAfterWalId);
+    if (imm === undefined) return undefined;
+    d.flusher.notifyFrozen(imm);
+    return imm.uploaded.promise;
+  }
+
+  /** The highest seq a read with these options may see. */
+  maxSeq(cap: SeqCap): number {
+    const o = this.d.oracle;
+    let max = cap.dirty ? o.lastSeq : o.lastCommittedSeq;
+    if (cap.remote) max = Math.min(max, o.durableSeq);
+    if (cap.snapshotSeq !== undefined) max = Math.min(max, cap.snapshotSeq);
+    return max;
+  }
+
+  /** Point lookup. */
+  getRow(key: Uint8Array, cap: SeqCap): MaybePromise<RowEntry | undefined> {
+    this.checkOpen();
+    return getRow(this.d.state.readView(), key, this.maxSeq(cap), this.d.mergeOperator);
+  }
+
+  /** A scan iterator. */
+  scan(range: KeyRange, cap: SeqCap, order: 'asc' | 'desc'): DbIterator {
+    this.checkOpen();
+    const source = scanSources(this.d.state.readView(), range, order);
+    return new DbIterator(source, {
+      maxSeq: this.maxSeq(cap),
+      mergeOperator: this.d.mergeOperator,
+      order,
+      range,
+    });
+  }
+
+  /** flush(): the WAL, or the memtable to L0 (after the WAL). */
+  async flush(type: 'wal' | 'memtable'): Promise<void> {
+    this.checkOpen();
+    const d = this.d;
+    if (d.walWriter !== undefined) await d.walWriter.flush().catch((e) => Promise.reject(asClosed(e)));
+    if (type === 'memtable' || d.walWriter === undefined) {
+      const uploaded = this.freezeMemtable();
+      const pending = d.state.imms.map((i) => i.uploaded.promise);
+      if (uploaded !== undefined) pending.push(uploaded);
+      await Promise.all(pending).catch((e) => Promise.reject(asClosed(e)));
+    }
+  }
+
+  /**
+   * Closes as 0.12.1 does: flush the WAL (the memtable is not flushed to L0), write the current manifest again,
+   * stop every task. Idempotent; concurrent callers share one close.
+   */
+  close(): Promise<void> {
+    if (this.#closing === undefined) this.#closing = this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    const d = this.d;
+    let failure: unknown;
+    if (d.executor.closeResult === undefined) {
+      try {
+        if (d.walWriter !== undefined) await d.walWriter.flush();
+        await d.flusher.writeManifest();
+      } catch (e) {
+        failure = e;
+      }
+    }
+    d.abort.abort(closedError('clean', 'database closed'));
+    const result = await d.executor.shutdown();
+    await d.onClose();
+    this.#closedClean = result.ok && failure === undefined;
+    if (!result.ok && !(result.error.kind === 'closed')) throw asClosed(result.error);
+    if (failure !== undefined && !(failure instanceof ShaleDBError && failure.kind === 'closed'))
+      throw failure;
+  }
+
+  /** Why the database closed, once it has. */
+  get closeReason(): 'clean' | 'fenced' | 'panic' | undefined {
+    const r = this.d.executor.closeResult;
+    if (r === undefined) return this.#closing === undefined ? undefined : 'clean';
+    if (r.ok) return 'clean';
+    return asClosed(r.error).closeReason;
+  }
+
+  /** True once close() finished without errors. */
+  get closedClean(): boolean {
+    return this.#closedClean;
+  }
+}
+
+/** A background failure as the closed error later calls see. */
+export function asClosed(e: unknown): ShaleDBError {
+  if (e instanceof ShaleDBError && e.kind === 'closed') return e;
+  const msg = e instanceof Error ? e.message : String(e);
+  return closedError('panic', `database closed after a background failure: ${msg}`, e);
+}
+
+function asClosedIfClosing(e: unknown): unknown {
+  return e instanceof ShaleDBError ? (e.kind === 'closed' ? e : asClosed(e)) : asClosed(e);
+}

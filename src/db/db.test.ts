@@ -1,0 +1,139 @@
+/**
+ * Db basics on the memory store: writes, reads, scans both ways, deletes, merges, TTL metadata, flush to L0 and
+ * reads from SSTs, reopen with WAL replay, snapshots, and typed errors for bad input.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { MergeOperator } from '../lsm/merge-operator.js';
+import { MemoryObjectStore } from '../object-store/memory-store.js';
+import { fromUtf8, utf8 } from '../util/bytes.js';
+import { isShaleDBError } from '../util/errors.js';
+import { Db } from './db.js';
+import { WriteBatch } from './write-batch.js';
+
+const concat: MergeOperator = (_k, existing, ops) =>
+  utf8((existing === undefined ? '' : fromUtf8(existing)) + ops.map(fromUtf8).join(''));
+
+const settings = { flushInterval: '10ms', compactorOptions: null, garbageCollectorOptions: null } as const;
+
+async function keys(it: AsyncIterable<{ key: Uint8Array; value: Uint8Array }>): Promise<string[]> {
+  const out: string[] = [];
+  for await (const kv of it) out.push(`${fromUtf8(kv.key)}=${fromUtf8(kv.value)}`);
+  return out;
+}
+
+test('put, get, delete, scan, batch', async () => {
+  const store = new MemoryObjectStore();
+  const db = await Db.open('db', store, { settings });
+  const h = await db.put('a', '1');
+  assert.equal(h.seq, 1n);
+  await db.put('b', '2');
+  await db.put('c', '3', { awaitDurable: false });
+  assert.equal(fromUtf8((await db.get('a'))!), '1');
+  assert.equal(await db.get('zz'), undefined);
+  await db.delete('b');
+  assert.equal(await db.get('b'), undefined);
+  await db.write(new WriteBatch().put('d', '4').put('e', '5').delete('a'));
+  assert.deepEqual(await keys(db.scan()), ['c=3', 'd=4', 'e=5']);
+  assert.deepEqual(await keys(db.scan({ gte: 'd' }, { order: 'desc' })), ['e=5', 'd=4']);
+  assert.deepEqual(await keys(db.scan({ gt: 'c', lt: 'e' })), ['d=4']);
+  assert.deepEqual(await keys(db.scanPrefix('d')), ['d=4']);
+  const kv = await db.getKeyValue('d');
+  assert.equal(kv!.seq, 5n);
+  assert.ok(typeof kv!.createTs === 'number');
+  await db.close();
+  await assert.rejects(db.get('d'), (e) => isShaleDBError(e, 'closed') && e.closeReason === 'clean');
+});
+
+test('data survives reopen through WAL replay and through L0', async () => {
+  const store = new MemoryObjectStore();
+  const db = await Db.open('db', store, { settings });
+  for (let i = 0; i < 100; i++)
+    await db.put(`k${String(i).padStart(3, '0')}`, `v${i}`, { awaitDurable: i % 10 === 9 });
+  await db.flush({ type: 'memtable' });
+  for (let i = 100; i < 150; i++)
+    await db.put(`k${String(i).padStart(3, '0')}`, `v${i}`, { awaitDurable: false });
+  await db.delete('k005');
+  await db.close();
+  const db2 = await Db.open('db', store, { settings });
+  assert.equal(fromUtf8((await db2.get('k042'))!), 'v42');
+  assert.equal(fromUtf8((await db2.get('k142'))!), 'v142');
+  assert.equal(await db2.get('k005'), undefined);
+  const all = await keys(db2.scan());
+  assert.equal(all.length, 149);
+  assert.equal(db2.status().l0Count, 1);
+  await db2.close();
+});
+
+test('merges fold across memtable and L0', async () => {
+  const store = new MemoryObjectStore();
+  const db = await Db.open('db', store, { settings, mergeOperator: concat });
+  await db.put('m', 'a');
+  await db.merge('m', 'b');
+  await db.flush({ type: 'memtable' });
+  await db.merge('m', 'c');
+  await db.merge('n', 'x');
+  assert.equal(fromUtf8((await db.get('m'))!), 'abc');
+  assert.equal(fromUtf8((await db.get('n'))!), 'x');
+  assert.deepEqual(await keys(db.scan()), ['m=abc', 'n=x']);
+  await db.close();
+});
+
+test('snapshots see a fixed seq', async () => {
+  const db = await Db.open('db', new MemoryObjectStore(), { settings });
+  await db.put('a', '1');
+  const snap = await db.snapshot();
+  await db.put('a', '2');
+  await db.put('b', '3');
+  assert.equal(fromUtf8((await snap.get('a'))!), '1');
+  assert.equal(await snap.get('b'), undefined);
+  assert.equal(fromUtf8((await db.get('a'))!), '2');
+  snap.close();
+  await assert.rejects(snap.get('a'), (e) => isShaleDBError(e, 'closed'));
+  await db.close();
+});
+
+test('bad input is invalid and the database stays usable', async () => {
+  const db = await Db.open('db', new MemoryObjectStore(), { settings });
+  const bad: Array<() => Promise<unknown>> = [
+    () => db.put('', 'x'),
+    () => db.put(new Uint8Array(65_536), 'x'),
+    () => db.put(1 as unknown as string, 'x'),
+    () => db.put('k', 'v', { ttl: -5 }),
+    () => db.put('k', 'v', { awaitDurable: 'yes' as unknown as boolean }),
+    () => db.get(''),
+    () => db.merge('k', 'v'),
+    () => db.write(new WriteBatch()),
+    () => db.flush({ type: 'disk' as 'wal' }),
+  ];
+  for (const f of bad) await assert.rejects(f(), (e) => isShaleDBError(e, 'invalid'));
+  assert.throws(
+    () => db.scan({ gt: 'a', gte: 'b' }),
+    (e) => isShaleDBError(e, 'invalid'),
+  );
+  await db.put('k', 'v');
+  assert.equal(fromUtf8((await db.get('k'))!), 'v');
+  await db.close();
+  await assert.rejects(Db.open('db', new MemoryObjectStore(), { settings: { flushInterval: 'soon' } }), (e) =>
+    isShaleDBError(e, 'invalid'),
+  );
+  await assert.rejects(Db.open('db', new MemoryObjectStore(), { blockSize: 1000 }), (e) =>
+    isShaleDBError(e, 'invalid'),
+  );
+});
+
+test('a second writer fences the first', async () => {
+  const store = new MemoryObjectStore();
+  const a = await Db.open('db', store, { settings });
+  await a.put('x', '1');
+  const b = await Db.open('db', store, { settings });
+  assert.equal(fromUtf8((await b.get('x'))!), '1');
+  await assert.rejects(a.put('y', '2'), (e) => isShaleDBError(e, 'closed') && e.closeReason === 'fenced');
+  await assert.rejects(a.get('x'), (e) => isShaleDBError(e, 'closed') && e.closeReason === 'fenced');
+  await b.put('y', '3');
+  await a.close().catch(() => {});
+  await b.close();
+  const c = await Db.open('db', store, { settings });
+  assert.equal(fromUtf8((await c.get('y'))!), '3');
+  await c.close();
+});

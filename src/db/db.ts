@@ -1,0 +1,241 @@
+/**
+ * Db: the public database handle. A writable database on any ObjectStore with SlateDB 0.12.1's semantics and
+ * protocols; see docs/design/0001-db-core.md. Keys and values are Uint8Array or string (UTF-8).
+ *
+ * Invariants: every method validates its input first (bad input throws ShaleDBError kind 'invalid' and changes
+ * nothing); every failure is a ShaleDBError; after close() or fencing every call fails with kind 'closed' and the
+ * matching closeReason.
+ * Concurrency: any number of concurrent calls from one event loop.
+ */
+
+import type { MergeOperator } from '../lsm/merge-operator.js';
+import type { ObjectStore } from '../object-store/object-store.js';
+import { toBytes } from '../util/bytes.js';
+import type { Clock } from '../util/clock.js';
+import { invalidError, toShaleDBError } from '../util/errors.js';
+import type { Rand } from '../util/random.js';
+import type { DbInner } from './db-inner.js';
+import { type DbIterator, type KeyValue, toKeyValue } from './db-iterator.js';
+import { openDb } from './open.js';
+import {
+  checkFlushOptions,
+  checkReadOptions,
+  checkScanOptions,
+  checkWriteOptions,
+  type FlushOptions,
+  type MergeOptions,
+  type PutOptions,
+  type ReadOptions,
+  type ScanOptions,
+  type ScanRange,
+  toKeyRange,
+  type WriteHandle,
+  type WriteOptions,
+} from './options.js';
+import type { Settings } from './settings.js';
+import { Snapshot } from './snapshot.js';
+import { checkKey, checkValue, type WriteBatch } from './write-batch.js';
+
+/** Options of Db.open. */
+export interface DbOpenOptions {
+  /** SlateDB 0.12.1 settings in camelCase; omitted ones take 0.12.1's defaults. */
+  readonly settings?: Partial<Settings>;
+  /** Combines operands written with merge(); must be associative with merge(key, undefined, [x]) = x. */
+  readonly mergeOperator?: MergeOperator;
+  /** Target uncompressed data block size of new SSTs: 1024..65536 (a power of two; default 4096). */
+  readonly blockSize?: number;
+  /** Retry transient object-store failures (default true). */
+  readonly retry?: boolean;
+  /** Size of the in-memory block cache in bytes (default 64 MiB). */
+  readonly blockCacheBytes?: number;
+  /** @internal Injected clock (tests). */
+  readonly clock?: Clock;
+  /** @internal Injected randomness (tests). */
+  readonly rand?: Rand;
+}
+
+/** A snapshot of the database's progress. */
+export interface DbStatus {
+  /** Highest seq durable in object storage. */
+  readonly durableSeq: bigint;
+  /** Highest seq visible to reads. */
+  readonly lastCommittedSeq: bigint;
+  /** Id of the newest manifest this writer knows. */
+  readonly manifestId: bigint;
+  readonly writerEpoch: bigint;
+  /** Set once the database has closed. */
+  readonly closeReason: 'clean' | 'fenced' | 'panic' | undefined;
+  /** L0 SSTs in the manifest. */
+  readonly l0Count: number;
+  /** Sorted runs in the manifest. */
+  readonly sortedRunCount: number;
+  /** Frozen memtables not yet in L0. */
+  readonly immutableMemtables: number;
+  /** The next WAL id this writer will use. */
+  readonly nextWalId: bigint;
+}
+
+function wrap<T>(f: () => Promise<T>): Promise<T> {
+  try {
+    return f().catch((e) => Promise.reject(toShaleDBError(e)));
+  } catch (e) {
+    return Promise.reject(toShaleDBError(e));
+  }
+}
+
+/** A ShaleDB database. */
+export class Db {
+  readonly #inner: DbInner;
+
+  /** @internal Use Db.open. */
+  constructor(inner: DbInner) {
+    this.#inner = inner;
+  }
+
+  /**
+   * Opens (creating if needed) the database at `path` in `store` (an ObjectStore or a URL such as
+   * `file:///abs/dir`, `memory:///`, `s3://bucket/prefix`). Fences any previous writer of the database.
+   */
+  static open(path: string, store: ObjectStore | string, options: DbOpenOptions = {}): Promise<Db> {
+    return wrap(async () => new Db(await openDb(path, store, options)));
+  }
+
+  /** @internal The engine (tests, admin tools). */
+  get inner(): DbInner {
+    return this.#inner;
+  }
+
+  /** Sets `key` to `value`. */
+  put(key: Uint8Array | string, value: Uint8Array | string, options?: PutOptions): Promise<WriteHandle> {
+    return wrap(async () => {
+      const o = checkWriteOptions(options);
+      const op = { kind: 'value' as const, key: checkKey(key), value: checkValue(value), ttl: o.ttl };
+      return { seq: BigInt(await this.#inner.write([op], o.awaitDurable)) };
+    });
+  }
+
+  /** Deletes `key`. */
+  delete(key: Uint8Array | string, options?: WriteOptions): Promise<WriteHandle> {
+    return wrap(async () => {
+      const o = checkWriteOptions(options);
+      const op = { kind: 'tombstone' as const, key: checkKey(key), value: new Uint8Array(0), ttl: undefined };
+      return { seq: BigInt(await this.#inner.write([op], o.awaitDurable)) };
+    });
+  }
+
+  /** Adds a merge operand for `key` (needs a merge operator). */
+  merge(
+    key: Uint8Array | string,
+    operand: Uint8Array | string,
+    options?: MergeOptions,
+  ): Promise<WriteHandle> {
+    return wrap(async () => {
+      const o = checkWriteOptions(options);
+      const op = { kind: 'merge' as const, key: checkKey(key), value: checkValue(operand), ttl: o.ttl };
+      return { seq: BigInt(await this.#inner.write([op], o.awaitDurable)) };
+    });
+  }
+
+  /** Applies a batch atomically (one seq). An empty batch is invalid. */
+  write(batch: WriteBatch, options?: WriteOptions): Promise<WriteHandle> {
+    return wrap(async () => {
+      if (batch === null || typeof batch !== 'object' || !Array.isArray((batch as WriteBatch).ops)) {
+        throw invalidError('INVALID_ARGUMENT', 'write() takes a WriteBatch');
+      }
+      if (batch.ops.length === 0) throw invalidError('EMPTY_BATCH', 'the batch is empty');
+      const o = checkWriteOptions(options);
+      return { seq: BigInt(await this.#inner.write([...batch.ops], o.awaitDurable)) };
+    });
+  }
+
+  /** The value of `key`, or undefined. */
+  get(key: Uint8Array | string, options?: ReadOptions): Promise<Uint8Array | undefined> {
+    return wrap(async () => {
+      let r = this.#inner.getRow(checkKey(key), checkReadOptions(options));
+      if (r instanceof Promise) r = await r;
+      return r?.value;
+    });
+  }
+
+  /** The value of `key` with its seq and timestamps, or undefined. */
+  getKeyValue(key: Uint8Array | string, options?: ReadOptions): Promise<KeyValue | undefined> {
+    return wrap(async () => {
+      let r = this.#inner.getRow(checkKey(key), checkReadOptions(options));
+      if (r instanceof Promise) r = await r;
+      return r === undefined ? undefined : toKeyValue(r);
+    });
+  }
+
+  /** Iterates the keys in `range` (all keys when omitted). Close the iterator when done early. */
+  scan(range?: ScanRange, options?: ScanOptions): DbIterator {
+    try {
+      const o = checkScanOptions(options);
+      return this.#inner.scan(toKeyRange(range), o, o.order);
+    } catch (e) {
+      throw toShaleDBError(e);
+    }
+  }
+
+  /** Iterates the keys that start with `prefix`. */
+  scanPrefix(prefix: Uint8Array | string, options?: ScanOptions): DbIterator {
+    try {
+      const o = checkScanOptions(options);
+      return this.#inner.scan(prefixRange(prefix), o, o.order);
+    } catch (e) {
+      throw toShaleDBError(e);
+    }
+  }
+
+  /** A consistent read-only view at the current seq. Close it to release the versions it pins. */
+  snapshot(): Promise<Snapshot> {
+    return wrap(async () => {
+      this.#inner.checkOpen();
+      return new Snapshot(this.#inner, this.#inner.d.oracle.lastCommittedSeq);
+    });
+  }
+
+  /** Writes the WAL buffer now (type 'wal', the default) or flushes the memtable to L0 ('memtable'). */
+  flush(options?: FlushOptions): Promise<void> {
+    return wrap(() => this.#inner.flush(checkFlushOptions(options)));
+  }
+
+  /** Progress and state. */
+  status(): DbStatus {
+    const d = this.#inner.d;
+    const m = d.state.manifest;
+    return {
+      durableSeq: BigInt(d.oracle.durableSeq),
+      lastCommittedSeq: BigInt(d.oracle.lastCommittedSeq),
+      manifestId: BigInt(d.manifest.id),
+      writerEpoch: BigInt(m.writerEpoch),
+      closeReason: this.#inner.closeReason,
+      l0Count: m.l0.length,
+      sortedRunCount: m.compacted.length,
+      immutableMemtables: d.state.imms.length,
+      nextWalId: BigInt(d.walWriter?.nextWalId ?? 0),
+    };
+  }
+
+  /** Flushes the WAL and closes. Idempotent. The memtable stays in the WAL (as 0.12.1 does). */
+  close(): Promise<void> {
+    return wrap(() => this.#inner.close());
+  }
+}
+
+/** The range of keys starting with `prefix`. */
+export function prefixRange(prefix: Uint8Array | string): {
+  start: Uint8Array;
+  startInclusive: true;
+  end?: Uint8Array;
+} {
+  const p = toBytes(prefix, 'prefix');
+  if (p.length === 0) throw invalidError('INVALID_KEY', 'prefix must not be empty');
+  for (let i = p.length - 1; i >= 0; i--) {
+    if (p[i]! < 0xff) {
+      const end = p.slice(0, i + 1);
+      end[i]!++;
+      return { start: p, startInclusive: true, end };
+    }
+  }
+  return { start: p, startInclusive: true };
+}

@@ -1,0 +1,224 @@
+/**
+ * Reader: point gets and scans over a consistent view of the database's sources, newest first: the active
+ * memtable, immutable memtables (newest first), L0 SSTs (manifest order, newest first) and sorted runs (descending
+ * id). A point get stops at the first value or tombstone at or below the visible seq, folding merge operands on the
+ * way; SSTs are probed through their bloom filters. Scans merge every source (MergeIterator) and resolve versions
+ * per key (DbIterator).
+ *
+ * Invariants: a ReadView's arrays are never mutated after the view is taken (state changes replace them), so a read
+ * that awaits IO still sees one consistent set of sources; versions of one key are consulted strictly newest
+ * source first, and within a source newest seq first.
+ * Concurrency: reads run concurrently with writes and flushes; synchronous while every needed block is cached.
+ */
+
+import type { RowEntry } from '../format/row.js';
+import type { KeyRange, MaybePromise, RowIterator } from '../format/row-iterator.js';
+import type { Memtable } from '../lsm/memtable.js';
+import { MergeIterator } from '../lsm/merge-iterator.js';
+import type { MergeOperator } from '../lsm/merge-operator.js';
+import { compareBytes } from '../util/bytes.js';
+import { resolveVersions } from './db-iterator.js';
+
+/** What the reader needs of one SST. */
+export interface SstView {
+  /**
+   * Appends the versions of `key` with seq <= maxSeq to `out`, newest first, stopping after the first value or
+   * tombstone; returns true when such a terminal version was found. Checks the bloom filter first.
+   */
+  lookup(key: Uint8Array, maxSeq: number, out: RowEntry[]): MaybePromise<boolean>;
+  /** All rows in `range`, in LSM order for `order`. */
+  iterator(range: KeyRange, order: 'asc' | 'desc'): RowIterator;
+}
+
+/** A reference to one SST with its key bounds. */
+export interface SstRef {
+  readonly firstKey: Uint8Array | undefined;
+  readonly lastKey: Uint8Array | undefined;
+  readonly view: () => SstView;
+}
+
+/** A sorted run: SSTs in key order with disjoint ranges (one key's versions may straddle two neighbours). */
+export interface SortedRunRef {
+  readonly id: number;
+  readonly ssts: readonly SstRef[];
+}
+
+/** The sources of a read, newest first. */
+export interface ReadView {
+  readonly memtables: readonly Memtable[];
+  readonly l0: readonly SstRef[];
+  readonly sortedRuns: readonly SortedRunRef[];
+}
+
+type Probe = (out: RowEntry[]) => MaybePromise<boolean>;
+
+function mayHoldKey(sst: SstRef, key: Uint8Array): boolean {
+  if (sst.firstKey !== undefined && compareBytes(key, sst.firstKey) < 0) return false;
+  if (sst.lastKey !== undefined && compareBytes(key, sst.lastKey) > 0) return false;
+  return true;
+}
+
+/** Index of the last SST whose first key is <= key (or 0). */
+function coveringIndex(ssts: readonly SstRef[], key: Uint8Array): number {
+  let lo = 0;
+  let hi = ssts.length - 1;
+  let ans = 0;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const fk = ssts[mid]!.firstKey;
+    if (fk === undefined || compareBytes(fk, key) <= 0) {
+      ans = mid;
+      lo = mid + 1;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return ans;
+}
+
+/** The SSTs of a sorted run that may hold `key`, in order. */
+export function runSstsForKey(run: SortedRunRef, key: Uint8Array): SstRef[] {
+  const ssts = run.ssts;
+  if (ssts.length === 0) return [];
+  let i = coveringIndex(ssts, key);
+  // One key's versions may straddle SSTs: step back over neighbours that start with this very key.
+  while (i > 0 && ssts[i]!.firstKey !== undefined && compareBytes(ssts[i]!.firstKey!, key) === 0) i--;
+  const out: SstRef[] = [];
+  for (; i < ssts.length; i++) {
+    const s = ssts[i]!;
+    if (s.firstKey !== undefined && compareBytes(s.firstKey, key) > 0) break;
+    if (mayHoldKey(s, key)) out.push(s);
+  }
+  return out;
+}
+
+/** Point lookup over a view; resolves merges and tombstones. Returns the visible row or undefined. */
+export function getRow(
+  view: ReadView,
+  key: Uint8Array,
+  maxSeq: number,
+  mergeOperator: MergeOperator | undefined,
+): MaybePromise<RowEntry | undefined> {
+  const out: RowEntry[] = [];
+  for (const mt of view.memtables) {
+    if (mt.lookup(key, maxSeq, out)) return resolveVersions(out, mergeOperator);
+  }
+  const probes: Probe[] = [];
+  for (const sst of view.l0) {
+    if (mayHoldKey(sst, key)) probes.push((o) => sst.view().lookup(key, maxSeq, o));
+  }
+  for (const run of view.sortedRuns) {
+    for (const sst of runSstsForKey(run, key)) probes.push((o) => sst.view().lookup(key, maxSeq, o));
+  }
+  return runProbes(probes, 0, out, mergeOperator);
+}
+
+function runProbes(
+  probes: Probe[],
+  start: number,
+  out: RowEntry[],
+  mergeOperator: MergeOperator | undefined,
+): MaybePromise<RowEntry | undefined> {
+  for (let i = start; i < probes.length; i++) {
+    const r = probes[i]!(out);
+    if (r instanceof Promise) {
+      return r.then((terminal) =>
+        terminal ? resolveVersions(out, mergeOperator) : runProbes(probes, i + 1, out, mergeOperator),
+      );
+    }
+    if (r) break;
+  }
+  return out.length === 0 ? undefined : resolveVersions(out, mergeOperator);
+}
+
+function overlaps(sst: SstRef, range: KeyRange): boolean {
+  if (range.start !== undefined && sst.lastKey !== undefined) {
+    const c = compareBytes(sst.lastKey, range.start);
+    if (c < 0 || (c === 0 && range.startInclusive === false)) return false;
+  }
+  if (range.end !== undefined && sst.firstKey !== undefined) {
+    const c = compareBytes(sst.firstKey, range.end);
+    if (c > 0 || (c === 0 && range.endInclusive !== true)) return false;
+  }
+  return true;
+}
+
+/** Iterates one sorted run's SSTs in order (ascending or descending), opening each only when reached. */
+class SortedRunIterator implements RowIterator {
+  readonly #ssts: readonly SstRef[];
+  readonly #range: KeyRange;
+  readonly #desc: boolean;
+  #index: number;
+  #current: RowIterator | undefined;
+
+  constructor(ssts: readonly SstRef[], range: KeyRange, order: 'asc' | 'desc') {
+    this.#ssts = ssts.filter((s) => overlaps(s, range));
+    this.#range = range;
+    this.#desc = order === 'desc';
+    this.#index = this.#desc ? this.#ssts.length - 1 : 0;
+  }
+
+  next(): MaybePromise<RowEntry | undefined> {
+    for (;;) {
+      if (this.#current === undefined) {
+        const sst = this.#ssts[this.#index];
+        if (sst === undefined) return undefined;
+        this.#current = sst.view().iterator(this.#range, this.#desc ? 'desc' : 'asc');
+      }
+      const r = this.#current.next();
+      if (r instanceof Promise) return r.then((row) => (row === undefined ? this.#advance() : row));
+      if (r !== undefined) return r;
+      this.#current.close();
+      this.#current = undefined;
+      this.#index += this.#desc ? -1 : 1;
+    }
+  }
+
+  #advance(): MaybePromise<RowEntry | undefined> {
+    this.#current?.close();
+    this.#current = undefined;
+    this.#index += this.#desc ? -1 : 1;
+    return this.next();
+  }
+
+  seek(key: Uint8Array): MaybePromise<void> {
+    this.#current?.close();
+    this.#current = undefined;
+    // Position on the SST that may hold `key` (first one covering it in iteration order).
+    const n = this.#ssts.length;
+    if (this.#desc) {
+      let i = n - 1;
+      while (
+        i >= 0 &&
+        this.#ssts[i]!.firstKey !== undefined &&
+        compareBytes(this.#ssts[i]!.firstKey!, key) > 0
+      )
+        i--;
+      this.#index = i;
+    } else {
+      let i = 0;
+      while (i < n && this.#ssts[i]!.lastKey !== undefined && compareBytes(this.#ssts[i]!.lastKey!, key) < 0)
+        i++;
+      this.#index = i;
+    }
+    const sst = this.#ssts[this.#index];
+    if (sst === undefined) return;
+    this.#current = sst.view().iterator(this.#range, this.#desc ? 'desc' : 'asc');
+    return this.#current.seek(key);
+  }
+
+  close(): void {
+    this.#current?.close();
+    this.#current = undefined;
+    this.#index = this.#desc ? -1 : this.#ssts.length;
+  }
+}
+
+/** The merged stream of every version in `range` across all sources. */
+export function scanSources(view: ReadView, range: KeyRange, order: 'asc' | 'desc'): RowIterator {
+  const iters: RowIterator[] = [];
+  for (const mt of view.memtables) iters.push(mt.iterator(range, order));
+  for (const sst of view.l0) if (overlaps(sst, range)) iters.push(sst.view().iterator(range, order));
+  for (const run of view.sortedRuns) iters.push(new SortedRunIterator(run.ssts, range, order));
+  return new MergeIterator(iters, order);
+}
