@@ -4,17 +4,20 @@
  * 'transient' (the same call may succeed later); everything else (EACCES, EROFS, EIO, ENAMETOOLONG...) is
  * 'permanent'. The original error is kept as `cause`.
  *
- * Invariants: an ObjectStoreError passes through unchanged; the message names the errno.
+ * Invariants: an ObjectStoreError, or a ShaleDBError that is not an IoError (bad input), passes through unchanged;
+ * the message names the errno.
  * Concurrency: pure.
  */
-import { errnoOf } from '../io/io-error.js';
+import { errnoOf, IoError } from '../io/io-error.js';
+import { ShaleDBError } from '../util/errors.js';
 import { ObjectStoreError, type ObjectStoreErrorReason, type ObjectStoreOperation } from './object-store.js';
 
 const TRANSIENT = new Set(['EMFILE', 'ENFILE', 'ENOSPC', 'EDQUOT', 'EAGAIN', 'EBUSY', 'EINTR']);
 
 /** Maps an error from a local file operation on object `path`. */
-export function mapLocalError(e: unknown, operation: ObjectStoreOperation, path: string): ObjectStoreError {
+export function mapLocalError(e: unknown, operation: ObjectStoreOperation, path: string): ShaleDBError {
   if (e instanceof ObjectStoreError) return e;
+  if (e instanceof ShaleDBError && !(e instanceof IoError)) return e;
   const errno = errnoOf(e) ?? (e as { errno?: unknown })?.errno;
   const name = typeof errno === 'string' ? errno : undefined;
   let reason: ObjectStoreErrorReason = 'permanent';

@@ -1,7 +1,8 @@
 /**
  * Listing for the local store: walks the directory tree under the store's root (following symlinks, as Rust's
  * LocalFileSystem does), keeps regular files whose decoded path starts with the prefix and sorts above
- * `startAfter`, skips staging, lock and trash files and names that are not valid encoded paths, and yields them
+ * `startAfter`, skips staging, lock and trash files and names that are not canonically encoded (a raw '#' or
+ * lower-case `%xx` written by another program: no object path maps to them), and yields them
  * in path order with the metadata Rust would report (etag `{inode:x}-{mtime_micros:x}-{size:x}`, mtime).
  *
  * Invariants: output is strictly increasing in code-point (= UTF-8 byte) order; directories that cannot hold a
@@ -90,15 +91,8 @@ async function walk(
       await yieldToEventLoop();
     }
     const segment = decodeSegment(entry.name);
-    if (
-      segment === undefined ||
-      segment === '' ||
-      segment === '.' ||
-      segment === '..' ||
-      segment.includes('/')
-    ) {
-      continue;
-    }
+    // Only canonically encoded names are objects: anything else could not be read back under the decoded path.
+    if (segment === undefined || segment === '' || encodeSegment(segment) !== entry.name) continue;
     const path = dirPath === '' ? segment : `${dirPath}/${segment}`;
     const file = join(dirFile, entry.name);
     let isDir = entry.isDirectory();

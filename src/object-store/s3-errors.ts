@@ -6,7 +6,7 @@
  *   ConditionalRequestConflict (a concurrent conditional write is in progress) → 'transient';
  * - 404 NoSuchKey / NotFound / NoSuchUpload → 'not-found';
  * - 408, 429, 5xx (SlowDown, InternalError, ServiceUnavailable) and network errors → 'transient';
- * - every other 4xx (AccessDenied, NoSuchBucket, InvalidArgument...) → 'permanent';
+ * - 404 NoSuchBucket and every other 4xx (AccessDenied, InvalidArgument...) → 'permanent';
  * - an aborted call rethrows the abort reason unchanged.
  *
  * Invariants: the SDK error is kept as `cause`; `s3Status(cause)` recovers the HTTP status.
@@ -68,6 +68,7 @@ function reasonFor(
     if (status === 409) return 'transient';
   }
   if (status === 409 && name === 'OperationAborted') return 'transient';
+  if (status === 404 && name === 'NoSuchBucket') return 'permanent';
   return reasonForStatus(status);
 }
 

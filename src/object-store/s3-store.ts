@@ -285,7 +285,8 @@ export class S3ObjectStore implements ObjectStore {
           cmd,
           signal,
         );
-        return { etag: res.ETag };
+        // RGW 16 answers with an empty ETag element: report no etag rather than a wrong one.
+        return { etag: res.ETag === '' ? undefined : res.ETag };
       } catch (e) {
         if (ambiguous && e instanceof ObjectStoreError && e.reason === 'not-found') {
           const meta = await this.head(path, { signal });
