@@ -30,9 +30,10 @@ export interface KeyValue {
 
 /** @internal Turns a resolved row into the public shape. */
 export function toKeyValue(row: RowEntry): KeyValue {
+  // Copies: rows share memory with the memtable and the block cache, which callers must not be able to change.
   return {
-    key: row.key,
-    value: row.value,
+    key: row.key.slice(),
+    value: row.value.slice(),
     seq: BigInt(row.seq),
     createTs: row.createTs,
     expireTs: row.expireTs,

@@ -153,7 +153,7 @@ export class Db {
     return wrap(async () => {
       let r = this.#inner.getRow(checkKey(key), checkReadOptions(options));
       if (r instanceof Promise) r = await r;
-      return r?.value;
+      return r?.value.slice();
     });
   }
 
