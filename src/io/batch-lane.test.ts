@@ -204,14 +204,16 @@ describe('queue and lifecycle', () => {
     const all = Array.from({ length: 12 }, (_, i) =>
       lane.submit([{ op: 'write', path: '/a/log', data: enc(`${i}`) }]).then(() => order.push(i)),
     );
-    await Promise.resolve();
     assert.ok(lane.queued <= 2, `queued ${lane.queued}`);
+    assert.equal(lane.queued + lane.waiting, 12);
+    const late = lane.submit([{ op: 'write', path: '/a/log', data: enc('late') }]);
     await Promise.all(all);
     assert.deepEqual(
       order,
       Array.from({ length: 12 }, (_, i) => i),
     );
-    assert.equal(await read(fs, '/a/log'), '11');
+    await late;
+    assert.equal(await read(fs, '/a/log'), 'late', 'a later submit never overtakes batches waiting for room');
     await lane.close();
   });
 

@@ -66,7 +66,8 @@ export class BatchLane {
   readonly #limits: { batches: number; bytes: number; groupOps: number; groupBytes: number };
   #queue: Queued[] = [];
   #queuedBytes = 0;
-  #roomWaiters: Array<() => void> = [];
+  /** Submitted batches waiting for room in the queue, in submission order. */
+  #waiting: Queued[] = [];
   #idleWaiters: Array<() => void> = [];
   #running = false;
   #executor: TaskExecutor | undefined;
@@ -99,9 +100,14 @@ export class BatchLane {
     };
   }
 
-  /** Batches waiting (not counting the group being executed). */
+  /** Batches in the bounded queue (not counting the group being executed). */
   get queued(): number {
     return this.#queue.length;
+  }
+
+  /** Submitted batches waiting for room in the queue (backpressure). */
+  get waiting(): number {
+    return this.#waiting.length;
   }
 
   /** Starts a chainable batch. */
@@ -113,20 +119,21 @@ export class BatchLane {
    * Queues a batch and resolves once every op is durable. Rejects with a BatchError naming the failed op, or
    * with an 'invalid' error (nothing queued) or a 'closed' one.
    */
-  async submit(ops: readonly BatchOp[]): Promise<BatchResult> {
-    validateBatch(ops);
-    if (ops.length === 0) return { completed: 0 };
+  submit(ops: readonly BatchOp[]): Promise<BatchResult> {
+    try {
+      validateBatch(ops);
+      this.#checkOpen();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (ops.length === 0) return Promise.resolve({ completed: 0 });
     let bytes = 0;
     for (const op of ops) bytes += bytesOf(op);
-    this.#checkOpen();
-    while (this.#isFull(bytes)) {
-      await new Promise<void>((resolve) => this.#roomWaiters.push(resolve));
-      this.#checkOpen();
-    }
     return new Promise<BatchResult>((resolve, reject) => {
-      this.#queue.push({ ops: [...ops], bytes, resolve, reject });
-      this.#queuedBytes += bytes;
-      this.#kick();
+      const q: Queued = { ops: [...ops], bytes, resolve, reject };
+      // Behind anyone already waiting for room, so that batches run in the order they were submitted.
+      if (this.#waiting.length > 0 || this.#isFull(bytes)) this.#waiting.push(q);
+      else this.#enqueue(q);
     });
   }
 
@@ -156,12 +163,9 @@ export class BatchLane {
   }
 
   async #close(): Promise<void> {
-    while (this.#running || this.#queue.length > 0) {
+    while (this.#running || this.#queue.length > 0 || this.#waiting.length > 0) {
       await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
     }
-    const waiters = this.#roomWaiters;
-    this.#roomWaiters = [];
-    for (const w of waiters) w();
     await this.#executor?.shutdown();
   }
 
@@ -180,6 +184,18 @@ export class BatchLane {
   #isFull(bytes: number): boolean {
     if (this.#queue.length === 0) return false;
     return this.#queue.length >= this.#limits.batches || this.#queuedBytes + bytes > this.#limits.bytes;
+  }
+
+  #enqueue(q: Queued): void {
+    this.#queue.push(q);
+    this.#queuedBytes += q.bytes;
+    this.#kick();
+  }
+
+  /** Moves waiting batches into the queue, in order, while there is room. */
+  #admit(): void {
+    while (this.#waiting.length > 0 && !this.#isFull(this.#waiting[0]!.bytes))
+      this.#enqueue(this.#waiting.shift()!);
   }
 
   /** Lazily starts the task and asks it to run. */
@@ -242,9 +258,7 @@ export class BatchLane {
       bytes += next.bytes;
       for (const p of paths) touched.add(p);
     }
-    const room = this.#roomWaiters;
-    this.#roomWaiters = [];
-    for (const w of room) w();
+    this.#admit();
     return group;
   }
 }

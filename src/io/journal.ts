@@ -374,7 +374,6 @@ export class Journal {
       }
       await this.#write(group.bytes);
       this.#arena.recycle(group.bytes);
-      this.#unflushedBytes = group.bytes.length;
       await flushFile(this.#active.handle, this.durability.method);
     } catch (e) {
       throw this.#fail(e, lastLsn);
@@ -398,6 +397,7 @@ export class Journal {
       throw toIoError('write', a.info.path, e);
     }
     a.size += bytes.length;
+    this.#unflushedBytes = bytes.length;
   }
 
   /** Seals the active segment (already flushed) and starts a new one whose first record is `baseLsn`. */
