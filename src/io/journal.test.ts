@@ -8,6 +8,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { withTempDir } from '../../test/support/io-temp-dir.js';
+import { ManualClock } from '../util/clock.js';
 import { isDataError, isShaleDBError } from '../util/errors.js';
 import { FaultyFileSystem } from './faulty-file-system.js';
 import { IoError } from './io-error.js';
@@ -84,6 +85,22 @@ describe('journal basics', () => {
     assert.equal(j.stats.records, 51);
     assert.ok(j.stats.groups >= 2 && j.stats.groups <= 3, `groups ${j.stats.groups}`);
     await j.close();
+  });
+
+  test('groupWindowMs holds a group open for later appenders', async () => {
+    const clock = new ManualClock();
+    const fs = new MemoryFileSystem(clock);
+    const j = await openJournal('/j', { fs, clock, groupWindowMs: 5 });
+    const first = j.append(rec(1));
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+    assert.equal(j.durableLsn, 0, 'the first append waits for the window');
+    const more = [j.append(rec(2)), j.append(rec(3))];
+    await clock.advance(5);
+    assert.deepEqual(await Promise.all([first, ...more]), [1, 2, 3]);
+    assert.equal(j.stats.groups, 1);
+    const closing = j.close();
+    await clock.advance(5);
+    await closing;
   });
 
   test('maxGroupBytes caps a group; one oversized record still goes alone', async () => {
