@@ -221,6 +221,21 @@ export class DbInner {
       throw failure;
   }
 
+  /**
+   * @internal Tests only: stops every task as a crash would, without flushing the WAL or writing a manifest.
+   * Writes in the WAL buffer are lost; calls fail as closed/panic afterwards.
+   */
+  async simulateCrash(): Promise<void> {
+    const d = this.d;
+    d.executor.fail(closedError('panic', 'simulated crash'));
+    d.abort.abort(closedError('panic', 'simulated crash'));
+    this.#closing ??= (async () => {
+      await d.executor.shutdown();
+      await d.onClose();
+    })();
+    await this.#closing.catch(() => {});
+  }
+
   /** Why the database closed, once it has. */
   get closeReason(): 'clean' | 'fenced' | 'panic' | undefined {
     const r = this.d.executor.closeResult;
