@@ -4,8 +4,8 @@
  * Invariants: pure functions; missing values render as "–".
  * Concurrency: pure.
  */
-import type { EngineId } from '../engines/engine.js';
-import type { CellResult, WorkloadId } from './result.js';
+import { ENGINE_IDS, type EngineId } from '../engines/engine.js';
+import { type CellResult, WORKLOAD_IDS, type WorkloadId } from './result.js';
 
 /** Short engine names for tables and charts. */
 export const ENGINE_NAMES: Readonly<Record<EngineId, string>> = {
@@ -89,4 +89,23 @@ export function ratioToShale(results: readonly CellResult[], peer: CellResult): 
   const shale = results.find((r) => r.engine === 'shaledb' && slotKey(r) === slotKey(peer) && !r.error);
   if (shale === undefined || peer.error || peer.opsPerSec <= 0) return undefined;
   return shale.opsPerSec / peer.opsPerSec;
+}
+
+/**
+ * Cells in report order: workload, value size, phase (in the order phases first appear), engine. Stable, so
+ * cells that tie keep their run order.
+ */
+export function sortCells(cells: readonly CellResult[]): CellResult[] {
+  const phaseOrder = new Map<string, number>();
+  for (const c of cells) {
+    const k = `${c.workload}|${c.phase}`;
+    if (!phaseOrder.has(k)) phaseOrder.set(k, phaseOrder.size);
+  }
+  return [...cells].sort(
+    (a, b) =>
+      WORKLOAD_IDS.indexOf(a.workload) - WORKLOAD_IDS.indexOf(b.workload) ||
+      a.valueBytes - b.valueBytes ||
+      phaseOrder.get(`${a.workload}|${a.phase}`)! - phaseOrder.get(`${b.workload}|${b.phase}`)! ||
+      ENGINE_IDS.indexOf(a.engine) - ENGINE_IDS.indexOf(b.engine),
+  );
 }

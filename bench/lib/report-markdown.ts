@@ -19,6 +19,7 @@ import {
   rateUnit,
   ratioToShale,
   slotKey,
+  sortCells,
   valueLabel,
   WORKLOAD_TITLES,
 } from './format.js';
@@ -63,7 +64,7 @@ function engineLines(r: BenchReport): string[] {
 }
 
 function ratioSection(r: BenchReport): string[] {
-  const shale = r.results.filter((c) => c.engine === 'shaledb' && !c.error && c.workload !== 's3');
+  const shale = sortCells(r.results.filter((c) => c.engine === 'shaledb' && !c.error && c.workload !== 's3'));
   const out = ['## ShaleDB ÷ peer (throughput ratio; above 1× ShaleDB is faster)', ''];
   if (shale.length === 0) {
     const why = r.engines.find((e) => e.id === 'shaledb')?.reason ?? 'no ShaleDB results';
@@ -109,7 +110,7 @@ function cellRow(r: BenchReport, c: CellResult): string[] {
 }
 
 function workloadSection(r: BenchReport, w: WorkloadId): string[] {
-  const cells = r.results.filter((c) => c.workload === w);
+  const cells = sortCells(r.results.filter((c) => c.workload === w));
   if (cells.length === 0) return [];
   const head = [
     'phase',
@@ -146,7 +147,7 @@ function workloadSection(r: BenchReport, w: WorkloadId): string[] {
 }
 
 function s3Section(r: BenchReport): string[] {
-  const cells = r.results.filter((c) => c.workload === 's3');
+  const cells = sortCells(r.results.filter((c) => c.workload === 's3'));
   if (cells.length === 0) return [];
   const m = r.s3Model;
   const model =

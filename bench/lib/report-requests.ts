@@ -6,7 +6,7 @@
  * Invariants: only cells that carry request counts appear; rates divide by the cell's counted units.
  * Concurrency: pure.
  */
-import { ENGINE_NAMES, fmtNumber, valueLabel } from './format.js';
+import { ENGINE_NAMES, fmtNumber, sortCells, valueLabel } from './format.js';
 import type { BenchReport, CellResult } from './result.js';
 
 /** S3 billing class of an API name (ShaleDB's or SlateDB's). */
@@ -24,7 +24,9 @@ function per1k(n: number, c: CellResult): string {
 
 /** Renders the section (empty when no cell counted requests). */
 export function requestsSection(r: BenchReport): string[] {
-  const cells = r.results.filter((c) => c.requests !== undefined && !c.error && c.workload !== 's3');
+  const cells = sortCells(
+    r.results.filter((c) => c.requests !== undefined && !c.error && c.workload !== 's3'),
+  );
   if (cells.length === 0) return [];
   const apis = [...new Set(cells.flatMap((c) => Object.keys(c.requests ?? {})))].sort();
   const head = ['workload', 'phase', 'value', 'engine', 'write-class', 'read-class', ...apis];

@@ -7,7 +7,7 @@
  * Concurrency: pure.
  */
 import { ENGINE_IDS, type EngineId } from '../engines/engine.js';
-import { ENGINE_NAMES, rateUnit, slotKey, valueLabel } from './format.js';
+import { ENGINE_NAMES, rateUnit, slotKey, sortCells, valueLabel } from './format.js';
 import { fmtRate } from './progress.js';
 import type { BenchReport, CellResult } from './result.js';
 
@@ -41,7 +41,7 @@ interface Group {
 
 function groups(r: BenchReport): Group[] {
   const out = new Map<string, Group>();
-  for (const c of r.results) {
+  for (const c of sortCells(r.results)) {
     if (c.error || c.opsPerSec <= 0) continue;
     const key = slotKey(c);
     let g = out.get(key);
@@ -51,8 +51,6 @@ function groups(r: BenchReport): Group[] {
     }
     g.cells.push(c);
   }
-  for (const g of out.values())
-    g.cells.sort((a, b) => ENGINE_IDS.indexOf(a.engine) - ENGINE_IDS.indexOf(b.engine));
   return [...out.values()];
 }
 

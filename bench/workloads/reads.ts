@@ -33,7 +33,12 @@ import {
 const STREAM = { cold: 1, warm: 2, warmup: 3, many: 4, range: 5, mixed: 6 } as const;
 
 /** Loads `n` keys with batches and returns the load rate. */
-async function load(ctx: WorkloadContext, engine: BenchEngine, n: number): Promise<Record<string, number>> {
+interface Setup {
+  readonly extra: Record<string, number>;
+  readonly notes: readonly string[];
+}
+
+async function load(ctx: WorkloadContext, engine: BenchEngine, n: number): Promise<Setup> {
   const size = 1000;
   ctx.progress.phase(`load ${n} keys`);
   const t0 = nowMs();
@@ -46,10 +51,13 @@ async function load(ctx: WorkloadContext, engine: BenchEngine, n: number): Promi
   ctx.progress.phase('settle');
   const settled = await engine.settle(ctx.progress);
   return {
-    keys: n,
-    loadMs: round(loadMs),
-    loadKeysPerSec: round((n * 1000) / loadMs),
-    settleMs: round(settled.ms),
+    extra: {
+      keys: n,
+      loadMs: round(loadMs),
+      loadKeysPerSec: round((n * 1000) / loadMs),
+      settleMs: round(settled.ms),
+    },
+    notes: settled.notes.map((x) => `settle: ${x}`),
   };
 }
 
@@ -71,7 +79,7 @@ async function coldGets(
   engine: BenchEngine,
   options: EngineOpenOptions,
   n: number,
-  setup: Record<string, number>,
+  setup: Setup,
 ): Promise<CellResult> {
   ctx.progress.phase('reopen (cold)');
   await engine.close();
@@ -97,7 +105,8 @@ async function coldGets(
     unit: 'op',
     concurrency: 1,
     requests: requestDelta(engine, before),
-    extra: { ...setup, openMs: round(openMs), misses: misses.n },
+    extra: { ...setup.extra, openMs: round(openMs), misses: misses.n },
+    notes: setup.notes,
   });
 }
 
