@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+/**
+ * The `shaledb` command line: `quickstart [dir]` (what `npm start` runs), and the standalone services
+ * `compactor` and `gc` (see their --help).
+ *
+ * Invariants: exit code 0 on success, 1 on failure (with the error's kind and code printed), 2 on bad usage.
+ * Concurrency: one command per process.
+ */
+import { ShaleDBError } from '../util/errors.js';
+import { quickstart } from './quickstart.js';
+
+const USAGE = `usage: shaledb <command> [options]
+
+commands:
+  quickstart [dir]   open a database on the local filesystem, write, read and scan it (default ./shaledb-quickstart)
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'quickstart':
+      await quickstart(rest[0] ?? 'shaledb-quickstart');
+      return 0;
+    case undefined:
+    case '-h':
+    case '--help':
+      process.stdout.write(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`unknown command ${JSON.stringify(command)}\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    if (e instanceof ShaleDBError) process.stderr.write(`error (${e.kind}/${e.code}): ${e.message}\n`);
+    else process.stderr.write(`error: ${e instanceof Error ? e.stack : String(e)}\n`);
+    process.exitCode = 1;
+  },
+);
