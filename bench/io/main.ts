@@ -3,6 +3,8 @@
  * figures as JSON to bench/results/. Flags: --quick (short windows, for a smoke run), --direct-probe (also run
  * the O_DIRECT probe), --dir <path> (where to put the files; default the OS temp dir).
  *
+ * Every case runs `rounds` times (3; 1 with --quick), interleaved with the others, and the median is reported
+ * with the spread: the disk may be shared, and load changes during a run.
  * Cases: durable 4 KiB appends at concurrency 1, 16 and 256 through the journal against a write + fdatasync per
  * op baseline at the same concurrency (the goal: journal at 256 >= 20x the per-op baseline); atomic 4 KiB
  * publishes against write-file-atomic (which fsyncs the file but not its directory); batch-lane files.
@@ -31,7 +33,8 @@ const quick = args.includes('--quick');
 const probe = args.includes('--direct-probe');
 const dirArg = args.indexOf('--dir');
 const parent = dirArg >= 0 ? resolve(args[dirArg + 1]!) : os.tmpdir();
-const timing: Timing = quick ? { warmupMs: 100, durationMs: 600 } : { warmupMs: 500, durationMs: 3000 };
+const timing: Timing = quick ? { warmupMs: 100, durationMs: 600 } : { warmupMs: 300, durationMs: 1500 };
+const rounds = quick ? 1 : 3;
 
 function gitCommit(): string {
   try {
@@ -68,80 +71,115 @@ function extraText(r: CaseResult): string {
     .join(' ');
 }
 
-function printTable(title: string, rows: CaseResult[], ratioOf: (r: CaseResult) => string): void {
+interface Measured {
+  /** The sample with the median rate. */
+  readonly median: CaseResult;
+  /** Every sample's rate, in run order. */
+  readonly samples: number[];
+}
+
+function printTable(title: string, rows: Measured[], ratioOf: (r: CaseResult) => string): void {
   console.log(`\n${title}`);
   console.log(
-    `${'case'.padEnd(44)} ${'conc'.padStart(5)} ${'ops/s'.padStart(10)} ${'ratio'.padStart(18)}  notes`,
+    `${'case'.padEnd(42)} ${'conc'.padStart(4)} ${'median/s'.padStart(9)} ${'min-max/s'.padStart(17)} ${'ratio'.padStart(16)}  notes`,
   );
-  for (const r of rows) {
+  for (const { median: r, samples } of rows) {
+    const spread = `${fmt(Math.min(...samples))}-${fmt(Math.max(...samples))}`;
     console.log(
-      `${r.name.padEnd(44)} ${String(r.concurrency).padStart(5)} ${fmt(r.opsPerSec).padStart(10)} ${ratioOf(r).padStart(18)}  ${extraText(r)}`,
+      `${r.name.padEnd(42)} ${String(r.concurrency).padStart(4)} ${fmt(r.opsPerSec).padStart(9)} ${spread.padStart(17)} ${ratioOf(r).padStart(16)}  ${extraText(r)}`,
     );
+  }
+}
+
+interface CaseSpec {
+  readonly key: string;
+  readonly run: (dir: string) => Promise<CaseResult>;
+}
+
+function caseSpecs(): CaseSpec[] {
+  const specs: CaseSpec[] = [];
+  for (const c of [1, 16, 256]) {
+    specs.push({ key: `baseline-c${c}`, run: (d) => baselineAppends(d, c, timing) });
+    specs.push({ key: `journal-c${c}`, run: (d) => journalAppends(d, c, timing) });
+  }
+  for (const c of [1, 16]) {
+    specs.push({ key: `publish-c${c}`, run: (d) => ourPublishes(d, c, timing, 'auto') });
+    specs.push({ key: `wfa-c${c}`, run: (d) => wfaPublishes(d, c, timing, true) });
+  }
+  specs.push({ key: 'publish-none-c1', run: (d) => ourPublishes(d, 1, timing, 'none') });
+  specs.push({ key: 'wfa-nofsync-c1', run: (d) => wfaPublishes(d, 1, timing, false) });
+  specs.push({ key: 'batch-c1', run: (d) => batchFiles(d, 1, timing, 16) });
+  specs.push({ key: 'batch-c4', run: (d) => batchFiles(d, 4, timing, 16) });
+  return specs;
+}
+
+/** Runs every case `rounds` times, interleaved (so load changes hit all cases alike); keeps the median. */
+async function measure(base: string, rounds: number): Promise<Map<string, Measured>> {
+  const specs = caseSpecs();
+  const samples = new Map<string, CaseResult[]>(specs.map((s) => [s.key, []]));
+  for (let round = 1; round <= rounds; round++) {
+    for (const spec of specs) {
+      const r = await inFreshDir(base, spec.key, spec.run);
+      samples.get(spec.key)!.push(r);
+      process.stderr.write(`  round ${round}/${rounds} ${r.name} c${r.concurrency}: ${fmt(r.opsPerSec)}/s\n`);
+    }
+  }
+  const out = new Map<string, Measured>();
+  for (const [key, rs] of samples) {
+    const sorted = [...rs].sort((a, b) => a.opsPerSec - b.opsPerSec);
+    out.set(key, { median: sorted[sorted.length >> 1]!, samples: rs.map((r) => Math.round(r.opsPerSec)) });
+  }
+  return out;
+}
+
+function report(m: Map<string, Measured>, probeResults: DirectProbeResult[] | undefined): void {
+  const get = (key: string): Measured => m.get(key)!;
+  const rate = (key: string): number => get(key).median.opsPerSec;
+  const b1 = rate('baseline-c1');
+  printTable(
+    'Durable 4 KiB appends',
+    ['baseline-c1', 'baseline-c16', 'baseline-c256', 'journal-c1', 'journal-c16', 'journal-c256'].map(get),
+    (r) => {
+      const same = rate(`baseline-c${r.concurrency}`);
+      return `${(r.opsPerSec / same).toFixed(1)}x / ${(r.opsPerSec / b1).toFixed(1)}x`;
+    },
+  );
+  console.log(
+    '  ratio = vs the per-op baseline at the same concurrency / vs the per-op baseline at concurrency 1',
+  );
+  printTable(
+    'Atomic 4 KiB publishes',
+    ['publish-c1', 'wfa-c1', 'publish-c16', 'wfa-c16', 'publish-none-c1', 'wfa-nofsync-c1'].map(get),
+    (r) => `${(r.opsPerSec / rate(`wfa-c${r.concurrency}`)).toFixed(2)}x wfa`,
+  );
+  console.log('  ratio = vs write-file-atomic with fsync at the same concurrency');
+  printTable('Batch lane (files/s)', ['batch-c1', 'batch-c4'].map(get), (r) => {
+    return `${(r.opsPerSec / rate('publish-c1')).toFixed(1)}x publish c1`;
+  });
+  if (probeResults !== undefined) {
+    console.log('\nO_DIRECT probe (write + fdatasync, median MB/s over alternating trials)');
+    for (const p of probeResults) {
+      console.log(
+        `  ${String(p.writeBytes).padStart(8)} B: buffered ${p.bufferedMBps} MB/s, O_DIRECT ${p.directMBps} MB/s`,
+      );
+    }
   }
 }
 
 async function main(): Promise<void> {
   mkdirSync(parent, { recursive: true });
   const base = mkdtempSync(join(parent, 'bench-io-'));
-  const results: CaseResult[] = [];
-  const run = async (tag: string, fn: (dir: string) => Promise<CaseResult>): Promise<CaseResult> => {
-    const r = await inFreshDir(base, tag, fn);
-    results.push(r);
-    process.stderr.write(`  ${r.name} c${r.concurrency}: ${fmt(r.opsPerSec)}/s\n`);
-    return r;
-  };
-  let probeResults: DirectProbeResult[] | undefined;
+  const loadAvgStart = os.loadavg();
   try {
-    const baseline = new Map<number, CaseResult>();
-    const journal = new Map<number, CaseResult>();
-    for (const c of [1, 16, 256]) {
-      baseline.set(c, await run('baseline', (d) => baselineAppends(d, c, timing)));
-      journal.set(c, await run('journal', (d) => journalAppends(d, c, timing)));
-    }
-    const publish: CaseResult[] = [];
-    for (const c of [1, 16]) {
-      publish.push(await run('publish', (d) => ourPublishes(d, c, timing, 'auto')));
-      publish.push(await run('wfa', (d) => wfaPublishes(d, c, timing, true)));
-    }
-    publish.push(await run('publish-none', (d) => ourPublishes(d, 1, timing, 'none')));
-    publish.push(await run('wfa-nofsync', (d) => wfaPublishes(d, 1, timing, false)));
-    const batch = [
-      await run('batch', (d) => batchFiles(d, 1, timing, 16)),
-      await run('batch', (d) => batchFiles(d, 4, timing, 16)),
-    ];
-    if (probe) probeResults = directProbe(base, quick ? 3 : 7);
-
-    const b1 = baseline.get(1)!.opsPerSec;
-    printTable('Durable 4 KiB appends', [...baseline.values(), ...journal.values()], (r) => {
-      const same = baseline.get(r.concurrency)!.opsPerSec;
-      return r.name.startsWith('journal')
-        ? `${(r.opsPerSec / same).toFixed(1)}x / ${(r.opsPerSec / b1).toFixed(1)}x`
-        : `1.0x / ${(r.opsPerSec / b1).toFixed(1)}x`;
-    });
-    console.log(
-      '  ratio = vs the per-op baseline at the same concurrency / vs the per-op baseline at concurrency 1',
-    );
-    const wfa = new Map(
-      publish.filter((r) => r.name.startsWith('write-file-atomic (fsync')).map((r) => [r.concurrency, r]),
-    );
-    printTable('Atomic 4 KiB publishes', publish, (r) => {
-      const ref = wfa.get(r.concurrency);
-      return ref === undefined || r === ref ? '' : `${(r.opsPerSec / ref.opsPerSec).toFixed(2)}x wfa`;
-    });
-    const p1 = publish[0]!.opsPerSec;
-    printTable('Batch lane (files/s)', batch, (r) => `${(r.opsPerSec / p1).toFixed(1)}x publishFile`);
-    if (probeResults !== undefined) {
-      console.log('\nO_DIRECT probe (write + fdatasync, median MB/s over alternating trials)');
-      for (const p of probeResults) {
-        console.log(
-          `  ${String(p.writeBytes).padStart(8)} B: buffered ${p.bufferedMBps} MB/s, O_DIRECT ${p.directMBps} MB/s`,
-        );
-      }
-    }
-    const report = {
+    const measured = await measure(base, rounds);
+    const probeResults = probe ? directProbe(base, quick ? 3 : 7) : undefined;
+    report(measured, probeResults);
+    const rate = (key: string): number => measured.get(key)!.median.opsPerSec;
+    const json = {
       benchmark: 'io',
       date: new Date().toISOString(),
       quick,
+      rounds,
       timing,
       machine: {
         cpu: os.cpus()[0]?.model ?? 'unknown',
@@ -149,21 +187,27 @@ async function main(): Promise<void> {
         node: process.version,
         kernel: os.release(),
         fsType: fsType(base),
-        loadAvg: os.loadavg(),
+        loadAvgStart,
+        loadAvgEnd: os.loadavg(),
         gitCommit: gitCommit(),
       },
-      results,
+      results: Object.fromEntries(measured),
       directProbe: probeResults,
       goal: {
-        journalC256VsBaselineC256: journal.get(256)!.opsPerSec / baseline.get(256)!.opsPerSec,
-        journalC256VsBaselineC1: journal.get(256)!.opsPerSec / b1,
+        journalC256VsBaselineC1: rate('journal-c256') / rate('baseline-c1'),
+        journalC256VsBaselineC256: rate('journal-c256') / rate('baseline-c256'),
       },
     };
     const outDir = join(root, 'bench', 'results');
     mkdirSync(outDir, { recursive: true });
     const out = join(outDir, quick ? 'io-quick.local.json' : 'io.json');
-    writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
-    console.log(`\nJSON: ${out}`);
+    writeFileSync(out, `${JSON.stringify(json, null, 2)}\n`);
+    console.log(
+      `\nload average ${loadAvgStart.map((x) => x.toFixed(2)).join(' ')} -> ${os
+        .loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')}; JSON: ${out}`,
+    );
   } finally {
     rmSync(base, { recursive: true, force: true });
   }
