@@ -1,20 +1,24 @@
 /**
- * ShaleDB adapter, written against the public API of src/index.ts (`Db`, `WriteBatch`, `resolveObjectStore`), on
- * a `file://` store in the cell's fresh directory, with the same settings as the SlateDB adapter.
+ * ShaleDB adapter: this checkout's public API (`Db`, `WriteBatch`, `resolveObjectStore` from src/index.ts) on a
+ * `file://` store in the cell's fresh directory, with the same settings as the SlateDB adapter.
  *
- * Modes: durable = `put`/`write` with `awaitDurable: true` (WAL flush interval 100 ms); non-durable =
- * `awaitDurable: false`. Reads use `getMany` for batches when the API has it; scans the `scan` iterator. Object-store
- * requests are counted by the object-store layer's CountingObjectStore placed directly above the local store
- * (and, with `s3Model`, above the LatencyModelObjectStore, so modelled requests are counted).
- *
- * Until `Db` is exported the adapter reports itself unavailable (probe) and the run goes on with the peers.
+ * Modes: durable = `put`/`write` with `awaitDurable: true` (resolves once the WAL object holding the write is
+ * stored; flush interval 100 ms); non-durable = `awaitDurable: false`. Batches are one `WriteBatch`; reads `get`
+ * (and `getMany` once the API has it); scans the `DbIterator` read with `nextBatch` (1 000 rows per call, like
+ * LevelDB's `nextv`). The store stack, bottom up: the local store (`resolveObjectStore(url, { retry: false })`),
+ * the S3 latency model when asked for, the object-store layer's CountingObjectStore (so it counts the requests that
+ * reach the store), then Db's own retry wrapper. `settle` flushes the memtable to L0 and waits until the manifest
+ * shows at most one L0 SST and no immutable memtable, or stops changing.
  *
  * Invariants: at most one database open per instance; `close` is idempotent and closes the store it made.
- * Concurrency: calls may overlap (ShaleDB's writer queue orders them).
+ * Concurrency: calls may overlap (ShaleDB's write path orders them).
  */
-import type { ObjectStore } from '../../src/object-store/object-store.js';
+
+import { Db, defaultSettings, type ObjectStore, resolveObjectStore, WriteBatch } from '../../src/index.js';
+import { CountingObjectStore } from '../../src/object-store/counting-store.js';
+import { LatencyModelObjectStore } from '../../src/object-store/latency-model-store.js';
 import type { Progress } from '../lib/progress.js';
-import { nowMs } from '../lib/timer.js';
+import { nowMs, sleepMs } from '../lib/timer.js';
 import type {
   BenchEngine,
   EngineCapabilities,
@@ -26,109 +30,67 @@ import type {
   SettleResult,
 } from './engine.js';
 
-/** The part of ShaleDB's public API the adapter uses (names fixed by the API design). */
-interface ShaleScanIterator extends AsyncIterable<{ key: Uint8Array; value: Uint8Array }> {
-  close?(): Promise<void> | void;
-}
-interface ShaleDb {
-  put(key: Uint8Array, value: Uint8Array, options?: { awaitDurable?: boolean }): Promise<unknown>;
-  write(batch: ShaleWriteBatch, options?: { awaitDurable?: boolean }): Promise<unknown>;
-  get(key: Uint8Array): Promise<Uint8Array | undefined>;
-  getMany?(keys: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]>;
-  scan(range: { gte?: Uint8Array; lt?: Uint8Array }, options?: { order?: 'asc' | 'desc' }): ShaleScanIterator;
-  flush(options?: { type: 'wal' | 'memtable' }): Promise<void>;
-  close(): Promise<void>;
-}
-interface ShaleWriteBatch {
-  put(key: Uint8Array, value: Uint8Array): unknown;
-}
-interface ShaleModule {
-  Db: {
-    open(
-      path: string,
-      store: ObjectStore | string,
-      options?: { settings?: Record<string, unknown>; blockSize?: number },
-    ): Promise<ShaleDb>;
-  };
-  WriteBatch: new () => ShaleWriteBatch;
-  resolveObjectStore(url: string): Promise<ObjectStore> | ObjectStore;
-}
-interface CountingStore extends ObjectStore {
-  snapshot(): { operations: Record<string, { calls: number }> };
-}
-interface CountingModule {
-  CountingObjectStore: new (inner: ObjectStore) => CountingStore;
-}
-interface LatencyModule {
-  LatencyModelObjectStore: new (inner: ObjectStore) => ObjectStore & { model: Record<string, number> };
+/** A batched read, when the API has one (checked at run time, so the adapter follows the API as it grows). */
+type GetMany = (keys: readonly Uint8Array[]) => Promise<(Uint8Array | undefined)[]>;
+
+function getManyOf(db: Db): GetMany | undefined {
+  const f = (db as unknown as { getMany?: GetMany }).getMany;
+  return typeof f === 'function' ? f.bind(db) : undefined;
 }
 
-const DB_PATH = 'db';
-
-async function loadApi(): Promise<ShaleModule | string> {
-  const mod = (await import('../../src/index.js')) as unknown as Partial<ShaleModule>;
-  if (typeof mod.Db?.open !== 'function') return 'Db is not exported from src/index.ts yet';
-  if (typeof mod.WriteBatch !== 'function') return 'WriteBatch is not exported from src/index.ts yet';
-  if (typeof mod.resolveObjectStore !== 'function')
-    return 'resolveObjectStore is not exported from src/index.ts yet';
-  return mod as ShaleModule;
-}
-
-async function importOptional<T>(specifier: string): Promise<T | undefined> {
-  try {
-    return (await import(specifier)) as T;
-  } catch {
-    return undefined;
-  }
-}
+const HAS_GET_MANY = typeof (Db.prototype as unknown as { getMany?: unknown }).getMany === 'function';
 
 const CAPABILITIES: EngineCapabilities = {
   objectStore: true,
   syncGet: false,
-  getMany: false,
+  getMany: HAS_GET_MANY,
   requestCounts: true,
   compaction: 'background',
   groupCommit: true,
 };
 
+const DB_PATH = 'db';
+const SCAN_BATCH = 1000;
+const SETTLE_POLL_MS = 100;
+/** Settling ends once the state is final (at most one L0, no immutable memtable) and quiet this long... */
+const SETTLE_QUIET_MS = 1500;
+/** ...or once nothing has changed this long (no compaction is coming). */
+const SETTLE_STALL_MS = 5000;
+const SETTLE_MAX_MS = 120_000;
+
 class ShaleDbEngine implements BenchEngine {
   readonly id = 'shaledb' as const;
-  readonly capabilities: EngineCapabilities = CAPABILITIES;
-  #api: ShaleModule | undefined;
-  #db: ShaleDb | undefined;
-  #counting: CountingStore | undefined;
-  #store: ObjectStore | undefined;
-  #notes: string[] = [];
+  readonly capabilities = CAPABILITIES;
+  #db: Db | undefined;
+  #counting: CountingObjectStore | undefined;
+  #getMany: GetMany | undefined;
+  #options: EngineOpenOptions | undefined;
 
   async open(options: EngineOpenOptions): Promise<void> {
-    const api = await loadApi();
-    if (typeof api === 'string') throw new Error(`shaledb: ${api}`);
-    this.#api = api;
-    let store = await api.resolveObjectStore(`file://${options.dir}`);
-    this.#store = store;
-    if (options.s3Model === true) {
-      const lm = await importOptional<LatencyModule>('../../src/object-store/latency-model-store.js');
-      if (lm === undefined) throw new Error('shaledb: the S3 latency model store is not available');
-      store = new lm.LatencyModelObjectStore(store);
-    }
-    const counting = await importOptional<CountingModule>('../../src/object-store/counting-store.js');
-    if (counting !== undefined) {
-      this.#counting = new counting.CountingObjectStore(store);
-      store = this.#counting;
-    }
-    this.#db = await api.Db.open(DB_PATH, store, {
-      settings: {
-        flushInterval: options.flushIntervalMs,
-        compactorOptions: {
-          pollInterval: options.compactorPollMs,
-          schedulerOptions: { min_compaction_sources: '2' },
+    this.#options = options;
+    let store: ObjectStore = await resolveObjectStore(`file://${options.dir}`, { retry: false });
+    if (options.s3Model === true) store = new LatencyModelObjectStore(store);
+    const counting = new CountingObjectStore(store);
+    try {
+      this.#db = await Db.open(DB_PATH, counting, {
+        settings: {
+          flushInterval: options.flushIntervalMs,
+          compactorOptions: {
+            ...defaultSettings().compactorOptions!,
+            pollInterval: options.compactorPollMs,
+            schedulerOptions: { min_compaction_sources: '2' },
+          },
         },
-      },
-    });
-    this.#notes = [];
+      });
+    } catch (e) {
+      await counting.close();
+      throw e;
+    }
+    this.#counting = counting;
+    this.#getMany = getManyOf(this.#db);
   }
 
-  #open(): ShaleDb {
+  #open(): Db {
     if (this.#db === undefined) throw new Error('shaledb: not open');
     return this.#db;
   }
@@ -142,13 +104,18 @@ class ShaleDbEngine implements BenchEngine {
     values: readonly Uint8Array[],
     durable: boolean,
   ): Promise<void> {
-    const batch = new this.#api!.WriteBatch();
+    const batch = new WriteBatch();
     for (let i = 0; i < keys.length; i++) batch.put(keys[i]!, values[i]!);
     await this.#open().write(batch, { awaitDurable: durable });
   }
 
   get(key: Uint8Array): Promise<Uint8Array | undefined> {
     return this.#open().get(key);
+  }
+
+  getMany(keys: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]> {
+    if (this.#getMany === undefined) throw new Error('shaledb: getMany is not in the API');
+    return this.#getMany(keys);
   }
 
   async scan(range: ScanRange, visit: ScanVisitor): Promise<number> {
@@ -159,44 +126,72 @@ class ShaleDbEngine implements BenchEngine {
     const limit = range.limit ?? Number.POSITIVE_INFINITY;
     let n = 0;
     try {
-      for await (const row of it) {
-        n++;
-        if (visit(row.key, row.value) === false || n >= limit) break;
+      for (;;) {
+        const rows = await it.nextBatch(Math.min(SCAN_BATCH, limit - n));
+        for (const row of rows) {
+          n++;
+          if (visit(row.key, row.value) === false) return n;
+        }
+        if (rows.length === 0 || n >= limit) return n;
       }
     } finally {
-      await it.close?.();
+      it.close();
     }
-    return n;
   }
 
-  async settle(_progress?: Progress): Promise<SettleResult> {
+  async settle(progress?: Progress): Promise<SettleResult> {
     const t0 = nowMs();
-    await this.#open().flush({ type: 'memtable' });
-    return { ms: nowMs() - t0, notes: ['memtable flushed'] };
+    const db = this.#open();
+    await db.flush({ type: 'memtable' });
+    let last = '';
+    let changedAt = nowMs();
+    let s = db.status();
+    for (;;) {
+      s = db.status();
+      const state = `${s.l0Count}/${s.sortedRunCount}/${s.immutableMemtables}`;
+      if (state !== last) {
+        last = state;
+        changedAt = nowMs();
+      }
+      const quiet = nowMs() - changedAt;
+      const final = s.l0Count <= 1 && s.immutableMemtables === 0;
+      if ((final && quiet >= SETTLE_QUIET_MS) || quiet >= SETTLE_STALL_MS || nowMs() - t0 >= SETTLE_MAX_MS)
+        break;
+      await sleepMs(SETTLE_POLL_MS);
+      progress?.tick(0);
+    }
+    return {
+      ms: nowMs() - t0,
+      notes: [`memtable flushed; L0 SSTs ${s.l0Count}, sorted runs ${s.sortedRunCount}`],
+    };
   }
 
   requestCounts(): RequestCounts {
     const out: Record<string, number> = {};
     const snap = this.#counting?.snapshot();
-    for (const [op, c] of Object.entries(snap?.operations ?? {})) if (c.calls > 0) out[op] = c.calls;
+    if (snap === undefined) return out;
+    for (const [op, c] of Object.entries(snap.operations)) if (c.calls > 0) out[op] = c.calls;
     return out;
   }
 
   async close(): Promise<void> {
     const db = this.#db;
+    const counting = this.#counting;
     this.#db = undefined;
-    if (db !== undefined) await db.close();
-    const store = this.#store;
-    this.#store = undefined;
     this.#counting = undefined;
-    if (store !== undefined) await store.close();
+    try {
+      if (db !== undefined) await db.close();
+    } finally {
+      await counting?.close();
+    }
   }
 
   describe(): readonly string[] {
+    const flush = this.#options?.flushIntervalMs ?? 100;
     return [
-      'durable: awaitDurable true; non-durable: awaitDurable false; flushInterval 100ms',
-      'reads: get; scans: scan iterator; settings as SlateDB (compactor poll, min_compaction_sources 2)',
-      ...this.#notes,
+      `durable: awaitDurable true; non-durable: awaitDurable false; flushInterval ${flush}ms`,
+      `reads: get${HAS_GET_MANY ? ', getMany' : ' (no getMany in the API yet)'}; scans: DbIterator.nextBatch(1000)`,
+      'settings: 0.12.1 defaults + compactor pollInterval, min_compaction_sources 2 (as SlateDB)',
     ];
   }
 }
@@ -207,12 +202,7 @@ export const shaleDbDefinition: EngineDefinition = {
   label: 'ShaleDB (this checkout)',
   defaultEnabled: true,
   async probe() {
-    try {
-      const api = await loadApi();
-      return typeof api === 'string' ? api : undefined;
-    } catch (e) {
-      return `cannot load src/index.ts: ${(e as Error).message}`;
-    }
+    return undefined;
   },
   create: () => new ShaleDbEngine(),
 };

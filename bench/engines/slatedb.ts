@@ -50,8 +50,10 @@ const NON_DURABLE = { await_durable: false } as const;
 const DB_PATH = 'db';
 const SETTLE_POLL_MS = 100;
 const SETTLE_MAX_MS = 120_000;
-/** The settle wait ends once this long has passed with no running compaction and at most one L0 SST. */
+/** The settle wait ends once this long has passed with no running compaction and at most one L0 SST... */
 const SETTLE_QUIET_MS = 1500;
+/** ...or once nothing has changed this long (no compaction is coming). */
+const SETTLE_STALL_MS = 5000;
 
 /** The settings both object-store engines run with (SlateDB JSON names). */
 export function objectStoreEngineSettings(
@@ -164,14 +166,22 @@ class SlateDbEngine implements BenchEngine {
     const t0 = nowMs();
     await this.#open().flush_with_options({ flush_type: 'MemTable' });
     let quietSince = nowMs();
+    let changedAt = nowMs();
+    let last = '';
     let l0 = 0;
     while (nowMs() - t0 < SETTLE_MAX_MS) {
       await sleepMs(SETTLE_POLL_MS);
       progress?.tick(0);
       l0 = this.#metric('slatedb.db.l0_sst_count');
-      const busy = this.#metric('slatedb.compactor.running_compactions') > 0 || l0 > 1;
-      if (busy) quietSince = nowMs();
+      const running = this.#metric('slatedb.compactor.running_compactions');
+      const state = `${l0}/${running}/${this.#metric('slatedb.compactor.bytes_compacted')}`;
+      if (state !== last) {
+        last = state;
+        changedAt = nowMs();
+      }
+      if (running > 0 || l0 > 1) quietSince = nowMs();
       else if (nowMs() - quietSince >= SETTLE_QUIET_MS) break;
+      if (nowMs() - changedAt >= SETTLE_STALL_MS) break;
     }
     const timedOut = nowMs() - t0 >= SETTLE_MAX_MS;
     return {

@@ -11,7 +11,7 @@ import os from 'node:os';
 import type { EngineDefinition, EngineId } from '../engines/engine.js';
 import { ENGINES } from '../engines/registry.js';
 import { workloadsFor } from '../workloads/registry.js';
-import { loadS3Model } from '../workloads/s3-model.js';
+import { s3Model } from '../workloads/s3-model.js';
 import { failedCell, type WorkloadContext } from '../workloads/workload.js';
 import { BenchData, KEY_BYTES } from './data.js';
 import { ENGINE_NAMES, fmtUs, rateUnit } from './format.js';
@@ -104,7 +104,7 @@ export async function runSuite(o: SuiteOptions): Promise<BenchReport> {
     o.progress.endCell(summarize(cells));
   }
   machine.loadAvgEnd = os.loadavg().map((x) => Math.round(x * 100) / 100);
-  const model = selected.has('s3') ? await loadS3Model() : undefined;
+  const model = selected.has('s3') && usable.some((e) => e.id === 'shaledb') ? s3Model() : undefined;
   return {
     schema: 'shaledb-bench/1',
     mode: o.scale.mode,
@@ -124,6 +124,6 @@ export async function runSuite(o: SuiteOptions): Promise<BenchReport> {
     },
     engines: reports,
     results,
-    s3Model: typeof model === 'object' ? { ...model } : undefined,
+    s3Model: model === undefined ? undefined : { ...model },
   };
 }

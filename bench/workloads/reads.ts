@@ -144,7 +144,7 @@ async function warmGets(ctx: WorkloadContext, engine: BenchEngine, n: number): P
       extra: { misses: misses.n },
     }),
   ];
-  if (engine.getMany !== undefined) cells.push(await manyGets(ctx, engine, n));
+  if (engine.capabilities.getMany && engine.getMany !== undefined) cells.push(await manyGets(ctx, engine, n));
   return cells;
 }
 
