@@ -12,6 +12,7 @@
  * Concurrency: any number of concurrent `append` calls; group commits run one at a time on a dispatcher task.
  * One journal instance per directory (no cross-process lock).
  */
+import { assert } from '../util/assert.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { type MessageDispatcher, TaskExecutor } from '../util/dispatcher.js';
 import { closedError, invalidError, type ShaleDBError, unavailableError } from '../util/errors.js';
@@ -365,6 +366,10 @@ export class Journal {
     const firstLsn = this.#durableLsn + 1;
     const group = this.#arena.take(this.#limits.maxGroupBytes);
     const lastLsn = firstLsn + group.count - 1;
+    assert(
+      group.count >= 1 && lastLsn < this.#nextLsn,
+      () => `journal group ${firstLsn}..${lastLsn} past ${this.#nextLsn}`,
+    );
     try {
       if (
         this.#active.size > SEGMENT_HEADER_BYTES &&
