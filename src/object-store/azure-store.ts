@@ -5,6 +5,9 @@
  * `If-Match: <etag>`; streamed uploads stage blocks (8 MiB, 4 in flight) and commit the block list, which is the
  * atomic point of visibility. Every SDK error is mapped into an ObjectStoreError here.
  *
+ * Limits (Azure's, seen on Azurite): a '\\' in a key becomes '/' (the SDK's URL handling), and ASCII control
+ * characters in keys break listings.
+ *
  * Invariants: one request per call (the SDK's retry policy is set to one try; RetryingObjectStore retries), except
  * staged blocks, which are retried here; a suffix range is a properties read plus a download pinned to the etag it
  * saw (retried if the blob changed in between); listings are filtered client-side by `startAfter`, since
@@ -281,7 +284,7 @@ export class AzureBlobObjectStore implements ObjectStore {
           path,
           size: p.contentLength ?? 0,
           lastModifiedMs: p.lastModified?.getTime() ?? 0,
-          etag: p.etag,
+          etag: quoted(p.etag),
         };
       }
     }
@@ -336,4 +339,10 @@ function serviceClient(
 function parseTotal(v: string | undefined): number | undefined {
   const m = v === undefined ? null : /\/(\d+)\s*$/.exec(v);
   return m === null ? undefined : Number(m[1]);
+}
+
+/** Listings report etags without the quotes every other response has: add them, so etags compare equal. */
+function quoted(etag: string | undefined): string | undefined {
+  if (etag === undefined || etag === '' || etag.startsWith('"') || etag.startsWith('W/')) return etag;
+  return `"${etag}"`;
 }

@@ -4,7 +4,8 @@
  *
  * - create (`ifGenerationMatch=0`) answered 412 → 'already-exists'; ifMatch (`ifGenerationMatch=N`) answered 412,
  *   or 404 because the object is gone → 'precondition-failed';
- * - 404 elsewhere → 'not-found';
+ * - 404 on a plain put, a stream or a listing (only the bucket can be missing) → 'permanent'; 404 on a read →
+ *   'not-found';
  * - 408, 429, 5xx and network errors → 'transient'; other 4xx → 'permanent';
  * - an aborted call rethrows the abort reason unchanged.
  *
@@ -52,6 +53,9 @@ export function mapGcsError(
   let reason = reasonForStatus(status);
   if (conditional && status === 412) reason = conflictReason(mode);
   else if (conditional && status === 404 && typeof mode === 'object') reason = 'precondition-failed';
+  else if (status === 404 && (operation === 'put' || operation === 'putStream' || operation === 'list')) {
+    reason = 'permanent'; // Only the bucket can be missing here.
+  }
   return httpError(reason, operation, path, { status, code: gcsReason(e), message }, e);
 }
 

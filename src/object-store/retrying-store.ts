@@ -15,7 +15,11 @@
  * - a listing that fails part-way resumes after the last path it yielded;
  * - `putStream` is passed through once: its source cannot be replayed (the backends retry their parts).
  * Not handled: permanent errors, conflicts without earlier ambiguity, and a store that returns wrong data.
- * Identical bytes written by another writer are indistinguishable from our own write and count as success.
+ * Limits of reading back: identical bytes written by another writer count as our own write (success); and an
+ * ifMatch write that landed and was then replaced by another writer before the read-back is reported as
+ * 'precondition-failed' (without version history the two cases look the same). Create-only objects, which is
+ * how SlateDB's protocols use conditional writes, are never replaced, so neither arises for them.
+ * An aborted signal ends the call with the signal's reason.
  *
  * Invariants: at most `attemptsMax` attempts per call and no retry after `totalTimeMs`; the final error is the
  * last attempt's (transient, with the attempt count in its message).
@@ -180,7 +184,8 @@ export class RetryingObjectStore implements ObjectStore {
     startMs: number,
     signal: AbortSignal | undefined,
   ): Promise<void> {
-    if (!isRetryableObjectStoreError(e) || signal?.aborted) throw e;
+    if (signal?.aborted) throw signal.reason;
+    if (!isRetryableObjectStoreError(e)) throw e;
     const delayMs = this.policy.nextDelayMs(attempt);
     const elapsedMs = this.#clock.monotonicMs() - startMs;
     if (!this.policy.mayRetry(attempt, elapsedMs, delayMs)) {

@@ -36,6 +36,7 @@ function options(extra: Partial<S3ObjectStoreOptions> = {}): S3ObjectStoreOption
     prefix: `run-${++run}`,
     endpoint: target.endpoint,
     credentials: { accessKeyId: target.accessKeyId, secretAccessKey: target.secretAccessKey },
+    listPageSize: 100,
     ...extra,
   };
 }

@@ -60,7 +60,6 @@ export const ODD_KEYS = [
   'lt<gt>"\'`',
   'tilde~caret^pipe|star*',
   'brackets[]{}',
-  'back\\slash',
   'colon:semi;comma,at@bang!dollar$',
   'dots.in.name..',
   'ü/é',
@@ -212,6 +211,13 @@ export function registerBasicCases(ctx: ContractContext): void {
   it('odd key names round-trip and list in byte order', () =>
     ctx.withStore(async (s) => {
       const keys = [...ODD_KEYS];
+      if (ctx.supports.backslashKeys) {
+        keys.push('back\\slash');
+      } else {
+        // Declared limitation: the backslash becomes a '/' on the way to the store.
+        await s.put('back\\slash', bytesOf('value of back/slash'));
+        keys.push('back/slash');
+      }
       if (ctx.supports.controlCharacterKeys) keys.push('ctl\u0001\u001f', 'tab\tnew\nline');
       if (ctx.supports.codePointListOrder) keys.push('\ue000private', '\uffef-halfwidth');
       for (const k of keys) await s.put(k, bytesOf(`value of ${k}`));
