@@ -44,6 +44,14 @@ export function fmtUs(x: number | undefined): string {
   return Math.round(x).toLocaleString('en-US');
 }
 
+/** Three significant figures without exponent: 0.00412, 0.5, 1.2, 12.3, 1,234. */
+export function fmtSig(x: number | undefined): string {
+  if (x === undefined || !Number.isFinite(x)) return DASH;
+  if (x === 0) return '0';
+  if (Math.abs(x) >= 100) return Math.round(x).toLocaleString('en-US');
+  return String(Number(x.toPrecision(3)));
+}
+
 /** A ratio as "1.23×". */
 export function fmtRatio(x: number | undefined): string {
   if (x === undefined || !Number.isFinite(x)) return DASH;

@@ -72,7 +72,9 @@ export class Progress {
   /** Ends the current cell with a one-line summary. */
   endCell(summary: string): void {
     this.#cellsDone++;
-    this.#line(`  ${this.#cell}: ${summary}`);
+    const cell = this.#cell;
+    this.#cell = '';
+    this.#line(`  ${cell}: ${summary}`);
   }
 
   /** Prints a line (above the status line on a terminal). */
@@ -119,7 +121,7 @@ export class Progress {
     const text =
       `[${this.#cellsDone + 1}/${this.#cellsTotal}] ${this.#cell} ${this.#phase} ` +
       `${this.#ops} ops ${fmtRate(rate)}/s ${fmtSec(phaseMs)}${cap} | run ${fmtSec(run)}${eta}`;
-    const width = process.stderr.columns ?? 120;
+    const width = process.stderr.columns || 120;
     this.#opts.write(`\r\x1b[2K${text.slice(0, Math.max(20, width - 1))}`);
     this.#lineOpen = true;
   }

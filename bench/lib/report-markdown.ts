@@ -15,6 +15,7 @@ import {
   fmtDuration,
   fmtNumber,
   fmtRatio,
+  fmtSig,
   fmtUs,
   rateUnit,
   ratioToShale,
@@ -179,7 +180,7 @@ function s3Section(r: BenchReport): string[] {
       fmtNumber(c.extra?.['floorMs']),
       fmtNumber(c.extra?.['boundOpsPerSec']),
       `${fmtNumber(c.extra?.['ofBoundPct'])}%`,
-      c.ops > 0 ? (reqs / c.ops).toFixed(2) : '–',
+      c.ops > 0 ? fmtSig(reqs / c.ops) : '–',
     ];
   });
   const intro =

@@ -6,7 +6,7 @@
  * Invariants: only cells that carry request counts appear; rates divide by the cell's counted units.
  * Concurrency: pure.
  */
-import { ENGINE_NAMES, fmtNumber, sortCells, valueLabel } from './format.js';
+import { ENGINE_NAMES, fmtSig, sortCells, valueLabel } from './format.js';
 import type { BenchReport, CellResult } from './result.js';
 
 /** S3 billing class of an API name (ShaleDB's or SlateDB's). */
@@ -17,9 +17,7 @@ export function requestClass(api: string): 'write' | 'read' | 'free' {
 }
 
 function per1k(n: number, c: CellResult): string {
-  if (c.ops <= 0) return '–';
-  const x = (n * 1000) / c.ops;
-  return x >= 100 ? fmtNumber(x) : x.toFixed(x >= 1 ? 1 : 2);
+  return c.ops <= 0 ? '–' : fmtSig((n * 1000) / c.ops);
 }
 
 /** Renders the section (empty when no cell counted requests). */
