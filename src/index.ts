@@ -2,6 +2,8 @@
  * The public API of ShaleDB: everything a user imports from "shaledb" is re-exported here, and nothing else is
  * public.
  */
+import './compactor/register.js';
+
 export { Db, type DbOpenOptions, type DbStatus } from './db/db.js';
 export { DbIterator, type KeyValue } from './db/db-iterator.js';
 export type {

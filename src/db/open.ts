@@ -221,6 +221,12 @@ async function openWithStore(
     rand,
     mergeOperator: options.mergeOperator,
     tableStore,
+    onManifestChanged: () => {
+      // The writer may be closing; a refresh it cannot take is simply skipped.
+      try {
+        void flusher.poll().catch(() => {});
+      } catch {}
+    },
   });
   return new DbInner({
     settings,

@@ -27,7 +27,15 @@ export interface SstView {
    */
   lookup(key: Uint8Array, maxSeq: number, out: RowEntry[]): MaybePromise<boolean>;
   /** All rows in `range`, in LSM order for `order`. */
-  iterator(range: KeyRange, order: 'asc' | 'desc'): RowIterator;
+  iterator(range: KeyRange, order: 'asc' | 'desc', options?: ScanIoOptions): RowIterator;
+}
+
+/** IO options of a scan (compactions read without filling the block cache). */
+export interface ScanIoOptions {
+  /** Keep fetched blocks in the block cache (default true). */
+  readonly cacheBlocks?: boolean;
+  /** Largest GET a scan makes. */
+  readonly readAheadBytes?: number;
 }
 
 /** A reference to one SST with its key bounds. */
@@ -131,7 +139,8 @@ function runProbes(
   return out.length === 0 ? undefined : resolveVersions(out, mergeOperator);
 }
 
-function overlaps(sst: SstRef, range: KeyRange): boolean {
+/** True when the SST's key bounds intersect `range`. */
+export function overlaps(sst: SstRef, range: KeyRange): boolean {
   if (range.start !== undefined && sst.lastKey !== undefined) {
     const c = compareBytes(sst.lastKey, range.start);
     if (c < 0 || (c === 0 && range.startInclusive === false)) return false;
@@ -144,17 +153,19 @@ function overlaps(sst: SstRef, range: KeyRange): boolean {
 }
 
 /** Iterates one sorted run's SSTs in order (ascending or descending), opening each only when reached. */
-class SortedRunIterator implements RowIterator {
+export class SortedRunIterator implements RowIterator {
   readonly #ssts: readonly SstRef[];
   readonly #range: KeyRange;
   readonly #desc: boolean;
+  readonly #io: ScanIoOptions | undefined;
   #index: number;
   #current: RowIterator | undefined;
 
-  constructor(ssts: readonly SstRef[], range: KeyRange, order: 'asc' | 'desc') {
+  constructor(ssts: readonly SstRef[], range: KeyRange, order: 'asc' | 'desc', io?: ScanIoOptions) {
     this.#ssts = ssts.filter((s) => overlaps(s, range));
     this.#range = range;
     this.#desc = order === 'desc';
+    this.#io = io;
     this.#index = this.#desc ? this.#ssts.length - 1 : 0;
   }
 
@@ -163,7 +174,7 @@ class SortedRunIterator implements RowIterator {
       if (this.#current === undefined) {
         const sst = this.#ssts[this.#index];
         if (sst === undefined) return undefined;
-        this.#current = sst.view().iterator(this.#range, this.#desc ? 'desc' : 'asc');
+        this.#current = sst.view().iterator(this.#range, this.#desc ? 'desc' : 'asc', this.#io);
       }
       const r = this.#current.next();
       if (r instanceof Promise) return r.then((row) => (row === undefined ? this.#advance() : row));
@@ -203,7 +214,7 @@ class SortedRunIterator implements RowIterator {
     }
     const sst = this.#ssts[this.#index];
     if (sst === undefined) return;
-    this.#current = sst.view().iterator(this.#range, this.#desc ? 'desc' : 'asc');
+    this.#current = sst.view().iterator(this.#range, this.#desc ? 'desc' : 'asc', this.#io);
     return this.#current.seek(key);
   }
 

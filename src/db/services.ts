@@ -25,6 +25,8 @@ export interface ServiceContext {
   readonly rand: Rand;
   readonly mergeOperator: MergeOperator | undefined;
   readonly tableStore: TableStore;
+  /** Tells the writer the manifest changed (it refreshes at once instead of at its next poll). */
+  readonly onManifestChanged: () => void;
 }
 
 /** A started service. */

@@ -44,10 +44,10 @@ export interface GarbageCollectorDirectoryOptions {
 
 /** GC options; a null entry disables that directory's collection. */
 export interface GarbageCollectorOptions {
-  manifestOptions: GarbageCollectorDirectoryOptions | null;
-  walOptions: GarbageCollectorDirectoryOptions | null;
-  compactedOptions: GarbageCollectorDirectoryOptions | null;
-  compactionsOptions: GarbageCollectorDirectoryOptions | null;
+  manifestOptions: Partial<GarbageCollectorDirectoryOptions> | null;
+  walOptions: Partial<GarbageCollectorDirectoryOptions> | null;
+  compactedOptions: Partial<GarbageCollectorDirectoryOptions> | null;
+  compactionsOptions: Partial<GarbageCollectorDirectoryOptions> | null;
 }
 
 /** Database settings (0.12.1 `Settings`). */
@@ -72,12 +72,12 @@ export interface Settings {
   l0FlushParallelism: number;
   /** Writers wait while unflushed bytes (WAL buffer + immutable memtables) reach this. Default 1 GiB. */
   maxUnflushedBytes: number;
-  /** null = no embedded compactor. */
-  compactorOptions: CompactorOptions | null;
+  /** null = no embedded compactor; omitted fields take their defaults. */
+  compactorOptions: Partial<CompactorOptions> | null;
   /** Compression of new SSTs. Default null (none). */
   compressionCodec: CompressionCodec;
-  /** null = no embedded garbage collector. */
-  garbageCollectorOptions: GarbageCollectorOptions | null;
+  /** null = no embedded garbage collector; omitted fields take their defaults. */
+  garbageCollectorOptions: Partial<GarbageCollectorOptions> | null;
   /** TTL in ms for writes that use the default TTL; null = no expiry. Default null. */
   defaultTtl: number | null;
 }
@@ -220,7 +220,7 @@ function resolveCompactor(c: Partial<CompactorOptions>): ResolvedCompactorOption
 }
 
 function resolveGcDir(
-  v: GarbageCollectorDirectoryOptions | null | undefined,
+  v: Partial<GarbageCollectorDirectoryOptions> | null | undefined,
   name: string,
 ): ResolvedGcDirectoryOptions | null {
   if (v === null) return null;

@@ -24,7 +24,7 @@ import { equalBytes } from '../util/bytes.js';
 import { internalError } from '../util/errors.js';
 import type { Ulid } from '../util/ids.js';
 import { walDir } from './paths.js';
-import type { SstRef, SstView } from './reader.js';
+import type { ScanIoOptions, SstRef, SstView } from './reader.js';
 import type { CompressionCodec } from './settings.js';
 
 /** Options of the table store. */
@@ -73,10 +73,11 @@ class LazySst implements SstView {
     return pick(r.get(key), maxSeq, out);
   }
 
-  iterator(range: KeyRange, order: 'asc' | 'desc'): RowIterator {
+  iterator(range: KeyRange, order: 'asc' | 'desc', io: ScanIoOptions = {}): RowIterator {
+    const options = { order, cacheBlocks: io.cacheBlocks, readAheadBytes: io.readAheadBytes };
     const r = this.reader();
-    if (!(r instanceof Promise)) return r.iter(range, { order });
-    return new DeferredIterator(r.then((reader) => reader.iter(range, { order })));
+    if (!(r instanceof Promise)) return r.iter(range, options);
+    return new DeferredIterator(r.then((reader) => reader.iter(range, options)));
   }
 }
 

@@ -1,0 +1,45 @@
+/**
+ * Registers the embedded compactor with every database writer: when `compactorOptions` is set (the 0.12.1
+ * default), a Compactor starts beside the writer with its own task executor, so a fenced or failed compactor stops
+ * alone instead of closing the database; after each result manifest it asks the writer to refresh at once.
+ *
+ * Invariants: importing this module registers the service exactly once; the service's close stops the compactor
+ * and waits for its jobs.
+ * Concurrency: runs at database open and close.
+ */
+
+import { registerService } from '../db/services.js';
+import { TaskExecutor } from '../util/dispatcher.js';
+import { Compactor } from './compactor.js';
+
+let registered = false;
+
+/** Registers the embedded compactor (idempotent). */
+export function registerEmbeddedCompactor(): void {
+  if (registered) return;
+  registered = true;
+  registerService(async (ctx) => {
+    const options = ctx.settings.compactorOptions;
+    if (options === null) return undefined;
+    const executor = new TaskExecutor(ctx.clock, ctx.rand);
+    const compactor = await Compactor.start({
+      root: ctx.root,
+      store: ctx.store,
+      tableStore: ctx.tableStore,
+      options,
+      clock: ctx.clock,
+      rand: ctx.rand,
+      mergeOperator: ctx.mergeOperator,
+      executor,
+      onManifestWritten: ctx.onManifestChanged,
+    });
+    return {
+      close: async () => {
+        await executor.shutdown();
+        await compactor.stop();
+      },
+    };
+  });
+}
+
+registerEmbeddedCompactor();
