@@ -7,12 +7,14 @@
  * Concurrency: one command per process.
  */
 import { ShaleDBError } from '../util/errors.js';
+import { runCompactor } from './compactor-command.js';
 import { quickstart } from './quickstart.js';
 
 const USAGE = `usage: shaledb <command> [options]
 
 commands:
   quickstart [dir]   open a database on the local filesystem, write, read and scan it (default ./shaledb-quickstart)
+  compactor          run the compactor of a database until SIGINT/SIGTERM (shaledb compactor --help)
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -21,6 +23,13 @@ async function main(argv: string[]): Promise<number> {
     case 'quickstart':
       await quickstart(rest[0] ?? 'shaledb-quickstart');
       return 0;
+    case 'compactor': {
+      const stop = new Promise<void>((resolve) => {
+        process.once('SIGINT', () => resolve());
+        process.once('SIGTERM', () => resolve());
+      });
+      return runCompactor(rest, stop, (l) => process.stdout.write(`${l}\n`));
+    }
     case undefined:
     case '-h':
     case '--help':
