@@ -125,7 +125,16 @@ EOF
   local id
   id=$(ceph $c --connect-timeout 30 osd create 2>>"$d/log/setup.log")
   ceph-osd $c -i "$id" --mkfs >>"$d/log/setup.log" 2>&1
-  ceph-osd $c -i "$id" >>"$d/log/setup.log" 2>&1
+  # The OSD's first mon command can race its monmap fetch ("wrong fsid") and the OSD then exits: try again.
+  local started=0
+  for _ in 1 2 3 4 5; do
+    if ceph-osd $c -i "$id" >>"$d/log/setup.log" 2>&1; then
+      started=1
+      break
+    fi
+    sleep 1
+  done
+  [ "$started" = 1 ] || die "ceph-osd did not start (logs in $d/log)"
   radosgw $c -n client.rgw >>"$d/log/setup.log" 2>&1
   local up=0
   for _ in $(seq 1 120); do

@@ -7,7 +7,7 @@
  * Invariants: one RGW per runner process tree at most; the owner pid passed to rgw.sh makes its watchdog stop the
  * daemons if the owner dies without stopping them.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,13 +38,11 @@ export async function startRgw(ownerPid = process.pid): Promise<StartedServer & 
   const r = await runCommand('bash', [SCRIPT, 'start', dir, String(port), String(monPort), String(ownerPid)]);
   const ready = /RGW_READY endpoint=(\S+)/.exec(r.stdout);
   if (r.code !== 0 || ready === null) {
+    const log = tail(join(dir, 'log', 'setup.log'), 12);
     await runCommand('bash', [SCRIPT, 'stop', dir]);
     rmSync(dir, { recursive: true, force: true });
-    throw serverUnavailable(
-      'Ceph RGW',
-      `scripts/rgw.sh exited ${r.code}: ${(r.stderr || r.stdout).trim()}`,
-      INSTALL,
-    );
+    const detail = `scripts/rgw.sh exited ${r.code}: ${(r.stderr || r.stdout).trim()}${log === '' ? '' : `\n${log}`}`;
+    throw serverUnavailable('Ceph RGW', detail, INSTALL);
   }
   const target: S3Target = {
     endpoint: ready[1]!,
@@ -84,4 +82,17 @@ export async function s3TestTarget(): Promise<{ target: S3Target; stop(): Promis
   }
   const started = await startRgw();
   return { target: started.target, stop: () => started.stop() };
+}
+
+/** The last `lines` non-empty lines of a file, or '' when it cannot be read. */
+function tail(file: string, lines: number): string {
+  try {
+    return readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .slice(-lines)
+      .join('\n');
+  } catch {
+    return '';
+  }
 }
