@@ -28,6 +28,7 @@ export {
 } from './db/settings.js';
 export { Snapshot } from './db/snapshot.js';
 export { type BatchOpOptions, type Ttl, WriteBatch } from './db/write-batch.js';
+export * from './gc/index.js';
 export type { MergeOperator } from './lsm/merge-operator.js';
 export { MemoryObjectStore } from './object-store/memory-store.js';
 export {
