@@ -55,7 +55,7 @@ const SETTLE_POLL_MS = 100;
 /** Settling ends once the state is final (at most one L0, no immutable memtable) and quiet this long... */
 const SETTLE_QUIET_MS = 1500;
 /** ...or once nothing has changed this long (no compaction is coming). */
-const SETTLE_STALL_MS = 5000;
+const SETTLE_STALL_MS = 3000;
 const SETTLE_MAX_MS = 120_000;
 
 class ShaleDbEngine implements BenchEngine {

@@ -53,7 +53,7 @@ const SETTLE_MAX_MS = 120_000;
 /** The settle wait ends once this long has passed with no running compaction and at most one L0 SST... */
 const SETTLE_QUIET_MS = 1500;
 /** ...or once nothing has changed this long (no compaction is coming). */
-const SETTLE_STALL_MS = 5000;
+const SETTLE_STALL_MS = 3000;
 
 /** The settings both object-store engines run with (SlateDB JSON names). */
 export function objectStoreEngineSettings(

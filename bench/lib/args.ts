@@ -39,7 +39,7 @@ Runs ShaleDB and its peers (SlateDB 0.12.1, LevelDB, LMDB, RocksDB) side by side
 markdown, JSON and SVG results under bench/results/.
 
 Modes:
-  (default)               full suite, about 6-8 minutes on 2 cores
+  (default)               full suite, about 6-7 minutes on 2 cores
   --quick                 about a tenth of the scale, under 2 minutes
   --smoke                 a few hundred operations per workload, seconds (engines shaledb,leveldb,lmdb; 100 B)
 Selection:

@@ -94,6 +94,7 @@ export async function runSuite(o: SuiteOptions): Promise<BenchReport> {
       selected,
     };
     o.progress.startCell(`${w.title} · ${ENGINE_NAMES[e.id]} · ${vb} B`);
+    const cellStart = nowMs();
     let cells: CellResult[];
     try {
       cells = await w.run(ctx);
@@ -101,7 +102,7 @@ export async function runSuite(o: SuiteOptions): Promise<BenchReport> {
       cells = [failedCell(ctx, w.ids.find((id) => selected.has(id)) ?? w.ids[0]!, 'all', err)];
     }
     results.push(...cells);
-    o.progress.endCell(summarize(cells));
+    o.progress.endCell(`${summarize(cells)} (${((nowMs() - cellStart) / 1000).toFixed(1)} s)`);
   }
   machine.loadAvgEnd = os.loadavg().map((x) => Math.round(x * 100) / 100);
   const model = selected.has('s3') && usable.some((e) => e.id === 'shaledb') ? s3Model() : undefined;
