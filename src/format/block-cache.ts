@@ -3,8 +3,10 @@
  * by object path and part number, answering synchronously on a hit (docs/format.md#reading).
  *
  * Invariants: the bytes of cached entries never exceed the capacity after a put returns (an entry larger than
- * the whole capacity is not cached); only checksum-verified, decoded parts are put; a hit moves the entry to the
- * most recent end.
+ * the whole capacity is not cached); only checksum-verified, decoded parts are put. Recency is kept the
+ * second-chance way (an LRU approximation): a hit only sets the entry's reference bit, so hits cost no map
+ * updates; eviction walks from the oldest entry, moving referenced ones to the young end with the bit cleared
+ * and evicting the first unreferenced one.
  * Concurrency: event-loop only; every call is synchronous. Shared by all readers of a database.
  */
 import { assert } from '../util/assert.js';
@@ -32,7 +34,7 @@ export interface BlockCacheStats {
 /** An LRU by bytes. */
 export class BlockCache {
   readonly capacityBytes: number;
-  readonly #entries = new Map<number, Cacheable>();
+  readonly #entries = new Map<number, { entry: Cacheable; ref: boolean }>();
   readonly #objectIds = new Map<string, number>();
   #nextObjectId = 1;
   #bytes = 0;
@@ -62,16 +64,14 @@ export class BlockCache {
 
   /** The cached part, or undefined. */
   get(objectId: number, part: number): Cacheable | undefined {
-    const k = BlockCache.#key(objectId, part);
-    const e = this.#entries.get(k);
-    if (e === undefined) {
+    const slot = this.#entries.get(objectId * PARTS_PER_OBJECT + part);
+    if (slot === undefined) {
       this.#misses++;
       return undefined;
     }
     this.#hits++;
-    this.#entries.delete(k);
-    this.#entries.set(k, e);
-    return e;
+    slot.ref = true;
+    return slot.entry;
   }
 
   /** Caches a part, evicting least recently used entries to stay within capacity. */
@@ -81,16 +81,20 @@ export class BlockCache {
     const old = this.#entries.get(k);
     if (old !== undefined) {
       this.#entries.delete(k);
-      this.#bytes -= old.byteSize;
+      this.#bytes -= old.entry.byteSize;
     }
     if (entry.byteSize > this.capacityBytes) return;
-    this.#entries.set(k, entry);
+    this.#entries.set(k, { entry, ref: false });
     this.#bytes += entry.byteSize;
     while (this.#bytes > this.capacityBytes) {
-      const first = this.#entries.keys().next();
-      const victim = this.#entries.get(first.value!)!;
-      this.#entries.delete(first.value!);
-      this.#bytes -= victim.byteSize;
+      const [victimKey, victim] = this.#entries.entries().next().value!;
+      this.#entries.delete(victimKey);
+      if (victim.ref && victimKey !== k) {
+        victim.ref = false;
+        this.#entries.set(victimKey, victim);
+      } else {
+        this.#bytes -= victim.entry.byteSize;
+      }
     }
   }
 
@@ -103,7 +107,7 @@ export class BlockCache {
     for (const [k, e] of this.#entries) {
       if (k >= lo && k < hi) {
         this.#entries.delete(k);
-        this.#bytes -= e.byteSize;
+        this.#bytes -= e.entry.byteSize;
       }
     }
     this.#objectIds.delete(path);

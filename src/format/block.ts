@@ -89,9 +89,50 @@ function compareKeyBuf(buf: Uint8Array, len: number, key: Uint8Array): number {
   return len - key.length;
 }
 
+/** A LEB128 u32 at `p` not past `end`, or -1 when malformed; `out[0]` receives the next offset. */
+function varintAt(raw: Uint8Array, p: number, end: number, out: Int32Array): number {
+  let v = 0;
+  for (let i = 0; i < 5; i++, p++) {
+    if (p >= end) return -1;
+    const byte = raw[p]!;
+    v += (byte & 0x7f) * 2 ** (7 * i);
+    if (byte < 0x80) {
+      out[0] = p + 1;
+      return v;
+    }
+  }
+  return -1;
+}
+
+const varintNext = new Int32Array(1);
+
+/**
+ * Compares the full key stored at a V2 restart point with `key`, in place (no copy). An entry whose header is
+ * damaged (or that does not start with shared = 0) is decoded the slow way, which reports the damage.
+ */
+function compareRestartKey(b: Block, dec: RowV2Decoder, off: number, key: Uint8Array): number {
+  const raw = b.raw;
+  const end = b.dataEnd;
+  const shared = varintAt(raw, off, end, varintNext);
+  const len = shared === 0 ? varintAt(raw, varintNext[0]!, end, varintNext) : -1;
+  const vlen = len > 0 ? varintAt(raw, varintNext[0]!, end, varintNext) : -1;
+  const p = varintNext[0]!;
+  if (vlen < 0 || p + len > end) {
+    dec.reset();
+    dec.parse(raw, off, end, b.where); // throws for damage
+    return compareKeyBuf(dec.keyBuf, dec.keyLen, key);
+  }
+  const n = Math.min(len, key.length);
+  for (let i = 0; i < n; i++) {
+    const d = raw[p + i]! - key[i]!;
+    if (d !== 0) return d;
+  }
+  return len - key.length;
+}
+
 /** Reads rows of one block in stored order, with a seek to the first row whose key is >= a key. */
 export class BlockCursor {
-  readonly #block: Block;
+  #block: Block;
   readonly #dec = new RowV2Decoder();
   /** V2: offset of the next entry; V1: index of the next entry. */
   #pos = 0;
@@ -103,6 +144,13 @@ export class BlockCursor {
 
   constructor(block: Block) {
     this.#block = block;
+  }
+
+  /** Reuses this cursor for another block, positioned before its first row. */
+  reset(block: Block): void {
+    this.#block = block;
+    this.#firstKey = undefined;
+    this.seekToFirst();
   }
 
   /** Positions before the first row. */
@@ -127,24 +175,84 @@ export class BlockCursor {
     let start = 0;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
-      this.#dec.reset();
-      this.#dec.parse(b.raw, offs[mid]!, b.dataEnd, b.where);
-      if (compareKeyBuf(this.#dec.keyBuf, this.#dec.keyLen, key) < 0) {
+      if (compareRestartKey(b, this.#dec, offs[mid]!, key) < 0) {
         start = mid;
         lo = mid + 1;
       } else {
         hi = mid - 1;
       }
     }
-    this.#pos = offs[start]!;
-    this.#nextRestart = start;
-    this.#parsed = false;
-    this.#dec.reset();
-    while (this.#parseNext()) {
-      if (compareKeyBuf(this.#dec.keyBuf, this.#dec.keyLen, key) >= 0) return;
-      this.#pos = this.#dec.entryEnd;
+    this.#scanFrom(start, key);
+  }
+
+  /**
+   * From restart `start`, positions at the first entry whose key is >= `key` without rebuilding the keys it
+   * passes: `matched` is how many leading bytes the previous key shares with `key` (that key being smaller, it
+   * differs there or ends). An entry sharing more than `matched` bytes with its predecessor is smaller than
+   * `key` too; otherwise its key is `key[0, shared)` + its suffix, compared in place. Damaged entries are left
+   * to #parseNext, which reports them.
+   */
+  #scanFrom(start: number, key: Uint8Array): void {
+    const b = this.#block;
+    const raw = b.raw;
+    const end = b.dataEnd;
+    const offs = b.offsets;
+    let pos = offs[start]!;
+    let restart = start;
+    let matched = 0;
+    for (;;) {
+      this.#pos = pos;
+      this.#nextRestart = restart;
       this.#parsed = false;
+      if (pos >= end) return;
+      const atRestart = restart < offs.length && pos === offs[restart];
+      let p = pos;
+      let shared = raw[p++]!;
+      let unshared = p < end ? raw[p++]! : 0x80;
+      let vlen = p < end ? raw[p++]! : 0x80;
+      if ((shared | unshared | vlen) >= 0x80) {
+        // Multi-byte varints: decode the slow way.
+        shared = varintAt(raw, pos, end, varintNext);
+        unshared = shared < 0 ? -1 : varintAt(raw, varintNext[0]!, end, varintNext);
+        vlen = unshared < 0 ? -1 : varintAt(raw, varintNext[0]!, end, varintNext);
+        p = varintNext[0]!;
+      }
+      const keyOff = p;
+      const tail = keyOff + unshared + vlen;
+      if (vlen < 0 || tail + 9 > end || (atRestart && shared !== 0)) {
+        this.#seedDecoder(key, 0, restart);
+        return; // #parseNext decodes (and reports) this damaged entry
+      }
+      const flags = raw[tail + 8]!;
+      const entryEnd = tail + 9 + ((flags & 0x02) !== 0 ? 8 : 0) + ((flags & 0x04) !== 0 ? 8 : 0);
+      if (!atRestart && shared > matched) {
+        pos = entryEnd;
+        continue;
+      }
+      // Compare key[0, shared) + suffix with `key`: the first `shared` bytes are equal by construction.
+      let i = 0;
+      let c = 0;
+      const n = Math.min(unshared, key.length - shared);
+      while (i < n) {
+        c = raw[keyOff + i]! - key[shared + i]!;
+        if (c !== 0) break;
+        i++;
+      }
+      if (c === 0) c = shared + unshared - key.length;
+      if (c >= 0) {
+        this.#seedDecoder(key, shared, restart);
+        return;
+      }
+      matched = shared + i;
+      pos = entryEnd;
+      if (atRestart) restart++;
     }
+  }
+
+  /** Leaves #dec holding `key[0, shared)` as the previous key, so the entry at #pos decodes next. */
+  #seedDecoder(key: Uint8Array, shared: number, restart: number): void {
+    this.#nextRestart = restart;
+    this.#dec.seedKey(key, shared);
   }
 
   /** Parses the entry at #pos if not yet parsed; false at the end of the block. */

@@ -160,6 +160,13 @@ export class RowV2Decoder {
     this.keyLen = 0;
   }
 
+  /** Sets the previous key to `key[0, len)` (a seek that found the entry's shared prefix in `key`). */
+  seedKey(key: Uint8Array, len: number): void {
+    if (len > this.keyBuf.length) this.keyBuf = new Uint8Array(Math.max(len, this.keyBuf.length * 2));
+    for (let i = 0; i < len; i++) this.keyBuf[i] = key[i]!;
+    this.keyLen = len;
+  }
+
   /**
    * Parses the entry at `off` (which must end by `end`): rebuilds its key into `keyBuf` and records where its
    * parts are. `where` names the block for errors.
@@ -193,7 +200,8 @@ export class RowV2Decoder {
       grown.set(this.keyBuf.subarray(0, shared));
       this.keyBuf = grown;
     }
-    this.keyBuf.set(buf.subarray(keyOff, valueOff), shared);
+    const kb = this.keyBuf;
+    for (let i = 0; i < unshared; i++) kb[shared + i] = buf[keyOff + i]!;
     this.keyLen = keyLen;
     this.valueOff = valueOff;
     this.valueLen = vlen;

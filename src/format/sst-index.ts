@@ -90,18 +90,75 @@ export class SstIndex {
     return new SstIndex(offsets, keys);
   }
 
+  /** Search acceleration: keys[1..] share `#p` bytes; `#heads[i]` packs the next 4 bytes of keys[i] (BE). */
+  #p = -1;
+  #heads: Uint32Array | undefined;
+
+  #prepare(): void {
+    const n = this.keys.length;
+    if (n < 3) {
+      this.#p = 0;
+      return;
+    }
+    const a = this.keys[1]!;
+    const b = this.keys[n - 1]!;
+    let p = 0;
+    while (p < a.length && p < b.length && a[p] === b[p]) p++;
+    this.#p = p;
+    const heads = new Uint32Array(n);
+    for (let i = 1; i < n; i++) heads[i] = head(this.keys[i]!, p);
+    this.#heads = heads;
+  }
+
+  /** Number of keys < `key` (or <= key when `orEqual`). */
+  #count(key: Uint8Array, orEqual: boolean): number {
+    const keys = this.keys;
+    const n = keys.length;
+    if (n === 0) return 0;
+    if (this.#p < 0) this.#prepare();
+    const heads = this.#heads;
+    const c0 = compareBytes(keys[0]!, key);
+    if (c0 > 0 || (c0 === 0 && !orEqual)) return 0;
+    if (heads === undefined) {
+      let lo = 1;
+      let hi = n;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        const c = compareBytes(keys[mid]!, key);
+        if (c < 0 || (c === 0 && orEqual)) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo;
+    }
+    // Outside the shared prefix, the key sorts before or after every key but the first.
+    const p = this.#p;
+    const first = keys[1]!;
+    for (let i = 0; i < p; i++) {
+      if (i >= key.length) return 1;
+      const d = first[i]! - key[i]!;
+      if (d !== 0) return d > 0 ? 1 : n;
+    }
+    const h = head(key, p);
+    let lo = 1;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const hm = heads[mid]!;
+      let c: number;
+      if (hm !== h) c = hm < h ? -1 : 1;
+      else c = compareFrom(keys[mid]!, key, p);
+      if (c < 0 || (c === 0 && orEqual)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
   /**
    * The first block that can hold `key`: (blocks whose index key is < key) - 1, or 0. Versions of one key may
    * straddle blocks, so a reader scans forward from here.
    */
   firstBlockFor(key: Uint8Array): number {
-    let lo = 0;
-    let hi = this.keys.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (compareBytes(this.keys[mid]!, key) < 0) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = this.#count(key, false);
     return lo > 0 ? lo - 1 : 0;
   }
 
@@ -110,14 +167,21 @@ export class SstIndex {
    * <= key, or < key) - 1. -1 when every block starts above.
    */
   lastBlockFor(key: Uint8Array, exclusive: boolean): number {
-    let lo = 0;
-    let hi = this.keys.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      const c = compareBytes(this.keys[mid]!, key);
-      if (c < 0 || (c === 0 && !exclusive)) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo - 1;
+    return this.#count(key, !exclusive) - 1;
   }
+}
+
+/** Bytes [p, p + 4) of `k` as a big-endian u32, zero-padded. */
+function head(k: Uint8Array, p: number): number {
+  return (((k[p] ?? 0) << 24) | ((k[p + 1] ?? 0) << 16) | ((k[p + 2] ?? 0) << 8) | (k[p + 3] ?? 0)) >>> 0;
+}
+
+/** compareBytes of `a` and `b` when both are known to share their first `p` bytes. */
+function compareFrom(a: Uint8Array, b: Uint8Array, p: number): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = p; i < n; i++) {
+    const d = a[i]! - b[i]!;
+    if (d !== 0) return d;
+  }
+  return a.length - b.length;
 }

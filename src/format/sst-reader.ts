@@ -65,6 +65,8 @@ export class SstReader {
   #filter: BloomFilter | null | undefined;
   #filterLoad: Promise<BloomFilter | null> | undefined;
   readonly #blockLoads = new Map<number, Promise<Block>>();
+  /** Reused by synchronous lookups (which never interleave). */
+  #cursor: BlockCursor | undefined;
 
   private constructor(
     store: ObjectStore,
@@ -270,16 +272,18 @@ export class SstReader {
 
   /** Every version of `key`, newest first (empty when absent). Synchronous when everything needed is cached. */
   get(key: Uint8Array): MaybePromise<RowEntry[]> {
-    const may = this.mayContain(key);
-    if (may instanceof Promise) return may.then((m) => (m ? this.#getAsync(key) : EMPTY_ROWS));
-    if (!may) return EMPTY_ROWS;
+    const f = this.filter();
+    if (f instanceof Promise)
+      return f.then((x) => (x === null || x.mayContain(key) ? this.#getAsync(key) : EMPTY_ROWS));
+    if (f !== null && !f.mayContain(key)) return EMPTY_ROWS;
     const index = this.index();
     if (index instanceof Promise) return this.#getAsync(key);
     const out: RowEntry[] = [];
     for (let i = index.firstBlockFor(key); i < index.blockCount; i++) {
       const b = this.cachedBlock(i);
       if (b === undefined) return this.#getAsync(key);
-      if (!collect(index, i, b, key, out)) break;
+      this.#cursor ??= new BlockCursor(b);
+      if (!collect(index, i, b, key, out, this.#cursor)) break;
     }
     return out;
   }
@@ -291,7 +295,7 @@ export class SstReader {
     for (let i = index.firstBlockFor(key); i < index.blockCount; i++) {
       let b = this.block(i);
       if (b instanceof Promise) b = await b;
-      if (!collect(index, i, b, key, out)) break;
+      if (!collect(index, i, b, key, out, new BlockCursor(b))) break;
     }
     return out;
   }
@@ -313,10 +317,18 @@ export class SstReader {
 
 /**
  * Appends `key`'s versions in block `b` (of `index`, number `i`) to `out`; true when the next block may hold
- * more of them (this block ended without passing `key` and the next one's index key is <= key).
+ * more of them (this block ended without passing `key` and the next one's index key is <= key). `c` is a
+ * cursor to reuse.
  */
-function collect(index: SstIndex, i: number, b: Block, key: Uint8Array, out: RowEntry[]): boolean {
-  const c = new BlockCursor(b);
+function collect(
+  index: SstIndex,
+  i: number,
+  b: Block,
+  key: Uint8Array,
+  out: RowEntry[],
+  c: BlockCursor,
+): boolean {
+  c.reset(b);
   c.seek(key);
   while (c.nextKeyEquals(key)) out.push(c.next()!);
   return c.atEnd() && i + 1 < index.blockCount && compareBytes(index.keys[i + 1]!, key) <= 0;
