@@ -17,7 +17,7 @@ export interface DiskInfo {
   readonly device: string;
   readonly fsType: string;
   readonly mountPoint: string;
-  /** "ssd", "hdd" or "unknown" (from /sys/block/<dev>/queue/rotational). */
+  /** "rotational", "non-rotational" or "unknown": the kernel's flag (/sys/block/<dev>/queue/rotational). */
   readonly kind: string;
   readonly freeBytes: number | undefined;
 }
@@ -37,6 +37,8 @@ export interface MachineInfo {
   readonly gitDirty: boolean;
   readonly loadAvgStart: readonly number[];
   loadAvgEnd: readonly number[];
+  /** The 1-minute load average after each cell (other processes' load makes figures noisy). */
+  readonly loadAvg1mAfterCells: number[];
 }
 
 function readText(path: string): string | undefined {
@@ -93,7 +95,7 @@ export function diskInfo(path: string): DiskInfo {
   return {
     path: real,
     ...best,
-    kind: rot === '0' ? 'ssd' : rot === '1' ? 'hdd' : 'unknown',
+    kind: rot === '0' ? 'non-rotational' : rot === '1' ? 'rotational' : 'unknown',
     freeBytes,
   };
 }
@@ -113,5 +115,6 @@ export function machineInfo(tempRoot: string, dateIso: string): MachineInfo {
     gitDirty: (git(['status', '--porcelain', '--untracked-files=no']) ?? '') !== '',
     loadAvgStart: os.loadavg().map((x) => Math.round(x * 100) / 100),
     loadAvgEnd: [],
+    loadAvg1mAfterCells: [],
   };
 }

@@ -40,7 +40,12 @@ function table(head: readonly string[], rows: readonly (readonly string[])[], al
 
 function header(r: BenchReport): string[] {
   const m = r.machine;
-  const load = `${m.loadAvgStart.join(' / ')} at start, ${m.loadAvgEnd.join(' / ')} at end`;
+  const during = m.loadAvg1mAfterCells;
+  const range =
+    during.length === 0
+      ? ''
+      : `; 1-min load after each cell ${Math.min(...during)} to ${Math.max(...during)}`;
+  const load = `${m.loadAvgStart.join(' / ')} at start, ${m.loadAvgEnd.join(' / ')} at end${range} (${m.cores} cores)`;
   return [
     `# ShaleDB side-by-side benchmark (${r.mode} mode)`,
     '',
@@ -48,7 +53,7 @@ function header(r: BenchReport): string[] {
     `- Commit: ${m.gitCommit.slice(0, 12)}${m.gitDirty ? ' (working tree has uncommitted changes)' : ''}`,
     `- Machine: ${m.cpuModel}, ${m.cores} cores, ${fmtBytes(m.memoryBytes)} RAM; ${m.os}`,
     `- Node ${m.node} (V8 ${m.v8})`,
-    `- Disk: ${m.disk.device} (${m.disk.fsType}, ${m.disk.kind}) mounted at ${m.disk.mountPoint}; temp root ${r.parameters.tempRoot}`,
+    `- Disk: ${m.disk.device} (${m.disk.fsType}, ${m.disk.kind} per the kernel) mounted at ${m.disk.mountPoint}; temp root ${r.parameters.tempRoot}`,
     `- Load average (1/5/15 min): ${load}`,
     `- Keys ${r.parameters.keyBytes} B; values ${r.parameters.valueSizes.map(valueLabel).join(' and ')}; seed ${r.parameters.seed}`,
     '',

@@ -102,6 +102,7 @@ export async function runSuite(o: SuiteOptions): Promise<BenchReport> {
       cells = [failedCell(ctx, w.ids.find((id) => selected.has(id)) ?? w.ids[0]!, 'all', err)];
     }
     results.push(...cells);
+    machine.loadAvg1mAfterCells.push(Math.round(os.loadavg()[0]! * 100) / 100);
     o.progress.endCell(`${summarize(cells)} (${((nowMs() - cellStart) / 1000).toFixed(1)} s)`);
   }
   machine.loadAvgEnd = os.loadavg().map((x) => Math.round(x * 100) / 100);
