@@ -8,6 +8,7 @@
  * Concurrency: pure functions over a caller-owned Builder or FbReader.
  */
 import type { Builder, Offset } from 'flatbuffers';
+import { assert } from '../util/assert.js';
 import { Ulid, Uuid } from '../util/ids.js';
 import type { FbTable } from './flatbuffer-reader.js';
 import { createBytes, createOffsetVector, createUlid, createUuid, u64 } from './flatbuffer-writer.js';
@@ -30,6 +31,10 @@ export function readUuid(t: FbTable): Uuid {
 }
 
 function addBytesBound(b: Builder, bound: BytesBound): Offset {
+  assert(
+    bound.type === 'unbounded' || bound.key.length > 0,
+    'an included or excluded bound needs a non-empty key',
+  );
   const key = bound.type === 'unbounded' ? 0 : createBytes(b, bound.key);
   b.startObject(2);
   if (key !== 0) b.addFieldOffset(0, key, 0);

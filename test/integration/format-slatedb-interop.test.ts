@@ -217,9 +217,13 @@ for (const codec of ['none', 'zstd', 'snappy', 'lz4', 'zlib'] as const) {
   });
 }
 
-test('zlib: Node and Rust deflate streams differ, so zlib SSTs compare by decompressed parts', () => {
+test('zlib SSTs were compared by their decompressed parts', async (t) => {
+  const m = await requireOracle();
+  if (typeof m === 'string') return t.skip(m);
+  // Node's zlib and Rust's miniz_oxide (flate2) produce different deflate streams for the same input at level 6,
+  // so zlib SSTs cannot match byte for byte; the suites above compared every decompressed part instead.
   console.log(
     `zlib SSTs compared by parts: ${zlibStats.compared}, byte-identical anyway: ${zlibStats.identical}`,
   );
-  assert.ok(zlibStats.identical <= zlibStats.compared);
+  assert.ok(zlibStats.compared > 0, 'the zlib configurations compared SSTs');
 });
