@@ -12,7 +12,7 @@ import type { RowEntry } from '../format/row.js';
 import type { KeyRange, RowIterator } from '../format/row-iterator.js';
 import { assert } from '../util/assert.js';
 import { compareBytes } from '../util/bytes.js';
-import { RowSkiplist, type SkipNode } from './skiplist.js';
+import { RowTree, rowAt, stepBack, stepForward, type TreePos } from './row-tree.js';
 
 const SEQ_ABOVE_ALL = Number.MAX_SAFE_INTEGER;
 const SEQ_BELOW_ALL = -1;
@@ -36,7 +36,7 @@ const SEQUENCE_SAMPLE_INTERVAL_S = 60;
 
 /** A memtable. */
 export class Memtable {
-  readonly #list = new RowSkiplist();
+  readonly #list = new RowTree();
   #sizeBytes = 0;
   #firstSeq: number | undefined;
   #lastSeq: number | undefined;
@@ -105,12 +105,11 @@ export class Memtable {
    * value or tombstone. Returns true when such a terminal version was found (older sources need not be read).
    */
   lookup(key: Uint8Array, maxSeq: number, out: RowEntry[]): boolean {
-    let n = this.#list.seekGE(key, maxSeq);
-    while (n !== null && compareBytes(n.row.key, key) === 0) {
-      const row = n.row;
+    const p = this.#list.seekGE(key, maxSeq);
+    for (let row = rowAt(p); row !== undefined && compareBytes(row.key, key) === 0; row = rowAt(p)) {
       out.push(row);
       if (row.kind !== 'merge') return true;
-      n = n.next[0]!;
+      stepForward(p);
     }
     return false;
   }
@@ -135,96 +134,143 @@ function afterStart(key: Uint8Array, range: KeyRange): boolean {
   return c > 0 || (c === 0 && range.startInclusive !== false);
 }
 
+/**
+ * Ascending: walks the leaves. If the tree changed since the last step (a write landed while the caller awaited),
+ * it re-seeks just past the last row it returned.
+ */
 class AscendingIterator implements RowIterator {
-  readonly #list: RowSkiplist;
+  readonly #tree: RowTree;
   readonly #range: KeyRange;
-  #node: SkipNode | null;
+  #pos: TreePos | undefined;
+  #version: number;
+  #last: RowEntry | undefined;
+  #done = false;
   #closed = false;
 
-  constructor(list: RowSkiplist, range: KeyRange) {
-    this.#list = list;
+  constructor(tree: RowTree, range: KeyRange) {
+    this.#tree = tree;
     this.#range = range;
-    if (range.start === undefined) this.#node = list.first();
-    else {
-      const seq = range.startInclusive === false ? SEQ_BELOW_ALL : SEQ_ABOVE_ALL;
-      this.#node = list.seekGE(range.start, seq);
-    }
+    this.#version = tree.version;
+    this.#pos = this.#start();
+  }
+
+  #start(): TreePos {
+    const r = this.#range;
+    if (r.start === undefined) return this.#tree.first();
+    return this.#tree.seekGE(r.start, r.startInclusive === false ? SEQ_BELOW_ALL : SEQ_ABOVE_ALL);
   }
 
   next(): RowEntry | undefined {
     assert(!this.#closed, 'memtable iterator used after close');
-    const n = this.#node;
-    if (n === null) return undefined;
-    if (!beforeEnd(n.row.key, this.#range)) {
-      this.#node = null;
+    if (this.#done) return undefined;
+    if (this.#tree.version !== this.#version) {
+      this.#version = this.#tree.version;
+      const l = this.#last;
+      this.#pos = l === undefined ? this.#start() : this.#tree.seekGE(l.key, l.seq - 1);
+    }
+    const p = this.#pos!;
+    const row = rowAt(p);
+    if (row === undefined || !beforeEnd(row.key, this.#range)) {
+      this.#done = true;
       return undefined;
     }
-    this.#node = n.next[0]!;
-    return n.row;
+    stepForward(p);
+    this.#last = row;
+    return row;
   }
 
   seek(key: Uint8Array): void {
     assert(!this.#closed, 'memtable iterator used after close');
     if (!afterStart(key, this.#range)) return;
-    this.#node = this.#list.seekGE(key, SEQ_ABOVE_ALL);
+    this.#version = this.#tree.version;
+    this.#pos = this.#tree.seekGE(key, SEQ_ABOVE_ALL);
+    this.#last = undefined;
+    this.#done = false;
   }
 
   close(): void {
     this.#closed = true;
-    this.#node = null;
+    this.#pos = undefined;
   }
 }
 
 /**
- * Descending: keys from high to low, each key's versions newest first. Positions on the first version of the
- * current key, walks its versions forward, then jumps to the previous key with a search (O(log n) per key).
+ * Descending: keys from high to low, each key's versions newest first. It finds the last key at or below the bound,
+ * walks that key's versions forward from its newest, then moves to the previous key. A change to the tree between
+ * calls is handled by re-seeking from the last row returned.
  */
 class DescendingIterator implements RowIterator {
-  readonly #list: RowSkiplist;
+  readonly #tree: RowTree;
   readonly #range: KeyRange;
-  #node: SkipNode | null;
+  /** Position of the next row to return within the current key's versions. */
+  #pos: TreePos | undefined;
+  #version: number;
+  #last: RowEntry | undefined;
   #closed = false;
 
-  constructor(list: RowSkiplist, range: KeyRange) {
-    this.#list = list;
+  constructor(tree: RowTree, range: KeyRange) {
+    this.#tree = tree;
     this.#range = range;
-    this.#node = this.#groupStart(this.#lastAtOrBefore(range.end, range.endInclusive === true));
+    this.#version = tree.version;
+    const end = range.end;
+    this.#pos = this.#groupBefore(end, end === undefined ? false : range.endInclusive !== true);
   }
 
-  /** The last node whose key is <= bound (inclusive) or < bound (exclusive), or the last node when unbounded. */
-  #lastAtOrBefore(bound: Uint8Array | undefined, inclusive: boolean): SkipNode | null {
-    if (bound === undefined) return this.#list.last();
-    return inclusive ? this.#list.seekLT(bound, SEQ_BELOW_ALL) : this.#list.seekKeyLT(bound);
-  }
-
-  /** The first (newest) version of the key of `n`, if that key is within the range start. */
-  #groupStart(n: SkipNode | null): SkipNode | null {
-    if (n === null || !afterStart(n.row.key, this.#range)) return null;
-    return this.#list.seekGE(n.row.key, SEQ_ABOVE_ALL);
+  /**
+   * The start of the newest key group whose key is < bound (exclusive) or <= bound (inclusive), or below every key
+   * when `bound` is undefined; undefined when there is none inside the range start.
+   */
+  #groupBefore(bound: Uint8Array | undefined, exclusive: boolean): TreePos | undefined {
+    let p: TreePos | undefined;
+    if (bound === undefined) {
+      p = this.#tree.last();
+    } else {
+      p = this.#tree.seekGE(bound, exclusive ? SEQ_ABOVE_ALL : SEQ_BELOW_ALL);
+      if (!stepBack(p)) p = undefined;
+    }
+    if (p === undefined) return undefined;
+    const row = rowAt(p);
+    if (row === undefined || !afterStart(row.key, this.#range)) return undefined;
+    return this.#tree.seekGE(row.key, SEQ_ABOVE_ALL);
   }
 
   next(): RowEntry | undefined {
     assert(!this.#closed, 'memtable iterator used after close');
-    const n = this.#node;
-    if (n === null) return undefined;
-    const row = n.row;
-    const following = n.next[0]!;
-    if (following !== null && compareBytes(following.row.key, row.key) === 0) {
-      this.#node = following;
-    } else {
-      this.#node = this.#groupStart(this.#list.seekKeyLT(row.key));
+    if (this.#tree.version !== this.#version) {
+      this.#version = this.#tree.version;
+      const l = this.#last;
+      if (l !== undefined) {
+        const p = this.#tree.seekGE(l.key, l.seq - 1);
+        const r = rowAt(p);
+        this.#pos = r !== undefined && compareBytes(r.key, l.key) === 0 ? p : this.#groupBefore(l.key, true);
+      }
     }
+    const p = this.#pos;
+    if (p === undefined) return undefined;
+    const row = rowAt(p);
+    if (row === undefined) {
+      this.#pos = undefined;
+      return undefined;
+    }
+    stepForward(p);
+    const following = rowAt(p);
+    if (following === undefined || compareBytes(following.key, row.key) !== 0) {
+      this.#pos = this.#groupBefore(row.key, true);
+    }
+    this.#last = row;
     return row;
   }
 
   seek(key: Uint8Array): void {
     assert(!this.#closed, 'memtable iterator used after close');
     if (!beforeEnd(key, this.#range)) return;
-    this.#node = this.#groupStart(this.#list.seekLT(key, SEQ_BELOW_ALL));
+    this.#version = this.#tree.version;
+    this.#pos = this.#groupBefore(key, false);
+    this.#last = undefined;
   }
 
   close(): void {
     this.#closed = true;
-    this.#node = null;
+    this.#pos = undefined;
   }
 }
