@@ -3,7 +3,8 @@
  *
  * Invariants: `key` is 1..65535 bytes; `seq` is a non-negative safe integer (SlateDB's u64, which never reaches
  * 2^53 in practice; decoders reject larger values as data errors); a tombstone has an empty value and no
- * `expireTs`; `createTs`/`expireTs` are Unix ms or undefined. Rows are ordered by key ascending (unsigned bytes),
+ * `expireTs` (0.12.1 never writes one with it; a V2 block that carries one anyway decodes faithfully, and V1
+ * blocks drop it, as 0.12.1 does); `createTs`/`expireTs` are Unix ms or undefined. Rows are ordered by key ascending (unsigned bytes),
  * then seq descending: see {@link compareRows}.
  * Concurrency: immutable values; share freely.
  */
