@@ -95,13 +95,14 @@ export class BlockBuilder {
   }
 
   /**
-   * Returns the finished raw block (a fresh array) and resets the builder.
+   * Returns the finished raw block (a fresh array with `reserve` spare bytes after it, for a caller that frames
+   * it in place) and resets the builder.
    * Requires: at least one row.
    */
-  finish(): Uint8Array {
+  finish(reserve = 0): Uint8Array {
     assert(this.#count > 0, 'cannot finish an empty block');
     const r = this.#restarts.length;
-    const out = new Uint8Array(this.#len + 2 * r + 2);
+    const out = new Uint8Array(this.#len + 2 * r + 2 + reserve);
     out.set(this.#data.subarray(0, this.#len));
     let off = this.#len;
     for (let i = 0; i < r; i++, off += 2) writeU16BE(out, off, this.#restarts[i]!);

@@ -121,7 +121,15 @@ class BlockSink {
   /** Frames the current block (if any); returns its stored size. */
   finishBlock(): number | undefined {
     if (this.#block.isEmpty) return undefined;
-    const part = framePart(this.codec, this.#block.finish());
+    let part: Uint8Array;
+    if (this.codec === 'none' && this.#block instanceof BlockBuilder) {
+      // Frame in place: the block with room for its CRC.
+      part = this.#block.finish(CHECKSUM_SIZE);
+      const n = part.length - CHECKSUM_SIZE;
+      writeU32BE(part, n, crc32(part.subarray(0, n)));
+    } else {
+      part = framePart(this.codec, this.#block.finish());
+    }
     this.#metas.push(addBlockMeta(this.fb, this.dataBytes, this.#pendingKey));
     this.#pendingKey = 0;
     this.#chunks.push(part);
