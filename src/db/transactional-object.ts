@@ -220,46 +220,40 @@ export class FenceableObject<T> {
   }
 
   /** Bumps the stored epoch by one (CAS loop, bounded by `timeoutMs`) and becomes its holder. */
-  static async init<T>(
+  static init<T>(
     inner: TransactionalObject<T>,
-    epoch: EpochAccess<T>,
+    access: EpochAccess<T>,
     clock: Clock,
     timeoutMs: number,
   ): Promise<FenceableObject<T>> {
-    const deadline = clock.monotonicMs() + timeoutMs;
-    for (;;) {
-      const local = epoch.get(inner.value) + 1;
-      try {
-        await inner.update(epoch.set(inner.value, local));
-        return new FenceableObject(inner, epoch, local);
-      } catch (e) {
-        if (!(e instanceof VersionExistsError)) throw e;
-        if (clock.monotonicMs() > deadline) {
-          throw unavailableError(
-            'MANIFEST_UPDATE_TIMEOUT',
-            `${epoch.name} epoch init timed out after ${timeoutMs} ms`,
-          );
-        }
-        await inner.refresh();
-      }
-    }
+    return FenceableObject.#claim(inner, access, (stored) => stored + 1, clock, timeoutMs);
   }
 
   /** Writes `epoch` (which must exceed the stored one, else fenced) and becomes its holder. */
-  static async initWithEpoch<T>(
+  static initWithEpoch<T>(
     inner: TransactionalObject<T>,
     access: EpochAccess<T>,
     epoch: number,
     clock: Clock,
     timeoutMs: number,
   ): Promise<FenceableObject<T>> {
+    return FenceableObject.#claim(inner, access, () => epoch, clock, timeoutMs);
+  }
+
+  /** The CAS loop of both inits: writes `epochFor(stored)`, refreshing on conflicts, until the deadline. */
+  static async #claim<T>(
+    inner: TransactionalObject<T>,
+    access: EpochAccess<T>,
+    epochFor: (stored: number) => number,
+    clock: Clock,
+    timeoutMs: number,
+  ): Promise<FenceableObject<T>> {
     const deadline = clock.monotonicMs() + timeoutMs;
     for (;;) {
-      if (epoch <= access.get(inner.value)) {
-        throw closedError(
-          'fenced',
-          `${access.name} epoch ${epoch} is not above the stored ${access.get(inner.value)}`,
-        );
+      const stored = access.get(inner.value);
+      const epoch = epochFor(stored);
+      if (epoch <= stored) {
+        throw closedError('fenced', `${access.name} epoch ${epoch} is not above the stored ${stored}`);
       }
       try {
         await inner.update(access.set(inner.value, epoch));

@@ -10,44 +10,17 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import '../../src/compactor/register.js';
 import { Db } from '../../src/db/db.js';
-import { WriteBatch } from '../../src/db/write-batch.js';
-import type { MergeOperator } from '../../src/lsm/merge-operator.js';
 import { testSeed } from '../../src/util/random.js';
+import { concat, shaleScan, showRows, toWriteBatch } from '../support/db-interop.js';
 import { withTempDir } from '../support/io-temp-dir.js';
 import { compactionDone } from '../support/slatedb-db-check.js';
 import { OracleDb, requireOracle } from '../support/slatedb-oracle.js';
-import { makeWorkload, type VisibleRow, type WorkloadOp } from '../support/slatedb-workload.js';
+import { makeWorkload, type WorkloadOp } from '../support/slatedb-workload.js';
 
-const concat: MergeOperator = (_key, existing, operands) =>
-  Buffer.concat([...(existing === undefined ? [] : [existing]), ...operands]);
+const show = (rows: ReadonlyArray<{ key: Uint8Array; value: Uint8Array }>) => showRows(rows);
 
-function show(rows: ReadonlyArray<{ key: Uint8Array; value: Uint8Array }>): string[] {
-  return rows.map((r) => `${Buffer.from(r.key).toString('hex')}=${Buffer.from(r.value).toString('hex')}`);
-}
-
-async function shaleScan(db: Db): Promise<VisibleRow[]> {
-  const out: VisibleRow[] = [];
-  for await (const kv of db.scan())
-    out.push({
-      key: kv.key,
-      value: kv.value,
-      seq: Number(kv.seq),
-      createTs: kv.createTs,
-      expireTs: kv.expireTs,
-    });
-  return out;
-}
-
-function toBatch(ops: readonly WorkloadOp[]): WriteBatch {
-  const b = new WriteBatch();
-  for (const op of ops) {
-    if (op.type === 'delete') b.delete(op.key);
-    else if (op.type === 'merge') b.merge(op.key, op.value);
-    // Long TTLs only: a 1 ms TTL would expire at compaction and make the expectation depend on timing.
-    else b.put(op.key, op.value, op.ttlMs === undefined || op.ttlMs < 1000 ? undefined : { ttl: op.ttlMs });
-  }
-  return b;
-}
+/** Long TTLs only: a 1 ms TTL would expire at compaction and make the expectation depend on timing. */
+const toBatch = (ops: readonly WorkloadOp[]) => toWriteBatch(ops, 1000);
 
 async function until(cond: () => boolean, what: string): Promise<void> {
   for (let i = 0; i < 600; i++) {

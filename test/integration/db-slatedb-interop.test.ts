@@ -10,48 +10,19 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Db } from '../../src/db/db.js';
-import { WriteBatch } from '../../src/db/write-batch.js';
-import type { MergeOperator } from '../../src/lsm/merge-operator.js';
 import { isShaleDBError } from '../../src/util/errors.js';
 import { testSeed } from '../../src/util/random.js';
+import { concat, shaleScan, showRows, toWriteBatch } from '../support/db-interop.js';
 import { withTempDir } from '../support/io-temp-dir.js';
 import { OracleDb, requireOracle, runOracleWorkload } from '../support/slatedb-oracle.js';
 import { makeWorkload, type VisibleRow, type WorkloadOp } from '../support/slatedb-workload.js';
 
-const concat: MergeOperator = (_key, existing, operands) =>
-  Buffer.concat([...(existing === undefined ? [] : [existing]), ...operands]);
-
 const settings = { flushInterval: '10ms', compactorOptions: null, garbageCollectorOptions: null } as const;
 
-async function shaleScan(db: Db): Promise<VisibleRow[]> {
-  const out: VisibleRow[] = [];
-  for await (const kv of db.scan()) {
-    out.push({
-      key: kv.key,
-      value: kv.value,
-      seq: Number(kv.seq),
-      createTs: kv.createTs,
-      expireTs: kv.expireTs,
-    });
-  }
-  return out;
-}
-
-function show(rows: readonly VisibleRow[]): string[] {
-  return rows.map(
-    (r) =>
-      `${Buffer.from(r.key).toString('hex')}=${Buffer.from(r.value).toString('hex')}@${r.seq}/${r.createTs}/${r.expireTs}`,
-  );
-}
+const show = (rows: readonly VisibleRow[]) => showRows(rows, true);
 
 async function shaleWrite(db: Db, ops: readonly WorkloadOp[]): Promise<void> {
-  const b = new WriteBatch();
-  for (const op of ops) {
-    if (op.type === 'delete') b.delete(op.key);
-    else if (op.type === 'merge') b.merge(op.key, op.value);
-    else b.put(op.key, op.value, op.ttlMs === undefined ? undefined : { ttl: op.ttlMs });
-  }
-  await db.write(b);
+  await db.write(toWriteBatch(ops));
 }
 
 test('SlateDB writes, ShaleDB reads the same rows, then writes on for SlateDB', async (t) => {
