@@ -122,10 +122,16 @@ EOF
   monmaptool --create --add a "v1:127.0.0.1:$mon_port" --fsid "$fsid" "$d/monmap" >/dev/null
   ceph-mon $c -i a --mkfs --monmap "$d/monmap" --keyring "$d/keyring" >>"$d/log/setup.log" 2>&1
   ceph-mon $c -i a >>"$d/log/setup.log" 2>&1
-  local id
-  id=$(ceph $c --connect-timeout 30 osd create 2>>"$d/log/setup.log")
+  # A client's first command can race its monmap fetch ("wrong fsid" / EPERM): retry, here and below.
+  local id=""
+  for _ in 1 2 3 4 5; do
+    if id=$(ceph $c --connect-timeout 30 osd create 2>>"$d/log/setup.log"); then break; fi
+    id=""
+    sleep 1
+  done
+  [ -n "$id" ] || die "ceph osd create failed (logs in $d/log)"
   ceph-osd $c -i "$id" --mkfs >>"$d/log/setup.log" 2>&1
-  # The OSD's first mon command can race its monmap fetch ("wrong fsid") and the OSD then exits: try again.
+  # The OSD's first mon command can race its monmap fetch too, and the OSD then exits: try again.
   local started=0
   for _ in 1 2 3 4 5; do
     if ceph-osd $c -i "$id" >>"$d/log/setup.log" 2>&1; then
@@ -145,8 +151,16 @@ EOF
     sleep 0.5
   done
   [ "$up" = 1 ] || die "RGW did not answer on 127.0.0.1:$port within 60 s (logs in $d/log)"
-  radosgw-admin $c user create --uid test --display-name test --access-key TESTKEY --secret TESTSECRET \
-    >>"$d/log/setup.log" 2>&1
+  local made=0
+  for _ in 1 2 3 4 5; do
+    if radosgw-admin $c user create --uid test --display-name test --access-key TESTKEY --secret TESTSECRET \
+      >>"$d/log/setup.log" 2>&1; then
+      made=1
+      break
+    fi
+    sleep 1
+  done
+  [ "$made" = 1 ] || die "radosgw-admin user create failed (logs in $d/log)"
   trap - ERR
   if [ -n "$owner" ]; then
     nohup "$0" watchdog "$d" "$owner" >/dev/null 2>&1 &
