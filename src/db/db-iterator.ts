@@ -62,6 +62,10 @@ export class DbIterator implements AsyncIterable<KeyValue> {
   #ended = false;
   #closed = false;
   #lastKey: Uint8Array | undefined;
+  /** The key being gathered, its visible versions, and whether a value or tombstone ended them. */
+  #groupKey: Uint8Array | undefined;
+  #group: RowEntry[] = [];
+  #groupDone = false;
 
   /** @internal */
   constructor(
@@ -106,60 +110,68 @@ export class DbIterator implements AsyncIterable<KeyValue> {
     if (this.#closed) throw closedError('clean', 'iterator is closed');
     for (;;) {
       if (this.#ended && this.#lookahead === undefined) return undefined;
-      const group: RowEntry[] = [];
-      const r = this.#collect(group);
-      if (r instanceof Promise) {
-        return r.then(() => {
-          const out = this.#finish(group);
-          return out === NEXT ? this.nextRow() : out;
-        });
-      }
-      const out = this.#finish(group);
+      const r = this.#collect();
+      if (r instanceof Promise) return r.then(() => this.#afterCollect());
+      const out = this.#finish();
       if (out !== NEXT) return out;
     }
   }
 
-  #finish(group: RowEntry[]): RowEntry | undefined | typeof NEXT {
+  #afterCollect(): MaybePromise<RowEntry | undefined> {
+    const out = this.#finish();
+    return out === NEXT ? this.nextRow() : out;
+  }
+
+  #finish(): RowEntry | undefined | typeof NEXT {
+    const group = this.#group;
     if (group.length === 0) return this.#ended && this.#lookahead === undefined ? undefined : NEXT;
-    const row = resolveVersions(group, this.#mergeOperator);
-    if (row === undefined) return NEXT;
+    const row =
+      group.length === 1 && group[0]!.kind !== 'merge'
+        ? group[0]!
+        : resolveVersions(group, this.#mergeOperator);
+    if (row === undefined || row.kind === 'tombstone') return NEXT;
     this.#lastKey = row.key;
     return row;
   }
 
-  /** Gathers the visible versions of the next key into `group` (newest first, stopping at a value/tombstone). */
-  #collect(group: RowEntry[]): MaybePromise<void> {
-    let key: Uint8Array | undefined;
-    let done = false;
-    const take = (row: RowEntry | undefined): boolean => {
-      if (row === undefined) {
-        this.#ended = true;
-        return false;
-      }
-      if (key === undefined) key = row.key;
-      else if (!equalBytes(key, row.key)) {
-        this.#lookahead = row;
-        return false;
-      }
-      if (done || row.seq > this.#maxSeq) return true;
-      group.push(row);
-      if (row.kind !== 'merge') done = true;
-      return true;
-    };
+  /** Adds a row of the current key to the group; false at the end of the key (the row becomes the lookahead). */
+  #take(row: RowEntry | undefined): boolean {
+    if (row === undefined) {
+      this.#ended = true;
+      return false;
+    }
+    const key = this.#groupKey;
+    if (key === undefined) this.#groupKey = row.key;
+    else if (!equalBytes(key, row.key)) {
+      this.#lookahead = row;
+      return false;
+    }
+    if (this.#groupDone || row.seq > this.#maxSeq) return true;
+    this.#group.push(row);
+    if (row.kind !== 'merge') this.#groupDone = true;
+    return true;
+  }
+
+  /** Gathers the visible versions of the next key into #group (newest first, up to a value or tombstone). */
+  #collect(): MaybePromise<void> {
+    this.#group = [];
+    this.#groupKey = undefined;
+    this.#groupDone = false;
     const la = this.#lookahead;
     if (la !== undefined) {
       this.#lookahead = undefined;
-      take(la);
+      this.#take(la);
     }
     if (this.#ended) return;
-    const loop = (): MaybePromise<void> => {
-      for (;;) {
-        const r = this.#source.next();
-        if (r instanceof Promise) return r.then((row) => (take(row) ? loop() : undefined));
-        if (!take(r)) return;
-      }
-    };
-    return loop();
+    return this.#pump();
+  }
+
+  #pump(): MaybePromise<void> {
+    for (;;) {
+      const r = this.#source.next();
+      if (r instanceof Promise) return r.then((row) => (this.#take(row) ? this.#pump() : undefined));
+      if (!this.#take(r)) return;
+    }
   }
 
   /**

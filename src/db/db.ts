@@ -34,7 +34,7 @@ import {
 } from './options.js';
 import type { Settings } from './settings.js';
 import { Snapshot } from './snapshot.js';
-import { checkKey, checkValue, type WriteBatch } from './write-batch.js';
+import { checkKey, checkReadKey, checkValue, type WriteBatch } from './write-batch.js';
 
 /** Options of Db.open. */
 export interface DbOpenOptions {
@@ -151,7 +151,7 @@ export class Db {
   /** The value of `key`, or undefined. */
   get(key: Uint8Array | string, options?: ReadOptions): Promise<Uint8Array | undefined> {
     return wrap(async () => {
-      let r = this.#inner.getRow(checkKey(key), checkReadOptions(options));
+      let r = this.#inner.getRow(checkReadKey(key), checkReadOptions(options));
       if (r instanceof Promise) r = await r;
       return r?.value.slice();
     });
@@ -160,7 +160,7 @@ export class Db {
   /** The value of `key` with its seq and timestamps, or undefined. */
   getKeyValue(key: Uint8Array | string, options?: ReadOptions): Promise<KeyValue | undefined> {
     return wrap(async () => {
-      let r = this.#inner.getRow(checkKey(key), checkReadOptions(options));
+      let r = this.#inner.getRow(checkReadKey(key), checkReadOptions(options));
       if (r instanceof Promise) r = await r;
       return r === undefined ? undefined : toKeyValue(r);
     });

@@ -58,8 +58,6 @@ export interface ReadView {
   readonly sortedRuns: readonly SortedRunRef[];
 }
 
-type Probe = (out: RowEntry[]) => MaybePromise<boolean>;
-
 function mayHoldKey(sst: SstRef, key: Uint8Array): boolean {
   if (sst.firstKey !== undefined && compareBytes(key, sst.firstKey) < 0) return false;
   if (sst.lastKey !== undefined && compareBytes(key, sst.lastKey) > 0) return false;
@@ -109,34 +107,48 @@ export function getRow(
 ): MaybePromise<RowEntry | undefined> {
   const out: RowEntry[] = [];
   for (const mt of view.memtables) {
-    if (mt.lookup(key, maxSeq, out)) return resolveVersions(out, mergeOperator);
+    if (mt.lookup(key, maxSeq, out)) return resolve(out, mergeOperator);
   }
-  const probes: Probe[] = [];
-  for (const sst of view.l0) {
-    if (mayHoldKey(sst, key)) probes.push((o) => sst.view().lookup(key, maxSeq, o));
-  }
+  const ssts: SstRef[] = [];
+  for (const sst of view.l0) if (mayHoldKey(sst, key)) ssts.push(sst);
   for (const run of view.sortedRuns) {
-    for (const sst of runSstsForKey(run, key)) probes.push((o) => sst.view().lookup(key, maxSeq, o));
+    const n = run.ssts.length;
+    if (n === 1) {
+      if (mayHoldKey(run.ssts[0]!, key)) ssts.push(run.ssts[0]!);
+    } else if (n > 1) {
+      for (const sst of runSstsForKey(run, key)) ssts.push(sst);
+    }
   }
-  return runProbes(probes, 0, out, mergeOperator);
+  return probeFrom(ssts, 0, key, maxSeq, out, mergeOperator);
 }
 
-function runProbes(
-  probes: Probe[],
-  start: number,
+function resolve(out: RowEntry[], mergeOperator: MergeOperator | undefined): RowEntry | undefined {
+  if (out.length === 0) return undefined;
+  const first = out[0]!;
+  if (out.length === 1 && first.kind !== 'merge') return first.kind === 'tombstone' ? undefined : first;
+  return resolveVersions(out, mergeOperator);
+}
+
+/** Probes SSTs newest first from index `i`, stopping at the first value or tombstone. */
+function probeFrom(
+  ssts: SstRef[],
+  i: number,
+  key: Uint8Array,
+  maxSeq: number,
   out: RowEntry[],
   mergeOperator: MergeOperator | undefined,
 ): MaybePromise<RowEntry | undefined> {
-  for (let i = start; i < probes.length; i++) {
-    const r = probes[i]!(out);
+  for (; i < ssts.length; i++) {
+    const r = ssts[i]!.view().lookup(key, maxSeq, out);
     if (r instanceof Promise) {
+      const next = i + 1;
       return r.then((terminal) =>
-        terminal ? resolveVersions(out, mergeOperator) : runProbes(probes, i + 1, out, mergeOperator),
+        terminal ? resolve(out, mergeOperator) : probeFrom(ssts, next, key, maxSeq, out, mergeOperator),
       );
     }
     if (r) break;
   }
-  return out.length === 0 ? undefined : resolveVersions(out, mergeOperator);
+  return resolve(out, mergeOperator);
 }
 
 /** True when the SST's key bounds intersect `range`. */

@@ -17,7 +17,7 @@ import {
   type ScanRange,
   toKeyRange,
 } from './options.js';
-import { checkKey } from './write-batch.js';
+import { checkReadKey } from './write-batch.js';
 
 /** A point-in-time view. */
 export class Snapshot {
@@ -48,7 +48,7 @@ export class Snapshot {
   async getKeyValue(key: Uint8Array | string, options?: ReadOptions): Promise<KeyValue | undefined> {
     try {
       this.#check();
-      let r = this.#inner.getRow(checkKey(key), { ...checkReadOptions(options), snapshotSeq: this.#seq });
+      let r = this.#inner.getRow(checkReadKey(key), { ...checkReadOptions(options), snapshotSeq: this.#seq });
       if (r instanceof Promise) r = await r;
       return r === undefined ? undefined : toKeyValue(r);
     } catch (e) {

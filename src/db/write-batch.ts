@@ -46,6 +46,16 @@ export function checkKey(key: unknown): Uint8Array {
   return typeof key === 'string' ? k : k.slice();
 }
 
+/** @internal Validates a key used only for reading (not retained, so not copied). */
+export function checkReadKey(key: unknown): Uint8Array {
+  const k = toBytes(key as Uint8Array | string, 'key');
+  if (k.length === 0) throw invalidError('INVALID_KEY', 'key must not be empty');
+  if (k.length > KEY_LENGTH_MAX) {
+    throw invalidError('INVALID_KEY', `key is ${k.length} bytes; the maximum is ${KEY_LENGTH_MAX}`);
+  }
+  return k;
+}
+
 /** @internal Validates and copies a value. */
 export function checkValue(value: unknown): Uint8Array {
   const v = toBytes(value as Uint8Array | string, 'value');

@@ -105,6 +105,7 @@ export class Memtable {
    * value or tombstone. Returns true when such a terminal version was found (older sources need not be read).
    */
   lookup(key: Uint8Array, maxSeq: number, out: RowEntry[]): boolean {
+    if (this.#list.count === 0) return false;
     const p = this.#list.seekGE(key, maxSeq);
     for (let row = rowAt(p); row !== undefined && compareBytes(row.key, key) === 0; row = rowAt(p)) {
       out.push(row);
