@@ -137,3 +137,31 @@ test('a second writer fences the first', async () => {
   assert.equal(fromUtf8((await c.get('y'))!), '3');
   await c.close();
 });
+
+test('getMany and getSync', async () => {
+  const store = new MemoryObjectStore();
+  const db = await Db.open('db', store, { settings });
+  for (let i = 0; i < 50; i++) await db.put(`k${i}`, `v${i}`, { awaitDurable: false });
+  await db.flush({ type: 'memtable' });
+  await db.close();
+  const again = await Db.open('db', store, { settings });
+  // Nothing is cached after a reopen: the first sync read needs IO.
+  assert.throws(
+    () => again.getSync('k1'),
+    (e) => isShaleDBError(e, 'unavailable', 'NOT_CACHED'),
+  );
+  const many = await again.getMany(['k1', 'nope', 'k49', 'k1']);
+  assert.deepEqual(
+    many.map((v) => (v === undefined ? undefined : fromUtf8(v))),
+    ['v1', undefined, 'v49', 'v1'],
+  );
+  assert.equal(fromUtf8(again.getSync('k2')!), 'v2');
+  assert.equal(again.getSync('nope'), undefined);
+  await again.put('fresh', 'x', { awaitDurable: false });
+  assert.equal(fromUtf8(again.getSync('fresh')!), 'x');
+  assert.throws(
+    () => again.getSync(''),
+    (e) => isShaleDBError(e, 'invalid'),
+  );
+  await again.close();
+});
