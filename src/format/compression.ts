@@ -41,6 +41,9 @@ export function parseCodecName(name: string | null | undefined): CompressionCode
 }
 
 const ZSTD_PARAMS = { compressionLevel: 3 };
+// Copied (not external) output buffers: several times cheaper per call for block-sized inputs.
+const SNAPPY_OPTIONS = { copyOutputData: true };
+const SNAPPY_DECODE_OPTIONS = { asBuffer: true, copyOutputData: true };
 
 function asBuffer(b: Uint8Array): Buffer {
   return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
@@ -56,7 +59,7 @@ export function compressBlock(codec: CompressionCodec, raw: Uint8Array): Uint8Ar
     case 'none':
       return raw;
     case 'snappy':
-      return asBytes(snappyCompress(asBuffer(raw)));
+      return asBytes(snappyCompress(asBuffer(raw), SNAPPY_OPTIONS));
     case 'zlib':
       return asBytes(zlib.deflateSync(raw, { level: 6 }));
     case 'lz4':
@@ -77,7 +80,7 @@ export function decompressBlock(codec: CompressionCodec, stored: Uint8Array, whe
   try {
     switch (codec) {
       case 'snappy':
-        return asBytes(snappyUncompress(asBuffer(stored), { asBuffer: true }) as Buffer);
+        return asBytes(snappyUncompress(asBuffer(stored), SNAPPY_DECODE_OPTIONS) as Buffer);
       case 'zlib':
         return asBytes(zlib.inflateSync(stored));
       case 'lz4':
