@@ -71,9 +71,11 @@ export function encodeRowV2(out: Uint8Array, off: number, row: RowEntry, shared:
   off = writeVarint(out, off, shared);
   off = writeVarint(out, off, key.length - shared);
   off = writeVarint(out, off, vlen);
+  const n = key.length;
   if (shared === 0) out.set(key, off);
-  else out.set(key.subarray(shared), off);
-  off += key.length - shared;
+  else if (n - shared > 64) out.set(key.subarray(shared), off);
+  else for (let i = shared; i < n; i++) out[off + i - shared] = key[i]!;
+  off += n - shared;
   if (vlen > 0) {
     out.set(row.value, off);
     off += vlen;
