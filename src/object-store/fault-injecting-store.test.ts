@@ -15,6 +15,7 @@ import { PathGlob } from './path-glob.js';
 
 const seed = testSeed();
 describeObjectStoreContract('fault injector with latency faults only (memory below)', {
+  seed,
   makeStore: async () =>
     new FaultInjectingObjectStore(new MemoryObjectStore(), {
       seed,

@@ -26,6 +26,7 @@ const seed = testSeed();
 const putFaults = { errorRate: 0.15, appliedFraction: 0 };
 const otherFaults = { errorRate: 0.15, appliedFraction: 0.5 };
 describeObjectStoreContract('retrying over random transient faults (memory below)', {
+  seed,
   makeStore: async () =>
     new RetryingObjectStore(
       new FaultInjectingObjectStore(new MemoryObjectStore(), {

@@ -61,6 +61,8 @@ export interface ContractOptions {
   readonly supports?: Partial<ObjectStoreSupports>;
   /** Runs once after every case (stop servers, remove directories). */
   readonly teardown?: () => Promise<void>;
+  /** The seed for randomized cases (default `testSeed()`); pass the file's own seed so one printed seed covers it. */
+  readonly seed?: number;
 }
 
 /** What the case groups receive. */
@@ -85,7 +87,7 @@ export function describeObjectStoreContract(name: string, options: ContractOptio
     listingObjects: 250,
     ...options.supports,
   };
-  const seed = testSeed();
+  const seed = options.seed ?? testSeed();
   const ctx: ContractContext = {
     supports,
     seed,
