@@ -13,6 +13,7 @@ import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { describeObjectStoreContract } from '../../test/support/object-store-contract.js';
 import { bytesOf, collect, rejectsWith, textOf } from '../../test/support/object-store-contract-basic.js';
+import { isShaleDBError } from '../util/errors.js';
 import { localEtag } from './local-listing.js';
 import { lockPathOf } from './local-paths.js';
 import { LocalObjectStore } from './local-store.js';
@@ -66,6 +67,22 @@ describe('local store layout (Rust LocalFileSystem compatible)', () => {
     );
     assert.equal(textOf((await s.get('d/xü')).bytes), 'canonical');
     await rejectsWith(s.get('d/sub'), 'not-found');
+  });
+
+  it('sweepStagingFiles removes old staging and lock leftovers, and nothing else', async () => {
+    const root = freshRoot();
+    const s = new LocalObjectStore(root, { lockStaleMs: 1_000 });
+    await s.put('a/b/obj', bytesOf('keep'));
+    const old = new Date(Date.now() - 60_000);
+    for (const name of ['a/b/obj#12345678901234', 'a/b/obj#0', 'a/x#1']) {
+      fs.writeFileSync(join(root, name), 'leftover');
+      fs.utimesSync(join(root, name), old, old);
+    }
+    fs.writeFileSync(join(root, 'a/b/fresh#98765432109876'), 'a write in progress');
+    await assert.rejects(s.sweepStagingFiles(10), (e) => isShaleDBError(e, 'invalid'));
+    assert.equal(await s.sweepStagingFiles(30_000), 3);
+    assert.deepEqual(fs.readdirSync(join(root, 'a/b')).sort(), ['fresh#98765432109876', 'obj']);
+    assert.equal(textOf((await s.get('a/b/obj')).bytes), 'keep');
   });
 
   it('successive versions never share an etag, even with reused inodes and equal sizes', async () => {

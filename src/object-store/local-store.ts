@@ -21,7 +21,7 @@
  * may be updating at the same time, so this does not arise in practice.
  */
 import * as fs from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { removeQuietly, syncDirStep } from '../io/directories.js';
 import {
   type DurabilityMethod,
@@ -31,7 +31,14 @@ import {
 } from '../io/durability.js';
 import { isIoError } from '../io/io-error.js';
 import { nodeFileSystem } from '../io/node-file-system.js';
-import { closeTemp, createTempFile, discardTemp, type TempFile, writeTemp } from '../io/temp-file.js';
+import {
+  closeTemp,
+  createTempFile,
+  discardTemp,
+  sweepTempFiles,
+  type TempFile,
+  writeTemp,
+} from '../io/temp-file.js';
 import type { Clock } from '../util/clock.js';
 import { systemClock } from '../util/clock.js';
 import { invalidError } from '../util/errors.js';
@@ -164,6 +171,25 @@ export class LocalObjectStore implements ObjectStore {
   }
 
   async close(): Promise<void> {}
+
+  /**
+   * Removes staging, lock and lock-trash files older than `minAgeMs` under the root (leftovers of writers that
+   * crashed, ours or Rust's) and returns how many were removed. Requires: `minAgeMs` at least `lockStaleMs`, so
+   * no live write's files are touched.
+   */
+  async sweepStagingFiles(minAgeMs: number): Promise<number> {
+    if (!Number.isFinite(minAgeMs) || minAgeMs < this.#lock.staleMs) {
+      throw invalidError(
+        'INVALID_ARGUMENT',
+        `sweep age must be at least lockStaleMs (${this.#lock.staleMs} ms)`,
+      );
+    }
+    const cutoffMs = this.#clock.nowMs() - minAgeMs;
+    let removed = 0;
+    for (const dir of directoriesUnder(this.root))
+      removed += await sweepTempFiles(nodeFileSystem, dir, cutoffMs);
+    return removed;
+  }
 
   /** Writes the bytes to a fresh staging file beside `final`, stamps its mtime, flushes and closes it. */
   async #stage(
@@ -328,4 +354,22 @@ function lostLock(operation: ObjectStoreOperation, path: string): ObjectStoreErr
     path,
     'lost the object lock (lease expired); nothing written',
   );
+}
+
+/** `root` and every directory below it (not following symlinks), depth first. */
+function directoriesUnder(root: string): string[] {
+  const out: string[] = [];
+  const stack = [root];
+  while (stack.length > 0) {
+    const dir = stack.pop()!;
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    out.push(dir);
+    for (const e of entries) if (e.isDirectory()) stack.push(join(dir, e.name));
+  }
+  return out;
 }
