@@ -1,7 +1,8 @@
 /**
  * Maps local file-system failures (Node system errors and src/io IoErrors) into ObjectStoreErrors for the local
- * store: ENOENT and EISDIR are 'not-found'; running out of descriptors, space or quota, EAGAIN, EBUSY and EINTR are
- * 'transient' (the same call may succeed later); everything else (EACCES, EROFS, EIO, ENAMETOOLONG...) is
+ * store: ENOENT and EISDIR (and ENOTDIR on a read: a path below a file) are 'not-found'; running out of
+ * descriptors, space or quota, EAGAIN, EBUSY and EINTR are 'transient' (the same call may succeed later);
+ * everything else (EACCES, EROFS, EIO, ENAMETOOLONG...) is
  * 'permanent'. The original error is kept as `cause`.
  *
  * Invariants: an ObjectStoreError, or a ShaleDBError that is not an IoError (bad input), passes through unchanged;
@@ -21,7 +22,8 @@ export function mapLocalError(e: unknown, operation: ObjectStoreOperation, path:
   const errno = errnoOf(e) ?? (e as { errno?: unknown })?.errno;
   const name = typeof errno === 'string' ? errno : undefined;
   let reason: ObjectStoreErrorReason = 'permanent';
-  if (name === 'ENOENT' || name === 'EISDIR') reason = 'not-found';
+  const read = operation === 'get' || operation === 'head';
+  if (name === 'ENOENT' || name === 'EISDIR' || (read && name === 'ENOTDIR')) reason = 'not-found';
   else if (name !== undefined && TRANSIENT.has(name)) reason = 'transient';
   const message = e instanceof Error ? e.message : String(e);
   return new ObjectStoreError(

@@ -67,6 +67,8 @@ describe('local store layout (Rust LocalFileSystem compatible)', () => {
     );
     assert.equal(textOf((await s.get('d/xü')).bytes), 'canonical');
     await rejectsWith(s.get('d/sub'), 'not-found');
+    await rejectsWith(s.get('d/real/under-a-file'), 'not-found');
+    await rejectsWith(s.head('d/real/under-a-file'), 'not-found');
   });
 
   it('sweepStagingFiles removes old staging and lock leftovers, and nothing else', async () => {
