@@ -8,12 +8,15 @@
  */
 import { ShaleDBError } from '../util/errors.js';
 import { runCompactor } from './compactor-command.js';
+import { gcCommand } from './gc-command.js';
 import { quickstart } from './quickstart.js';
 
 const USAGE = `usage: shaledb <command> [options]
 
 commands:
   quickstart [dir]   open a database on the local filesystem, write, read and scan it (default ./shaledb-quickstart)
+  gc --store URL --path DB [--dry-run] [--once] [--min-age DUR]
+                     collect a database's garbage as SlateDB 0.12.1 does (see shaledb gc --help)
   compactor          run the compactor of a database until SIGINT/SIGTERM (shaledb compactor --help)
 `;
 
@@ -23,6 +26,8 @@ async function main(argv: string[]): Promise<number> {
     case 'quickstart':
       await quickstart(rest[0] ?? 'shaledb-quickstart');
       return 0;
+    case 'gc':
+      return await gcCommand(rest);
     case 'compactor': {
       const stop = new Promise<void>((resolve) => {
         process.once('SIGINT', () => resolve());
