@@ -3,8 +3,8 @@
  * one database per entry of test/support/slatedb-fixture-specs.ts plus its workload.json.
  *
  * Invariants: each fixture directory is replaced whole; nothing else under testdata is touched. Fixtures are
- * never rewritten by tests; rerun this script (node --import tsx scripts/make-slatedb-fixtures.ts [name...])
- * only to regenerate them on purpose.
+ * never rewritten by tests; rerun this script (node --import tsx scripts/make-slatedb-fixtures.ts [name...]
+ * [--out DIR]) only to regenerate them on purpose (--out writes elsewhere, e.g. to compare).
  * Concurrency: run alone.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,10 +22,13 @@ if (m === undefined) {
 const version = JSON.parse(
   readFileSync(new URL('../node_modules/@slatedb/uniffi/package.json', import.meta.url), 'utf8'),
 ).version as string;
-const only = process.argv.slice(2);
+const argv = process.argv.slice(2);
+const outAt = argv.indexOf('--out');
+const root = outAt >= 0 ? argv[outAt + 1]! : FIXTURE_ROOT;
+const only = argv.filter((_, i) => outAt < 0 || (i !== outAt && i !== outAt + 1));
 for (const spec of FIXTURES) {
   if (only.length > 0 && !only.includes(spec.name)) continue;
-  const dir = join(FIXTURE_ROOT, spec.name);
+  const dir = join(root, spec.name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const run = await runOracleWorkload(
