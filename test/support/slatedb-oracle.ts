@@ -6,6 +6,10 @@
  * Invariants: every handle this module creates is disposed by `close()`; the garbage collector is off unless
  * asked for (files stay put while suites read them); the compactor is off unless `compactor` is given. The
  * merge operator `'concat'` is associative with merge(None, x) = x, as 0.12.1 requires.
+ * Caution: a database dropped without shutdown keeps SlateDB's native background threads running until the
+ * process exits; an earlier in-process version of the format interop suite died with SIGSEGV at exit in one of
+ * eight runs. To drop databases as a crash would, run the job in a child (slatedb-oracle-process.ts), which the
+ * format suites do; in-process, prefer close('shutdown').
  * Concurrency: one OracleDb per directory at a time (unless a test deliberately opens a second writer).
  */
 import type * as Slate from '@slatedb/uniffi';
