@@ -8,6 +8,7 @@
  */
 
 import { KEY_LENGTH_MAX, VALUE_LENGTH_MAX } from '../format/row.js';
+import { ByteArena } from '../util/byte-arena.js';
 import { toBytes } from '../util/bytes.js';
 import { invalidError } from '../util/errors.js';
 
@@ -36,6 +37,9 @@ export interface BatchOp {
 
 const EMPTY = new Uint8Array(0);
 
+/** Copies of written keys and values live in shared slabs (see ByteArena). */
+const arena = new ByteArena();
+
 /** @internal Validates and copies a key. */
 export function checkKey(key: unknown): Uint8Array {
   const k = toBytes(key as Uint8Array | string, 'key');
@@ -43,7 +47,7 @@ export function checkKey(key: unknown): Uint8Array {
   if (k.length > KEY_LENGTH_MAX) {
     throw invalidError('INVALID_KEY', `key is ${k.length} bytes; the maximum is ${KEY_LENGTH_MAX}`);
   }
-  return typeof key === 'string' ? k : k.slice();
+  return typeof key === 'string' ? k : arena.copy(k);
 }
 
 /** @internal Validates a key used only for reading (not retained, so not copied). */
@@ -62,7 +66,7 @@ export function checkValue(value: unknown): Uint8Array {
   if (v.length > VALUE_LENGTH_MAX) {
     throw invalidError('INVALID_VALUE', `value is ${v.length} bytes; the maximum is ${VALUE_LENGTH_MAX}`);
   }
-  return typeof value === 'string' ? v : v.slice();
+  return typeof value === 'string' ? v : arena.copy(v);
 }
 
 /** @internal Validates a TTL option. */

@@ -28,8 +28,10 @@ export class RetentionIterator implements RowIterator {
   readonly #source: RowIterator;
   readonly #options: RetentionOptions;
   /** Output rows of the current key, in order, and the read position in it. */
-  #out: RowEntry[] = [];
+  readonly #out: RowEntry[] = [];
   #outPos = 0;
+  /** The versions of the key being gathered (reused). */
+  readonly #group: RowEntry[] = [];
   /** First row of the next key, read ahead. */
   #lookahead: RowEntry | undefined;
   #ended = false;
@@ -48,9 +50,10 @@ export class RetentionIterator implements RowIterator {
     }
   }
 
-  /** Reads one key's versions into #out (filtered). */
+  /** Reads one key's versions into #out (filtered). Both arrays are reused across keys. */
   #collect(): MaybePromise<void> {
-    const group: RowEntry[] = [];
+    const group = this.#group;
+    group.length = 0;
     if (this.#lookahead !== undefined) {
       group.push(this.#lookahead);
       this.#lookahead = undefined;
@@ -105,12 +108,12 @@ export class RetentionIterator implements RowIterator {
   }
 
   #finish(group: RowEntry[]): void {
-    this.#out = applyRetention(group, this.#options);
+    applyRetention(group, this.#options, this.#out);
     this.#outPos = 0;
   }
 
   seek(key: Uint8Array): MaybePromise<void> {
-    this.#out = [];
+    this.#out.length = 0;
     this.#outPos = 0;
     this.#lookahead = undefined;
     this.#ended = false;
@@ -122,9 +125,13 @@ export class RetentionIterator implements RowIterator {
   }
 }
 
-/** The retention rule for one key's versions (newest first). Exported for tests. */
-export function applyRetention(versions: readonly RowEntry[], options: RetentionOptions): RowEntry[] {
-  const kept: RowEntry[] = [];
+/** The retention rule for one key's versions (newest first), written into `kept` (cleared first). */
+export function applyRetention(
+  versions: readonly RowEntry[],
+  options: RetentionOptions,
+  kept: RowEntry[] = [],
+): RowEntry[] {
+  kept.length = 0;
   let lastSeq = -1;
   for (let row of versions) {
     if (kept.length > 0 && row.seq === lastSeq) continue;
