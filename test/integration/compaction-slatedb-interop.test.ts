@@ -14,7 +14,8 @@ import { testSeed } from '../../src/util/random.js';
 import { concat, shaleScan, showRows, toWriteBatch } from '../support/db-interop.js';
 import { withTempDir } from '../support/io-temp-dir.js';
 import { compactionDone } from '../support/slatedb-db-check.js';
-import { OracleDb, requireOracle } from '../support/slatedb-oracle.js';
+import { requireOracle } from '../support/slatedb-oracle.js';
+import { RemoteOracle } from '../support/slatedb-remote.js';
 import { makeWorkload, type WorkloadOp } from '../support/slatedb-workload.js';
 
 const show = (rows: ReadonlyArray<{ key: Uint8Array; value: Uint8Array }>) => showRows(rows);
@@ -52,7 +53,7 @@ test('SlateDB 0.12.1 compacts a ShaleDB-written database; both read the result',
     assert.equal(db.status().l0Count, 5);
     await db.close();
 
-    const slate = await OracleDb.open(m, {
+    const slate = await RemoteOracle.open({
       dir,
       mergeOperator: 'concat',
       compactor: { pollInterval: '100ms' },
@@ -78,7 +79,7 @@ test('ShaleDB compacts a SlateDB-written database; both read the result', async 
   console.log(`seed ${seed}`);
   await withTempDir(async (dir) => {
     const w = makeWorkload({ seed, memtables: [[30], [30], [30], [30], [30], [10]] });
-    const slate = await OracleDb.open(m, { dir, mergeOperator: 'concat' });
+    const slate = await RemoteOracle.open({ dir, mergeOperator: 'concat' });
     try {
       for (let i = 0; i < w.memtables.length; i++) {
         for (const b of w.memtables[i]!) {
@@ -108,7 +109,7 @@ test('ShaleDB compacts a SlateDB-written database; both read the result', async 
     assert.deepEqual(show(await shaleScan(db)), before);
     await db.close();
 
-    const slate2 = await OracleDb.open(m, { dir, mergeOperator: 'concat' });
+    const slate2 = await RemoteOracle.open({ dir, mergeOperator: 'concat' });
     try {
       assert.deepEqual(show(await slate2.scan()), before);
     } finally {

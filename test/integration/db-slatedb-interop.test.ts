@@ -14,7 +14,9 @@ import { isShaleDBError } from '../../src/util/errors.js';
 import { testSeed } from '../../src/util/random.js';
 import { concat, shaleScan, showRows, toWriteBatch } from '../support/db-interop.js';
 import { withTempDir } from '../support/io-temp-dir.js';
-import { OracleDb, requireOracle, runOracleWorkload } from '../support/slatedb-oracle.js';
+import { requireOracle } from '../support/slatedb-oracle.js';
+import { runOracleJob, scanRows } from '../support/slatedb-oracle-process.js';
+import { RemoteOracle } from '../support/slatedb-remote.js';
 import { makeWorkload, type VisibleRow, type WorkloadOp } from '../support/slatedb-workload.js';
 
 const settings = { flushInterval: '10ms', compactorOptions: null, garbageCollectorOptions: null } as const;
@@ -31,15 +33,21 @@ test('SlateDB writes, ShaleDB reads the same rows, then writes on for SlateDB', 
   const seed = testSeed();
   console.log(`seed ${seed}`);
   await withTempDir(async (dir) => {
-    const workload = makeWorkload({
+    const spec = {
       seed,
       memtables: [
         [12, 12],
         [12, 12],
         [20, 20],
       ],
+    };
+    const job = await runOracleJob({
+      kind: 'workload',
+      options: { dir, mergeOperator: 'concat' },
+      spec,
+      compact: false,
     });
-    const run = await runOracleWorkload(m, { dir, mergeOperator: 'concat' }, workload);
+    const run = { scan: scanRows(job) };
     assert.ok(run.scan.length > 20);
 
     const db = await Db.open('db', `file://${dir}`, { settings, mergeOperator: concat });
@@ -56,7 +64,7 @@ test('SlateDB writes, ShaleDB reads the same rows, then writes on for SlateDB', 
     const expected = await shaleScan(db);
     await db.close();
 
-    const slate = await OracleDb.open(m, { dir, mergeOperator: 'concat' });
+    const slate = await RemoteOracle.open({ dir, mergeOperator: 'concat' });
     try {
       assert.deepEqual(show(await slate.scan()), show(expected));
     } finally {
@@ -81,7 +89,7 @@ test('ShaleDB writes, SlateDB reads the same rows', async (t) => {
     const expected = await shaleScan(db);
     await db.close();
 
-    const slate = await OracleDb.open(m, { dir, mergeOperator: 'concat' });
+    const slate = await RemoteOracle.open({ dir, mergeOperator: 'concat' });
     try {
       assert.deepEqual(show(await slate.scan()), show(expected));
     } finally {
@@ -98,7 +106,7 @@ test('fencing both ways: the newer engine owns the database, nothing acknowledge
     // ShaleDB is fenced by SlateDB.
     const shale = await Db.open('db', `file://${dir}`, { settings, mergeOperator: concat });
     for (let i = 0; i < 20; i++) await shale.put(`s${i}`, `v${i}`);
-    const slate = await OracleDb.open(m, { dir, mergeOperator: 'concat' });
+    const slate = await RemoteOracle.open({ dir, mergeOperator: 'concat' });
     await assert.rejects(
       shale.put('late', 'x'),
       (e) => isShaleDBError(e, 'closed') && e.closeReason === 'fenced',
