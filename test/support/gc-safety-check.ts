@@ -16,6 +16,7 @@ import { manifestDir } from '../../src/db/paths.js';
 import type { Manifest } from '../../src/format/manifest.js';
 import { compactedSstPath, parseManifestId, parseWalId, walSstPath } from '../../src/format/object-paths.js';
 import { GcStore } from '../../src/gc/gc-store.js';
+import type { MergeOperator } from '../../src/lsm/merge-operator.js';
 import { MemoryObjectStore } from '../../src/object-store/memory-store.js';
 import {
   type GetOptions,
@@ -159,8 +160,14 @@ export interface ReopenedState {
 }
 
 /** Opens a real Db on `store` (no compactor, no collector) and scans everything. */
-export async function reopenAndScan(store: ObjectStore, root: string, nowMs: number): Promise<ReopenedState> {
+export async function reopenAndScan(
+  store: ObjectStore,
+  root: string,
+  nowMs: number,
+  mergeOperator?: MergeOperator,
+): Promise<ReopenedState> {
   const db = await Db.open(root, store, {
+    mergeOperator,
     clock: new ManualClock(nowMs),
     rand: new SeededRand(99),
     retry: false,
@@ -183,8 +190,9 @@ export async function reopenAt(
   id: number,
   m: Manifest,
   nowMs: number,
+  mergeOperator?: MergeOperator,
 ): Promise<ReopenedState> {
-  return reopenAndScan(await cloneAt(store, root, { id, m }), root, nowMs);
+  return reopenAndScan(await cloneAt(store, root, { id, m }), root, nowMs, mergeOperator);
 }
 
 /** The writes of a workload: key -> value (undefined = deleted) by seq. */

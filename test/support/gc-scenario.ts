@@ -1,9 +1,10 @@
 /**
  * A ShaleDB database full of garbage, for the collector's CLI and interop suites: written on a `file://` store by
  * a real Db with the embedded compactor (so there are sorted runs, compactions files and the compactor's 900 s
- * checkpoints), plus a never-expiring checkpoint taken before the compaction (it pins L0s the latest manifest no
- * longer references), a checkpoint that has already expired, a WAL tail that only the WAL holds, and an orphan SST
- * with an hour-old ULID (a failed compaction's output).
+ * checkpoints), plus a never-expiring checkpoint taken after a clean close (it pins L0s the latest manifest no
+ * longer references and WAL SSTs below the latest replay point that nothing else needs), a checkpoint that has
+ * already expired, a WAL tail that only the WAL holds, and an orphan SST with an hour-old ULID (a failed
+ * compaction's output).
  *
  * Invariants: `expected` is exactly what the database holds (every write was acknowledged durable); `keep` is what
  * the database read at the kept checkpoint right after it was made; the Db is closed on return.
@@ -81,19 +82,26 @@ export async function buildGcScenario(dir: string, seed: number): Promise<GcScen
   const store = await resolveObjectStore(url);
   try {
     const checkpoints = new SimCheckpoints(store, root, systemClock, rand);
-    const db = await Db.open(root, store, {
-      settings: {
-        flushInterval: '10ms',
-        compactorOptions: { pollInterval: '100ms' },
-        garbageCollectorOptions: null,
-      },
-    });
-    let keep: { checkpoint: Checkpoint; state: ReopenedState } | undefined;
+    const settings = {
+      flushInterval: '10ms',
+      compactorOptions: { pollInterval: '100ms' },
+      garbageCollectorOptions: null,
+    } as const;
+    let db = await Db.open(root, store, { settings });
+    let keep: { checkpoint: Checkpoint; state: ReopenedState };
     try {
-      for (let m = 0; m < 5; m++) {
+      for (let m = 0; m < 2; m++) {
         await writeMemtable(db, log, rand, m);
         await db.flush({ type: 'memtable' });
-        if (m === 1) keep = await pinNow(store, root, checkpoints);
+      }
+      await writeMemtable(db, log, rand, 2);
+      // A clean close leaves a manifest whose WAL range holds memtable 2; the checkpoint pins exactly that.
+      await db.close();
+      keep = await pinNow(store, root, checkpoints);
+      db = await Db.open(root, store, { settings });
+      for (let m = 3; m < 5; m++) {
+        await writeMemtable(db, log, rand, m);
+        await db.flush({ type: 'memtable' });
       }
       await until('a compaction', () => db.status().sortedRunCount > 0);
       for (let m = 5; m < 7; m++) {
@@ -111,7 +119,8 @@ export async function buildGcScenario(dir: string, seed: number): Promise<GcScen
     assert.ok(early !== undefined);
     const expired = await checkpoints.pin(early.id, -60);
     const orphan = await writeOrphan(store, root, rand);
-    return { url, root, expected: log.at(), keep: keep!, expired, orphan };
+    assert.ok(keep.checkpoint.manifestId > 0);
+    return { url, root, expected: log.at(), keep, expired, orphan };
   } finally {
     await store.close();
   }
@@ -130,7 +139,7 @@ async function pinNow(
 }
 
 /** An SST no manifest references, with a ULID an hour old. */
-async function writeOrphan(store: ObjectStore, root: string, rand: SeededRand): Promise<string> {
+export async function writeOrphan(store: ObjectStore, root: string, rand: SeededRand): Promise<string> {
   const b = new SstBuilder({});
   const enc = new TextEncoder();
   b.add(makeRow(enc.encode('orphan'), 1, 'value', enc.encode('never referenced'), 0));
