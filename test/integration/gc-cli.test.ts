@@ -104,7 +104,7 @@ test('shaledb gc: dry run, one pass, and the database afterwards', async () => {
 
     const store = await resolveObjectStore(s.url);
     try {
-      await checkReferences(store, s.root, new Set());
+      await checkReferences(store, s.root);
       const latest = await new GcStore(store, s.root).readLatestManifest();
       assert.deepEqual(
         latest.manifest.checkpoints

@@ -71,7 +71,7 @@ function hasCheckpoint(m: Manifest, c: Checkpoint): boolean {
 }
 
 async function shaleChecks(store: ObjectStore, root: string, expected: Map<string, string>): Promise<void> {
-  await checkReferences(store, root, new Set());
+  await checkReferences(store, root);
   const all = await reopenAndScan(await cloneAt(store, root), root, systemClock.nowMs(), concat);
   assert.deepEqual(lines(all.rows), lines(expected), 'ShaleDB reads every write');
 }

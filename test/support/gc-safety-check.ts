@@ -100,23 +100,28 @@ export function neededPaths(root: string, m: Manifest): { ssts: string[]; wal: s
   return { ssts, wal };
 }
 
-/** Every live manifest's SSTs exist, and every WAL SST in its range that was ever written exists. */
+/**
+ * Every live manifest's SSTs exist, and every WAL SST in its range exists (only those ever written, when
+ * `written` is given: a range may name an id whose WAL SST a crashed or fenced writer never wrote).
+ */
 export async function checkReferences(
   store: ObjectStore,
   root: string,
-  written: ReadonlySet<string>,
+  written?: ReadonlySet<string>,
 ): Promise<number> {
+  // Manifests first: anything a manifest names was written before it, so the listing after sees it.
+  const live = await liveManifests(store, root);
   const present = new Set<string>();
   for await (const m of store.list(`${root}/`)) present.add(m.path);
   let checked = 0;
-  for (const [id, m] of await liveManifests(store, root)) {
+  for (const [id, m] of live) {
     const { ssts, wal } = neededPaths(root, m);
     for (const p of ssts) {
       assert.ok(present.has(p), `manifest ${id} references ${p}, which is gone`);
       checked++;
     }
     for (const p of wal) {
-      if (!written.has(p)) continue;
+      if (written !== undefined && !written.has(p)) continue;
       assert.ok(present.has(p), `manifest ${id} needs ${p}, which is gone`);
       checked++;
     }
@@ -131,7 +136,13 @@ export async function cloneAt(
   manifest?: { id: number; m: Manifest },
 ): Promise<MemoryObjectStore> {
   const clone = new MemoryObjectStore();
-  for await (const meta of store.list(`${root}/`)) {
+  // Manifests first, then the objects they name (written before them), so a concurrent writer or compactor
+  // cannot leave the clone with a manifest whose SSTs were listed before they existed.
+  const metas: ObjectMeta[] = [];
+  for await (const meta of store.list(`${manifestDir(root)}/`)) metas.push(meta);
+  for await (const meta of store.list(`${root}/`))
+    if (!meta.path.startsWith(`${manifestDir(root)}/`)) metas.push(meta);
+  for (const meta of metas) {
     if (manifest !== undefined) {
       if (meta.path.startsWith(`${manifestDir(root)}/`) && parseManifestId(meta.path) !== manifest.id)
         continue;
