@@ -192,7 +192,11 @@ export class MemtableFlusher {
             d.oracle.durableSeq,
             d.snapshots.minSeq() ?? Number.MAX_SAFE_INTEGER,
           );
-          const sst = await d.tableStore.writeL0(id, l0Rows(imm, retentionMinSeq, d.mergeOperator));
+          const sst = await d.tableStore.writeL0(
+            id,
+            l0Rows(imm, retentionMinSeq, d.mergeOperator),
+            imm.table.sizeBytes + imm.table.entryCount * 8,
+          );
           this.#task.send({ type: 'uploaded', imm, sst });
           return;
         } catch (e) {

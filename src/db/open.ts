@@ -178,7 +178,7 @@ async function openWithStore(
   const walWriter = settings.walEnabled
     ? new WalWriter({
         executor,
-        writeWalSst: (id, rows) => tableStore.writeWal(id, rows),
+        writeWalSst: (id, rows, sizeHint) => tableStore.writeWal(id, rows, sizeHint),
         nextWalId,
         flushIntervalMs: settings.flushIntervalMs,
         maxBufferBytes: settings.l0SstSizeBytes,

@@ -171,11 +171,12 @@ export class TableStore {
   }
 
   /** Writes WAL SST `id` holding `rows` (commit order); AlreadyExists propagates (the caller is fenced). */
-  async writeWal(id: number, rows: readonly RowEntry[]): Promise<void> {
+  async writeWal(id: number, rows: readonly RowEntry[], sizeHint = 0): Promise<void> {
     assert(rows.length > 0, 'an empty WAL buffer is never written');
     const b = new WalSstBuilder({
       blockSize: this.options.blockSize,
       compression: formatCodec(this.options.codec),
+      sizeHint,
     });
     for (const r of rows) b.add(r);
     await this.store.put(walSstPath(this.root, id), sstBytes(b.finish()), { mode: 'create' });
@@ -198,12 +199,13 @@ export class TableStore {
   }
 
   /** Builds an SST from rows (in LSM order) with the table settings. */
-  async buildSst(rows: RowIterator): Promise<ReturnType<SstBuilder['finish']>> {
+  async buildSst(rows: RowIterator, sizeHint = 0): Promise<ReturnType<SstBuilder['finish']>> {
     const b = new SstBuilder({
       blockSize: this.options.blockSize,
       compression: formatCodec(this.options.codec),
       minFilterKeys: this.options.minFilterKeys,
       filterBitsPerKey: this.options.filterBitsPerKey,
+      sizeHint,
     });
     for (;;) {
       let r = rows.next();
@@ -215,8 +217,8 @@ export class TableStore {
   }
 
   /** Writes an L0 SST with create-if-absent and returns its manifest entry. */
-  async writeL0(id: Ulid, rows: RowIterator): Promise<CompactedSsTable> {
-    const sst = await this.buildSst(rows);
+  async writeL0(id: Ulid, rows: RowIterator, sizeHint = 0): Promise<CompactedSsTable> {
+    const sst = await this.buildSst(rows, sizeHint);
     const bytes = sstBytes(sst);
     const path = compactedSstPath(this.root, id);
     try {

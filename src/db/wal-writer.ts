@@ -18,7 +18,7 @@ import type { MessageDispatcher, TaskExecutor } from '../util/dispatcher.js';
 import { closedError, type ShaleDBError } from '../util/errors.js';
 
 /** Writes WAL SST `id` holding `rows` with create-if-absent. */
-export type WriteWalSst = (id: number, rows: readonly RowEntry[]) => Promise<void>;
+export type WriteWalSst = (id: number, rows: readonly RowEntry[], sizeHint: number) => Promise<void>;
 
 class WalBuffer {
   readonly rows: RowEntry[] = [];
@@ -158,7 +158,11 @@ export class WalWriter {
     while (this.#frozen.length > 0) {
       const { id, buffer } = this.#frozen[0]!;
       try {
-        await this.#options.writeWalSst(id, buffer.rows);
+        await this.#options.writeWalSst(
+          id,
+          buffer.rows,
+          buffer.sizeBytes + buffer.rows.length * ROW_OVERHEAD_BYTES,
+        );
       } catch (e) {
         const err = isObjectStoreError(e, 'already-exists')
           ? closedError('fenced', `WAL SST ${id} already exists: a newer writer has fenced this one`, e)

@@ -95,6 +95,26 @@ export class BlockBuilder {
   }
 
   /**
+   * Writes the finished raw block at `dst[off..]` (which must hold `size` bytes), resets the builder and returns
+   * the offset after the block. Requires: at least one row.
+   */
+  finishInto(dst: Uint8Array, off: number): number {
+    assert(this.#count > 0, 'cannot finish an empty block');
+    assert(dst.length - off >= this.size, 'finishInto: destination too small');
+    dst.set(this.#data.subarray(0, this.#len), off);
+    off += this.#len;
+    const restarts = this.#restarts;
+    const r = restarts.length;
+    for (let i = 0; i < r; i++, off += 2) writeU16BE(dst, off, restarts[i]!);
+    writeU16BE(dst, off, r);
+    this.#len = 0;
+    restarts.length = 0;
+    this.#count = 0;
+    this.#lastKey = EMPTY;
+    return off + 2;
+  }
+
+  /**
    * Returns the finished raw block (a fresh array with `reserve` spare bytes after it, for a caller that frames
    * it in place) and resets the builder.
    * Requires: at least one row.

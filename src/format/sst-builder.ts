@@ -38,6 +38,8 @@ export interface SstBuilderOptions {
   readonly filterBitsPerKey?: number;
   /** SST format version: 2 (default) or 1 (V1 blocks; only to test that old SSTs are read). */
   readonly formatVersion?: number;
+  /** Expected size of the SST in bytes (sizes the output buffer once instead of growing it). */
+  readonly sizeHint?: number;
 }
 
 /** A finished SST. */
@@ -75,7 +77,9 @@ class BlockSink {
   readonly fb: Builder = newBuilder(4096);
   readonly #metas: Offset[] = [];
   #pendingKey: Offset = 0;
-  #chunks: Uint8Array[] = [];
+  /** Finished parts not yet taken, back to back in one growable buffer (no allocation per block). */
+  #out: Uint8Array;
+  #outLen = 0;
   /** Bytes of finished (framed) data blocks. */
   dataBytes = 0;
 
@@ -87,6 +91,10 @@ class BlockSink {
       'SST format version must be 1 or 2',
     );
     const size = options.blockSize ?? 4096;
+    const hint = options.sizeHint ?? 0;
+    this.#out = new Uint8Array(
+      Math.min(Math.max(64 * 1024, Math.ceil(hint * 1.1) + 64 * 1024), 512 * 1024 * 1024),
+    );
     this.#block = this.version === SST_FORMAT_V2 ? new BlockBuilder(size) : new BlockV1Builder(size);
   }
 
@@ -107,6 +115,18 @@ class BlockSink {
     return this.#block.wouldFit(row);
   }
 
+  /** Adds `row` to the current block if it fits; false when the block must be finished first. */
+  tryAdd(row: RowEntry): boolean {
+    return this.#block.add(row);
+  }
+
+  #reserveOut(n: number): void {
+    if (this.#outLen + n <= this.#out.length) return;
+    const grown = new Uint8Array(Math.max(this.#outLen + n, this.#out.length * 2));
+    grown.set(this.#out.subarray(0, this.#outLen));
+    this.#out = grown;
+  }
+
   /** Records the index key of the block about to start. */
   startBlock(key: Uint8Array): void {
     this.#pendingKey = createBytes(this.fb, key);
@@ -121,26 +141,43 @@ class BlockSink {
   /** Frames the current block (if any); returns its stored size. */
   finishBlock(): number | undefined {
     if (this.#block.isEmpty) return undefined;
-    let part: Uint8Array;
+    const start = this.#outLen;
     if (this.codec === 'none' && this.#block instanceof BlockBuilder) {
-      // Frame in place: the block with room for its CRC.
-      part = this.#block.finish(CHECKSUM_SIZE);
-      const n = part.length - CHECKSUM_SIZE;
-      writeU32BE(part, n, crc32(part.subarray(0, n)));
+      // Frame in place in the output buffer: the block, then its CRC.
+      this.#reserveOut(this.#block.size + CHECKSUM_SIZE);
+      const end = this.#block.finishInto(this.#out, start);
+      writeU32BE(this.#out, end, crc32(this.#out.subarray(start, end)));
+      this.#outLen = end + CHECKSUM_SIZE;
     } else {
-      part = framePart(this.codec, this.#block.finish());
+      const part = framePart(this.codec, this.#block.finish());
+      this.#reserveOut(part.length);
+      this.#out.set(part, start);
+      this.#outLen = start + part.length;
     }
+    const n = this.#outLen - start;
     this.#metas.push(addBlockMeta(this.fb, this.dataBytes, this.#pendingKey));
     this.#pendingKey = 0;
-    this.#chunks.push(part);
-    this.dataBytes += part.length;
-    return part.length;
+    this.dataBytes += n;
+    return n;
   }
 
+  /** The finished parts not taken yet, as one copied chunk (the buffer is reused). */
   takeChunks(): Uint8Array[] {
-    const c = this.#chunks;
-    this.#chunks = [];
-    return c;
+    if (this.#outLen === 0) return [];
+    const c = this.#out.slice(0, this.#outLen);
+    this.#outLen = 0;
+    return [c];
+  }
+
+  /** Appends `tail` and hands over the buffer: the remaining bytes of the object as one chunk. */
+  finishChunks(tail: Uint8Array): Uint8Array[] {
+    this.#reserveOut(tail.length);
+    this.#out.set(tail, this.#outLen);
+    this.#outLen += tail.length;
+    const c = this.#out.subarray(0, this.#outLen);
+    this.#out = new Uint8Array(0);
+    this.#outLen = 0;
+    return [c];
   }
 
   finishIndex(): Uint8Array {
@@ -258,11 +295,13 @@ export class SstBuilder {
       'SST rows must be in key order, newest version first',
     );
     let finished: number | undefined;
-    if (!this.#sink.fits(row)) {
-      finished = this.#finishBlock();
-      this.#sink.startBlock(indexKey(prev!.key, row.key));
-    } else if (prev === undefined) {
+    if (prev === undefined) {
       this.#sink.startBlock(indexKey(undefined, row.key));
+      this.#sink.add(row);
+    } else if (!this.#sink.tryAdd(row)) {
+      finished = this.#finishBlock();
+      this.#sink.startBlock(indexKey(prev.key, row.key));
+      this.#sink.add(row);
     }
     this.#filter.addKey(row.key);
     this.#stats.rawKeySize += row.key.length;
@@ -270,7 +309,6 @@ export class SstBuilder {
     else if (row.kind === 'tombstone') this.#blockDeletes++;
     else this.#blockMerges++;
     if (row.kind !== 'tombstone') this.#stats.rawValSize += row.value.length;
-    this.#sink.add(row);
     this.#first ??= row;
     this.#last = row;
     this.#rows++;
@@ -314,7 +352,7 @@ export class SstBuilder {
       useFilter ? this.#filter.build() : undefined,
       this.#stats,
     );
-    const chunks = [...this.#sink.takeChunks(), tail];
+    const chunks = this.#sink.finishChunks(tail);
     return {
       info,
       formatVersion: this.#sink.version,
@@ -324,6 +362,12 @@ export class SstBuilder {
       stats: this.#stats,
     };
   }
+}
+
+function seqBytesOf(seq: number): Uint8Array {
+  const b = new Uint8Array(8);
+  writeU64BE(b, 0, seq);
+  return b;
 }
 
 /** Builds a WAL SST: rows in commit order, index keys and first entry are 8-byte BE seqs. */
@@ -353,17 +397,16 @@ export class WalSstBuilder {
   /** Adds the next row; returns the stored size of a block this finished. Requires: seq never decreases. */
   add(row: RowEntry): number | undefined {
     assert(row.seq >= this.#lastSeq, 'WAL rows must be in non-decreasing seq order');
-    const seqBytes = new Uint8Array(8);
-    writeU64BE(seqBytes, 0, row.seq);
     let finished: number | undefined;
-    if (!this.#sink.fits(row)) {
+    if (this.#firstSeq === undefined) {
+      this.#firstSeq = seqBytesOf(row.seq);
+      this.#sink.startBlock(this.#firstSeq);
+      this.#sink.add(row);
+    } else if (!this.#sink.tryAdd(row)) {
       finished = this.#sink.finishBlock();
-      this.#sink.startBlock(seqBytes);
-    } else if (this.#firstSeq === undefined) {
-      this.#sink.startBlock(seqBytes);
+      this.#sink.startBlock(seqBytesOf(row.seq));
+      this.#sink.add(row);
     }
-    this.#firstSeq ??= seqBytes;
-    this.#sink.add(row);
     this.#lastSeq = row.seq;
     this.#rows++;
     return finished;
@@ -373,7 +416,7 @@ export class WalSstBuilder {
   finish(): EncodedSst {
     this.#sink.finishBlock();
     const { tail, info } = encodeTail(this.#sink, 'wal', this.#firstSeq, undefined, undefined, undefined);
-    const chunks = [...this.#sink.takeChunks(), tail];
+    const chunks = this.#sink.finishChunks(tail);
     return {
       info,
       formatVersion: this.#sink.version,
