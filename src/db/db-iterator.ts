@@ -13,6 +13,7 @@
 import type { RowEntry } from '../format/row.js';
 import type { KeyRange, MaybePromise, RowIterator } from '../format/row-iterator.js';
 import { foldVersions, type MergeOperator } from '../lsm/merge-operator.js';
+import { ByteArena } from '../util/byte-arena.js';
 import { compareBytes, equalBytes } from '../util/bytes.js';
 import { closedError, invalidError } from '../util/errors.js';
 
@@ -29,11 +30,11 @@ export interface KeyValue {
 }
 
 /** @internal Turns a resolved row into the public shape. */
-export function toKeyValue(row: RowEntry): KeyValue {
+export function toKeyValue(row: RowEntry, arena?: ByteArena): KeyValue {
   // Copies: rows share memory with the memtable and the block cache, which callers must not be able to change.
   return {
-    key: row.key.slice(),
-    value: row.value.slice(),
+    key: arena === undefined ? row.key.slice() : arena.copy(row.key),
+    value: arena === undefined ? row.value.slice() : arena.copy(row.value),
     seq: BigInt(row.seq),
     createTs: row.createTs,
     expireTs: row.expireTs,
@@ -93,14 +94,18 @@ export class DbIterator implements AsyncIterable<KeyValue> {
     return r === undefined ? undefined : toKeyValue(r);
   }
 
-  /** Up to `max` key-values at once (fewer only at the end): cheaper than `next()` per item. */
+  /**
+   * Up to `max` key-values at once (fewer only at the end): cheaper than `next()` per item. The copies of one
+   * batch share slab memory (a retained value keeps at most its slab alive).
+   */
   async nextBatch(max = 256): Promise<KeyValue[]> {
     const out: KeyValue[] = [];
+    const arena = new ByteArena(32 * 1024, 4096);
     while (out.length < max) {
       let r = this.nextRow();
       if (r instanceof Promise) r = await r;
       if (r === undefined) break;
-      out.push(toKeyValue(r));
+      out.push(toKeyValue(r, arena));
     }
     return out;
   }
