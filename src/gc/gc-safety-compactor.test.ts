@@ -48,98 +48,117 @@ function openWriter(store: RecordingStore, clock: ManualClock, seed: number): Pr
   });
 }
 
-test('random workload with the real compactor: collection never deletes what a live manifest needs', async () => {
-  const seed = testSeed();
-  console.log(`seed ${seed}`);
-  const rand = new SeededRand(seed);
-  const clock = new ManualClock(1_720_000_000_000);
-  const store = new RecordingStore(new MemoryObjectStore({ clock }));
-  const gcStore = new GcStore(store, ROOT);
-  const zero = { intervalMs: 60_000, minAgeMs: 0 };
-  const gc = new GarbageCollector({
-    store,
-    root: ROOT,
-    options: { manifest: zero, wal: zero, compacted: zero, compactions: zero },
-    clock,
-  });
-  const checkpoints = new SimCheckpoints(store, ROOT, clock, new SeededRand(seed + 1));
-  const log = new WriteLog();
-  const pinned = new Map<string, ReopenedState>();
-  let db = await openWriter(store, clock, seed + 2);
-  let counter = 0;
+/** The run's actors and what it must read back. */
+class Run {
+  readonly rand: SeededRand;
+  readonly clock = new ManualClock(1_720_000_000_000);
+  readonly store = new RecordingStore(new MemoryObjectStore({ clock: this.clock }));
+  readonly gcStore = new GcStore(this.store, ROOT);
+  readonly gc: GarbageCollector;
+  readonly checkpoints: SimCheckpoints;
+  readonly log = new WriteLog();
+  readonly pinned = new Map<string, ReopenedState>();
+  db!: Db;
+  counter = 0;
+  sortedRunsSeen = 0;
 
-  const write = async (): Promise<void> => {
+  constructor(seed: number) {
+    this.rand = new SeededRand(seed);
+    const zero = { intervalMs: 60_000, minAgeMs: 0 };
+    this.gc = new GarbageCollector({
+      store: this.store,
+      root: ROOT,
+      options: { manifest: zero, wal: zero, compacted: zero, compactions: zero },
+      clock: this.clock,
+    });
+    this.checkpoints = new SimCheckpoints(this.store, ROOT, this.clock, new SeededRand(seed + 1));
+  }
+
+  async write(): Promise<void> {
     const batch = new WriteBatch();
     const ops: Array<[string, string | undefined]> = [];
     const used = new Set<number>();
-    for (let n = 1 + rand.nextInt(10); n > 0; n--) {
-      const k = rand.nextInt(120);
+    for (let n = 1 + this.rand.nextInt(10); n > 0; n--) {
+      const k = this.rand.nextInt(120);
       if (used.has(k)) continue;
       used.add(k);
       const key = `k${String(k).padStart(3, '0')}`;
-      const value = rand.nextInt(5) === 0 ? undefined : `v${counter++}`;
+      const value = this.rand.nextInt(5) === 0 ? undefined : `v${this.counter++}`;
       if (value === undefined) batch.delete(key);
       else batch.put(key, value);
       ops.push([key, value]);
     }
-    const h = await db.write(batch, { awaitDurable: false });
-    for (const [k, v] of ops) log.add(Number(h.seq), k, v);
-    await db.flush();
-  };
+    const h = await this.db.write(batch, { awaitDurable: false });
+    for (const [k, v] of ops) this.log.add(Number(h.seq), k, v);
+    await this.db.flush();
+  }
 
-  const check = async (when: string): Promise<void> => {
-    await checkReferences(store, ROOT, store.written);
-    const latest = await reopenAndScan(await cloneAt(store, ROOT), ROOT, clock.nowMs());
-    assert.deepEqual(lines(latest.rows), lines(log.at()), `${when}: the latest manifest reads every write`);
-    for (const c of (await gcStore.readLatestManifest()).manifest.checkpoints) {
-      const before = pinned.get(c.id.toString());
+  async checkpoint(): Promise<void> {
+    const c = await this.checkpoints.create([0, 600, 30][this.rand.nextInt(3)]!);
+    const m = await this.gcStore.manifests.read(c.manifestId);
+    this.pinned.set(c.id.toString(), await reopenAt(this.store, ROOT, c.manifestId, m, this.clock.nowMs()));
+  }
+
+  /** One workload step; returns what it did and how far to move the clock afterwards. */
+  async step(): Promise<[string, number]> {
+    const r = this.rand.nextInt(100);
+    if (r < 40) await this.write();
+    else if (r < 60) await this.db.flush({ type: 'memtable' });
+    else if (r < 70) await this.checkpoint();
+    else if (r < 74) {
+      await this.db.close();
+      this.db = await openWriter(this.store, this.clock, this.rand.nextU32());
+    }
+    const what = r < 40 ? 'write' : r < 60 ? 'flush' : r < 70 ? 'checkpoint' : r < 74 ? 'reopen' : 'advance';
+    return [what, this.rand.nextInt(r >= 74 ? 300_000 : 3000)];
+  }
+
+  async check(when: string): Promise<void> {
+    await checkReferences(this.store, ROOT, this.store.written);
+    const latest = await reopenAndScan(await cloneAt(this.store, ROOT), ROOT, this.clock.nowMs());
+    assert.deepEqual(
+      lines(latest.rows),
+      lines(this.log.at()),
+      `${when}: the latest manifest reads every write`,
+    );
+    for (const c of (await this.gcStore.readLatestManifest()).manifest.checkpoints) {
+      const before = this.pinned.get(c.id.toString());
       if (before === undefined) continue;
-      const m = await gcStore.manifests.read(c.manifestId);
-      const at = await reopenAt(store, ROOT, c.manifestId, m, clock.nowMs());
+      const m = await this.gcStore.manifests.read(c.manifestId);
+      const at = await reopenAt(this.store, ROOT, c.manifestId, m, this.clock.nowMs());
       assert.equal(at.seq, before.seq, `${when}: checkpoint ${c.id} covers the same seq`);
       assert.deepEqual(lines(at.rows), lines(before.rows), `${when}: checkpoint ${c.id} reads the same`);
     }
-  };
+  }
+}
 
-  let compactions = 0;
+test('random workload with the real compactor: collection never deletes what a live manifest needs', async () => {
+  const seed = testSeed();
+  console.log(`seed ${seed}`);
+  const run = new Run(seed);
+  run.db = await openWriter(run.store, run.clock, seed + 2);
   try {
     for (let i = 0; i < STEPS; i++) {
-      const r = rand.nextInt(100);
-      let what = 'advance';
-      if (r < 40) {
-        await write();
-        what = 'write';
-      } else if (r < 60) {
-        await db.flush({ type: 'memtable' });
-        what = 'flush';
-      } else if (r < 70) {
-        const c = await checkpoints.create([0, 600, 30][rand.nextInt(3)]!);
-        const m = await gcStore.manifests.read(c.manifestId);
-        pinned.set(c.id.toString(), await reopenAt(store, ROOT, c.manifestId, m, clock.nowMs()));
-        what = 'checkpoint';
-      } else if (r < 74) {
-        await db.close();
-        db = await openWriter(store, clock, rand.nextU32());
-        what = 'reopen';
-      }
+      const [what, advanceMs] = await run.step();
       // Time passes while a pass may be in flight: compactor polls and jobs interleave with it.
-      const pass = rand.nextInt(2) === 0 ? gc.runOnce() : undefined;
-      await clock.advance(rand.nextInt(r >= 74 ? 300_000 : 3000));
+      const pass = run.rand.nextInt(2) === 0 ? run.gc.runOnce() : undefined;
+      await run.clock.advance(advanceMs);
       if (pass !== undefined) {
         await pass;
-        await check(`step ${i} (${what})`);
+        await run.check(`step ${i} (${what})`);
       }
-      compactions = Math.max(compactions, (await gcStore.readLatestManifest()).manifest.compacted.length);
+      const runs = (await run.gcStore.readLatestManifest()).manifest.compacted.length;
+      run.sortedRunsSeen = Math.max(run.sortedRunsSeen, runs);
     }
-    await clock.advance(1_000_000);
-    await gc.runOnce();
-    await check('final');
+    await run.clock.advance(1_000_000);
+    await run.gc.runOnce();
+    await run.check('final');
   } finally {
-    await db.close();
+    await run.db.close();
   }
-  const s = gc.stats;
+  const s = run.gc.stats;
   console.log(`deleted ${JSON.stringify(s.deleted)}, expired checkpoints ${s.expiredCheckpointsRemoved}`);
-  assert.ok(compactions > 0, 'the compactor made sorted runs');
+  assert.ok(run.sortedRunsSeen > 0, 'the compactor made sorted runs');
   assert.equal(s.failedTasks, 0, `no task failed (last error: ${s.lastError?.message})`);
   for (const r of GC_RESOURCES) assert.ok(s.deleted[r] > 0, `the run deleted some ${r} objects`);
 });

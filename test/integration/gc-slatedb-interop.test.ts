@@ -24,7 +24,7 @@ import { type Clock, systemClock } from '../../src/util/clock.js';
 import { SeededRand, testSeed } from '../../src/util/random.js';
 import { slateGcOptions, slateReadAll, slateScan, slateWriteBatch } from '../support/gc-oracle.js';
 import { checkReferences, cloneAt, lines, reopenAndScan, reopenAt } from '../support/gc-safety-check.js';
-import { buildGcScenario, writeOrphan } from '../support/gc-scenario.js';
+import { buildGcScenario, type GcScenario, writeOrphan } from '../support/gc-scenario.js';
 import { SimCheckpoints } from '../support/gc-sim-compactor.js';
 import { withTempDir } from '../support/io-temp-dir.js';
 import { OracleDb, requireOracle } from '../support/slatedb-oracle.js';
@@ -76,6 +76,31 @@ async function shaleChecks(store: ObjectStore, root: string, expected: Map<strin
   assert.deepEqual(lines(all.rows), lines(expected), 'ShaleDB reads every write');
 }
 
+type SlateModule = Exclude<Awaited<ReturnType<typeof requireOracle>>, string>;
+
+/** Opens SlateDB on the scenario with its collector on (100 ms, minimum age 0) until it has collected. */
+async function slateCollects(m: SlateModule, dir: string, s: GcScenario, g: GcStore): Promise<Listing> {
+  const before = await listing(g);
+  const slate = await OracleDb.open(m, {
+    dir,
+    path: s.root,
+    settings: { garbage_collector_options: slateGcOptions('100ms', '0s') },
+  });
+  try {
+    await until('SlateDB to collect', async () => {
+      const now = await listing(g);
+      const latest = (await g.readLatestManifest()).manifest;
+      return !now.compacted.has(s.orphan) && now.compactions.size === 1 && !hasCheckpoint(latest, s.expired);
+    });
+  } finally {
+    await slate.close('shutdown');
+  }
+  const deleted = gone(before, await listing(g));
+  const counts = Object.fromEntries(Object.entries(deleted).map(([k, v]) => [k, v.length]));
+  console.log(`SlateDB deleted ${JSON.stringify(counts)}`);
+  return before;
+}
+
 test("SlateDB 0.12.1's collector on a ShaleDB database deletes garbage and nothing still referenced", async (t) => {
   const m = await requireOracle();
   if (typeof m === 'string') return t.skip(m);
@@ -86,40 +111,19 @@ test("SlateDB 0.12.1's collector on a ShaleDB database deletes garbage and nothi
     const store = await resolveObjectStore(s.url);
     try {
       const g = new GcStore(store, s.root);
-      const before = await listing(g);
-      const slate = await OracleDb.open(m, {
-        dir,
-        path: s.root,
-        settings: { garbage_collector_options: slateGcOptions('100ms', '0s') },
-      });
-      try {
-        await until('SlateDB to collect', async () => {
-          const now = await listing(g);
-          const latest = (await g.readLatestManifest()).manifest;
-          return (
-            !now.compacted.has(s.orphan) && now.compactions.size === 1 && !hasCheckpoint(latest, s.expired)
-          );
-        });
-      } finally {
-        await slate.close('shutdown');
-      }
-      const deleted = gone(before, await listing(g));
-      console.log(
-        `SlateDB deleted ${JSON.stringify(Object.fromEntries(Object.entries(deleted).map(([k, v]) => [k, v.length])))}`,
-      );
+      const deleted = gone(await slateCollects(m, dir, s, g), await listing(g));
       for (const k of ['manifest', 'wal', 'compacted', 'compactions'] as const) {
         assert.ok(deleted[k].length > 0, `SlateDB deleted some ${k} objects`);
       }
       assert.ok(deleted.compacted.includes(s.orphan));
       const latest = (await g.readLatestManifest()).manifest;
       assert.ok(hasCheckpoint(latest, s.keep.checkpoint), 'the never-expiring checkpoint is still there');
-
       // The premise: the kept checkpoint needs WAL SSTs below the latest replay point, which only it protects.
       const km = await g.manifests.read(s.keep.checkpoint.manifestId);
       assert.ok(km.walIdLastSeen > km.replayAfterWalId && latest.replayAfterWalId > km.walIdLastSeen);
+
       await shaleChecks(store, s.root, s.expected);
-      const id = s.keep.checkpoint.manifestId;
-      const at = await reopenAt(store, s.root, id, await g.manifests.read(id), systemClock.nowMs());
+      const at = await reopenAt(store, s.root, s.keep.checkpoint.manifestId, km, systemClock.nowMs());
       assert.equal(at.seq, s.keep.state.seq);
       assert.deepEqual(
         lines(at.rows),
@@ -127,11 +131,7 @@ test("SlateDB 0.12.1's collector on a ShaleDB database deletes garbage and nothi
         'ShaleDB reads the kept checkpoint as before',
       );
       const slateAt = await slateReadAll(m, dir, s.root, s.keep.checkpoint.id.toString());
-      assert.deepEqual(
-        lines(slateAt),
-        lines(s.keep.state.rows),
-        "SlateDB's reader at the checkpoint reads the same",
-      );
+      assert.deepEqual(lines(slateAt), lines(s.keep.state.rows), "SlateDB's reader at the checkpoint agrees");
     } finally {
       await store.close();
     }
@@ -141,6 +141,74 @@ test("SlateDB 0.12.1's collector on a ShaleDB database deletes garbage and nothi
 /** Checkpoints SlateDB's compactor wrote (900 s lifetimes). */
 function compactorCheckpoints(m: Manifest): number {
   return m.checkpoints.filter((c) => c.expireTimeS - c.createTimeS === 900).length;
+}
+
+/** What SlateDB wrote: the checkpoint ShaleDB added meanwhile, what was read there, and the full contents. */
+interface SlateWritten {
+  readonly keep: Checkpoint;
+  readonly keepBefore: Map<string, string>;
+  readonly full: Map<string, string>;
+}
+
+/**
+ * SlateDB writes with its compactor: 4 memtables (a compaction), 2 more and WAL-only batches, a clean close;
+ * ShaleDB then pins the latest manifest (its WAL range holds those batches); SlateDB reopens, writes 2 more
+ * memtables (a second compaction consumes the pinned L0s) and a WAL-only tail.
+ */
+async function slateWrites(m: SlateModule, dir: string, g: GcStore, rand: SeededRand): Promise<SlateWritten> {
+  const checkpoints = new SimCheckpoints(g.store, 'db', systemClock, rand);
+  const open = () => OracleDb.open(m, { dir, compactor: { pollInterval: '100ms' } });
+  const memtables = async (slate: OracleDb, from: number, to: number): Promise<void> => {
+    for (let i = from; i < to; i++) {
+      for (let b = 0; b < 3; b++) await slateWriteBatch(slate, rand, `m${i}b${b}`);
+      await slate.flushMemtable();
+    }
+  };
+  const latestOf = async (): Promise<Manifest> => (await g.readLatestManifest()).manifest;
+  let slate = await open();
+  try {
+    await memtables(slate, 0, 4);
+    await until('the first compaction', async () => compactorCheckpoints(await latestOf()) >= 1);
+    await until('its result', async () => (await latestOf()).compacted.length > 0);
+    await memtables(slate, 4, 6);
+    for (let b = 0; b < 3; b++) await slateWriteBatch(slate, rand, `wal${b}`);
+  } finally {
+    await slate.close('shutdown');
+  }
+  const keep = await checkpoints.create(0); // an unfenced CAS, as Admin does
+  const keepBefore = await slateReadAll(m, dir, 'db', keep.id.toString());
+  slate = await open();
+  try {
+    await memtables(slate, 6, 8);
+    await until('the second compaction', async () => compactorCheckpoints(await latestOf()) >= 2);
+    await until('its result', async () => (await latestOf()).l0.length < 4);
+    for (let b = 0; b < 3; b++) await slateWriteBatch(slate, rand, `tail${b}`);
+    return { keep, keepBefore, full: await slateScan(slate) };
+  } finally {
+    await slate.close('shutdown');
+  }
+}
+
+/** One pass of our collector with minimum age 0 on a clock 1000 s ahead (900 s checkpoints have expired). */
+async function collectAhead(store: ObjectStore): Promise<GarbageCollector> {
+  const ahead: Clock = {
+    nowMs: () => systemClock.nowMs() + 1_000_000,
+    monotonicMs: () => systemClock.monotonicMs(),
+    sleep: (ms, signal) => systemClock.sleep(ms, signal),
+  };
+  const zero = { intervalMs: 60_000, minAgeMs: 0 };
+  const gc = new GarbageCollector({
+    store,
+    root: 'db',
+    options: { manifest: zero, wal: zero, compacted: zero, compactions: zero },
+    clock: ahead,
+  });
+  const report = await gc.runOnce();
+  assert.equal(passFailed(report), false, JSON.stringify(report.resources.map((r) => r.error?.message)));
+  console.log(
+    `ShaleDB deleted ${JSON.stringify(deletedCounts(report))}, expired checkpoints ${gc.stats.expiredCheckpointsRemoved}`,
+  );
+  return gc;
 }
 
 test("ShaleDB's collector on a SlateDB 0.12.1 database deletes garbage and nothing still referenced", async (t) => {
@@ -153,67 +221,16 @@ test("ShaleDB's collector on a SlateDB 0.12.1 database deletes garbage and nothi
     const store = await resolveObjectStore(`file://${dir}`);
     try {
       const g = new GcStore(store, 'db');
-      const checkpoints = new SimCheckpoints(store, 'db', systemClock, rand);
-      const open = () => OracleDb.open(m, { dir, compactor: { pollInterval: '100ms' } });
-      const memtables = async (slate: OracleDb, from: number, to: number): Promise<void> => {
-        for (let i = from; i < to; i++) {
-          for (let b = 0; b < 3; b++) await slateWriteBatch(slate, rand, `m${i}b${b}`);
-          await slate.flushMemtable();
-        }
-      };
-      const latestOf = async (): Promise<Manifest> => (await g.readLatestManifest()).manifest;
-      let slate = await open();
-      try {
-        await memtables(slate, 0, 4);
-        await until('the first compaction', async () => compactorCheckpoints(await latestOf()) >= 1);
-        await until('its result', async () => (await latestOf()).compacted.length > 0);
-        await memtables(slate, 4, 6);
-        for (let b = 0; b < 3; b++) await slateWriteBatch(slate, rand, `wal${b}`);
-      } finally {
-        await slate.close('shutdown');
-      }
-      // After a clean close the latest manifest's WAL range holds the last batches: pin it (unfenced CAS).
-      const keep = await checkpoints.create(0);
-      const keepBefore = await slateReadAll(m, dir, 'db', keep.id.toString());
-      let full: Map<string, string>;
-      slate = await open();
-      try {
-        await memtables(slate, 6, 8);
-        await until('the second compaction', async () => compactorCheckpoints(await latestOf()) >= 2);
-        await until('its result', async () => (await latestOf()).l0.length < 4);
-        for (let b = 0; b < 3; b++) await slateWriteBatch(slate, rand, `tail${b}`);
-        full = await slateScan(slate);
-      } finally {
-        await slate.close('shutdown');
-      }
-      const latest = await g.readLatestManifest();
-      assert.ok(hasCheckpoint(latest.manifest, keep), "SlateDB's writer kept the checkpoint ShaleDB added");
-      const expired = await checkpoints.pin(3, -60);
+      const { keep, keepBefore, full } = await slateWrites(m, dir, g, rand);
+      assert.ok(hasCheckpoint((await g.readLatestManifest()).manifest, keep), 'SlateDB kept our checkpoint');
+      const expired = await new SimCheckpoints(store, 'db', systemClock, rand).pin(3, -60);
       const orphan = await writeOrphan(store, 'db', rand);
-
       const before = await listing(g);
-      const ahead: Clock = {
-        nowMs: () => systemClock.nowMs() + 1_000_000,
-        monotonicMs: () => systemClock.monotonicMs(),
-        sleep: (ms, signal) => systemClock.sleep(ms, signal),
-      };
-      const zero = { intervalMs: 60_000, minAgeMs: 0 };
-      const gc = new GarbageCollector({
-        store,
-        root: 'db',
-        options: { manifest: zero, wal: zero, compacted: zero, compactions: zero },
-        clock: ahead,
-      });
-      const report = await gc.runOnce();
-      assert.equal(passFailed(report), false, JSON.stringify(report.resources.map((r) => r.error?.message)));
-      const counts = deletedCounts(report);
-      console.log(
-        `ShaleDB deleted ${JSON.stringify(counts)}, expired checkpoints ${gc.stats.expiredCheckpointsRemoved}`,
-      );
+      const gc = await collectAhead(store);
       const deleted = gone(before, await listing(g));
       for (const k of ['manifest', 'wal', 'compacted', 'compactions'] as const) {
         assert.ok(deleted[k].length > 0, `ShaleDB deleted some ${k} objects`);
-        assert.equal(deleted[k].length, counts[k]);
+        assert.equal(deleted[k].length, gc.stats.deleted[k]);
       }
       assert.ok(deleted.compacted.includes(orphan));
       assert.ok(deleted.compacted.length > 1, 'compaction inputs no live manifest references were deleted');
@@ -230,23 +247,12 @@ test("ShaleDB's collector on a SlateDB 0.12.1 database deletes garbage and nothi
       assert.deepEqual(lines(await slateReadAll(m, dir, 'db', keep.id.toString())), lines(keepBefore));
       const reopened = await OracleDb.open(m, { dir });
       try {
-        assert.deepEqual(
-          lines(await slateScan(reopened)),
-          lines(full),
-          'SlateDB reads exactly what it read before',
-        );
+        assert.deepEqual(lines(await slateScan(reopened)), lines(full), 'SlateDB reads what it read before');
       } finally {
         await reopened.close('shutdown');
       }
       await shaleChecks(store, 'db', full);
-      const at = await reopenAt(
-        store,
-        'db',
-        keep.manifestId,
-        await g.manifests.read(keep.manifestId),
-        systemClock.nowMs(),
-        concat,
-      );
+      const at = await reopenAt(store, 'db', keep.manifestId, km, systemClock.nowMs(), concat);
       assert.deepEqual(
         lines(at.rows),
         lines(keepBefore),
