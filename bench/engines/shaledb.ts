@@ -54,8 +54,11 @@ const SCAN_BATCH = 1000;
 const SETTLE_POLL_MS = 100;
 /** Settling ends once the state is final (at most one L0, no immutable memtable) and quiet this long... */
 const SETTLE_QUIET_MS = 1500;
-/** ...or once nothing has changed this long (no compaction is coming). */
-const SETTLE_STALL_MS = 3000;
+/**
+ * ...or once the state has not changed this long: no compaction is coming (a running compaction of a loaded data
+ * set here takes a few seconds and ends by changing the state).
+ */
+const SETTLE_STALL_MS = 15_000;
 const SETTLE_MAX_MS = 120_000;
 
 class ShaleDbEngine implements BenchEngine {

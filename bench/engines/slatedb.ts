@@ -52,8 +52,11 @@ const SETTLE_POLL_MS = 100;
 const SETTLE_MAX_MS = 120_000;
 /** The settle wait ends once this long has passed with no running compaction and at most one L0 SST... */
 const SETTLE_QUIET_MS = 1500;
-/** ...or once nothing has changed this long (no compaction is coming). */
-const SETTLE_STALL_MS = 3000;
+/**
+ * ...or once the state has not changed this long: no compaction is coming (a running compaction of a loaded data
+ * set here takes a few seconds and ends by changing the state).
+ */
+const SETTLE_STALL_MS = 15_000;
 
 /** The settings both object-store engines run with (SlateDB JSON names). */
 export function objectStoreEngineSettings(
