@@ -111,3 +111,23 @@ test('send after a clean shutdown is a closed error', async () => {
     (e) => isShaleDBError(e, 'closed') && e.closeReason === 'clean',
   );
 });
+
+test('ticks keep a fixed rate when handling takes time', async () => {
+  const clock = new ManualClock();
+  const exec = new TaskExecutor(clock);
+  const at: number[] = [];
+  exec.spawn<'tick'>('t', {
+    tickers: () => [{ intervalMs: 100, message: () => 'tick' }],
+    async handle() {
+      at.push(clock.monotonicMs());
+      await clock.sleep(30);
+    },
+  });
+  await settle();
+  for (let i = 0; i < 45; i++) {
+    await clock.advance(10);
+    await settle();
+  }
+  assert.deepEqual(at, [100, 200, 300, 400]);
+  await exec.shutdown();
+});

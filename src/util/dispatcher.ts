@@ -8,7 +8,8 @@
  * messages; (4) `cleanup` receives the undelivered messages and the close result, so it can fail or finish them;
  * (5) `shutdown()` resolves only after every task's cleanup has returned.
  *
- * Invariants: a handler never runs two messages at once; ticks do not pile up (at most one pending per ticker);
+ * Invariants: a handler never runs two messages at once; ticks do not pile up (at most one pending per ticker)
+ * and keep a fixed rate (handling time does not delay the next tick);
  * no message is dropped without reaching `cleanup`; timers come only from the injected Clock.
  * Concurrency: single event loop; `send` is synchronous and may be called from any task.
  */
@@ -165,7 +166,10 @@ export class MessageDispatcher<M> {
     const now = this.#clock.monotonicMs();
     for (const t of this.#ticks) {
       if (t.dueMs <= now) {
-        t.dueMs = now + this.#period(t.ticker);
+        // Fixed rate: the next tick is one period after this one was due (not after it ran), so handling time
+        // does not stretch the period; after a stall longer than a period, restart from now.
+        const next = t.dueMs + this.#period(t.ticker);
+        t.dueMs = next > now ? next : now + this.#period(t.ticker);
         return t.ticker.message();
       }
     }
