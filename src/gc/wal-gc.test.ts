@@ -87,3 +87,13 @@ test('a fresh database (replayAfterWalId 0) keeps every WAL SST', async () => {
   await f.advance(MIN_AGE * 10);
   assert.deepEqual((await f.collector(0).runResource('wal')).deleted, []);
 });
+
+test('a database with a separate WAL store fails the WAL task instead of reporting nothing to do', async () => {
+  const f = new GcFixture();
+  await f.writeWal(1);
+  await f.writeManifest({ replayAfterWalId: 5, walIdLastSeen: 5, walObjectStoreUri: '' });
+  await f.advance(MIN_AGE + 1);
+  const report = await f.collector(0).runResource('wal');
+  assert.equal(report.error?.code, 'WAL_STORE_RECONFIGURATION');
+  assert.deepEqual(await f.paths('wal'), walPaths([1]));
+});
