@@ -262,7 +262,11 @@ export class SstReader {
       const s = index.offsets[i]! - start;
       const e = (i + 1 < index.blockCount ? index.offsets[i + 1]! : this.info.filterOffset) - start;
       const where = `${this.path} block ${i}`;
-      const raw = own(unframePart(codec, bytes.subarray(s, e), where), codec === 'none');
+      // A block read alone needs no copy; one of several must not pin the whole read buffer once cached.
+      const raw = own(
+        unframePart(codec, bytes.subarray(s, e), where),
+        codec === 'none' && cache && to - from > 1,
+      );
       const block = Block.decode(raw, this.blockVersion, where);
       if (cache) this.#cache?.put(this.#objectId, i, block);
       out.push(block);

@@ -187,3 +187,26 @@ function deadPid(): Promise<number> {
     p.on('exit', () => resolve(p.pid!));
   });
 }
+
+describe('local store read descriptor cache', () => {
+  it('never serves a replaced or deleted object', async () => {
+    const dir = fs.mkdtempSync(join(tmpdir(), 'shaledb-fdcache-'));
+    try {
+      const store = new LocalObjectStore(dir);
+      await store.put('a/x', bytesOf('one'));
+      assert.equal(textOf((await store.get('a/x')).bytes), 'one');
+      await store.put('a/x', bytesOf('two!'));
+      assert.equal(textOf((await store.get('a/x')).bytes), 'two!');
+      // Replaced behind the store's back (as another process would), with the same size.
+      const file = join(dir, 'a', 'x');
+      fs.writeFileSync(`${file}#77`, 'six!');
+      fs.renameSync(`${file}#77`, file);
+      assert.equal(textOf((await store.get('a/x')).bytes), 'six!');
+      fs.unlinkSync(file);
+      await assert.rejects(store.get('a/x'), (e) => isShaleDBError(e, 'unavailable', 'OBJECT_NOT_FOUND'));
+      await store.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

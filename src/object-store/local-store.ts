@@ -47,7 +47,7 @@ import { mapLocalError } from './local-errors.js';
 import { listLocal, localEtag, localMeta } from './local-listing.js';
 import { acquireLock, type HeldLock, type LocalLockOptions } from './local-lock.js';
 import { filePathOf } from './local-paths.js';
-import { readLocalFile } from './local-read.js';
+import { ReadDescriptorCache, readLocalFileCached } from './local-read.js';
 import {
   type GetOptions,
   type GetResult,
@@ -85,6 +85,8 @@ export class LocalObjectStore implements ObjectStore {
   readonly #method: ResolvedDurability;
   readonly #lock: LocalLockOptions;
   readonly #syncReadBytesMax: number;
+  /** Read descriptors kept between gets. */
+  readonly #fds = new ReadDescriptorCache();
   readonly #clock: Clock;
   readonly #rand: Rand;
   #lastStampUs = 0n;
@@ -131,7 +133,13 @@ export class LocalObjectStore implements ObjectStore {
   async get(path: string, options: GetOptions = {}): Promise<GetResult> {
     validateObjectPath(path, 'get');
     options.signal?.throwIfAborted();
-    return readLocalFile(filePathOf(this.root, path), path, options.range, this.#syncReadBytesMax);
+    return readLocalFileCached(
+      this.#fds,
+      filePathOf(this.root, path),
+      path,
+      options.range,
+      this.#syncReadBytesMax,
+    );
   }
 
   async head(path: string, options: { readonly signal?: AbortSignal } = {}): Promise<ObjectMeta> {
@@ -151,6 +159,7 @@ export class LocalObjectStore implements ObjectStore {
     validateObjectPath(path, 'delete');
     options.signal?.throwIfAborted();
     const final = filePathOf(this.root, path);
+    this.#fds.forget(final);
     if (!fs.existsSync(dirname(final))) return;
     const lock = await this.#acquire(final, 'delete', path);
     let removed = false;
@@ -170,7 +179,9 @@ export class LocalObjectStore implements ObjectStore {
     return listLocal(this.root, prefix, options.startAfter, options.signal);
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.#fds.clear();
+  }
 
   /**
    * Removes staging, lock and lock-trash files older than `minAgeMs` under the root (leftovers of writers that
