@@ -31,11 +31,17 @@ export { type BatchOpOptions, type Ttl, WriteBatch } from './db/write-batch.js';
 export * from './gc/index.js';
 export type { MergeOperator } from './lsm/merge-operator.js';
 export { CountingObjectStore, type RequestCounts } from './object-store/counting-store.js';
-export { type FaultInjectingOptions, FaultInjectingObjectStore } from './object-store/fault-injecting-store.js';
-export { type LatencyModel, LatencyModelObjectStore, S3_STANDARD_MODEL } from './object-store/latency-model-store.js';
+export {
+  FaultInjectingObjectStore,
+  type FaultInjectingOptions,
+} from './object-store/fault-injecting-store.js';
+export {
+  type LatencyModel,
+  LatencyModelObjectStore,
+  S3_STANDARD_MODEL,
+} from './object-store/latency-model-store.js';
 export { LocalObjectStore, type LocalObjectStoreOptions } from './object-store/local-store.js';
 export { MemoryObjectStore } from './object-store/memory-store.js';
-export { RetryingObjectStore, type RetryingObjectStoreOptions } from './object-store/retrying-store.js';
 export {
   type GetOptions,
   type GetResult,
@@ -50,5 +56,6 @@ export {
   type PutResult,
 } from './object-store/object-store.js';
 export { type ResolveObjectStoreOptions, resolveObjectStore } from './object-store/resolve.js';
+export { RetryingObjectStore, type RetryingObjectStoreOptions } from './object-store/retrying-store.js';
 export type { CloseReason, ErrorKind } from './util/errors.js';
 export { isDataError, ShaleDBError } from './util/errors.js';
