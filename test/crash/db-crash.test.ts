@@ -60,8 +60,10 @@ async function runAndKill(
       nl = buffered.indexOf('\n');
       const msg = JSON.parse(line) as { t: string; keys?: string[] };
       if (msg.t === 'ready') onReady();
-      else if (msg.t === 'put') for (const k of msg.keys!) acks++, acked.present.add(k);
-      else if (msg.t === 'del') for (const k of msg.keys!) acks++, acked.deleted.add(k);
+      else if (msg.t === 'put' || msg.t === 'del') {
+        for (const k of msg.keys!) (msg.t === 'put' ? acked.present : acked.deleted).add(k);
+        acks += msg.keys!.length;
+      }
     }
   });
   await ready;

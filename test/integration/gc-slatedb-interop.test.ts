@@ -22,12 +22,13 @@ import type { ObjectStore } from '../../src/object-store/object-store.js';
 import { resolveObjectStore } from '../../src/object-store/resolve.js';
 import { type Clock, systemClock } from '../../src/util/clock.js';
 import { SeededRand, testSeed } from '../../src/util/random.js';
-import { slateGcOptions, slateReadAll, slateScan, slateWriteBatch } from '../support/gc-oracle.js';
+import { slateGcOptions, slateScan, slateWriteBatch } from '../support/gc-oracle.js';
 import { checkReferences, cloneAt, lines, reopenAndScan, reopenAt } from '../support/gc-safety-check.js';
 import { buildGcScenario, type GcScenario, writeOrphan } from '../support/gc-scenario.js';
 import { SimCheckpoints } from '../support/gc-sim-compactor.js';
 import { withTempDir } from '../support/io-temp-dir.js';
-import { OracleDb, requireOracle } from '../support/slatedb-oracle.js';
+import { requireOracle } from '../support/slatedb-oracle.js';
+import { RemoteOracle } from '../support/slatedb-remote.js';
 
 const concat: MergeOperator = (_key, existing, operands) =>
   Buffer.concat([...(existing === undefined ? [] : [existing]), ...operands]);
@@ -76,12 +77,10 @@ async function shaleChecks(store: ObjectStore, root: string, expected: Map<strin
   assert.deepEqual(lines(all.rows), lines(expected), 'ShaleDB reads every write');
 }
 
-type SlateModule = Exclude<Awaited<ReturnType<typeof requireOracle>>, string>;
-
 /** Opens SlateDB on the scenario with its collector on (100 ms, minimum age 0) until it has collected. */
-async function slateCollects(m: SlateModule, dir: string, s: GcScenario, g: GcStore): Promise<Listing> {
+async function slateCollects(dir: string, s: GcScenario, g: GcStore): Promise<Listing> {
   const before = await listing(g);
-  const slate = await OracleDb.open(m, {
+  const slate = await RemoteOracle.open({
     dir,
     path: s.root,
     settings: { garbage_collector_options: slateGcOptions('100ms', '0s') },
@@ -111,7 +110,7 @@ test("SlateDB 0.12.1's collector on a ShaleDB database deletes garbage and nothi
     const store = await resolveObjectStore(s.url);
     try {
       const g = new GcStore(store, s.root);
-      const deleted = gone(await slateCollects(m, dir, s, g), await listing(g));
+      const deleted = gone(await slateCollects(dir, s, g), await listing(g));
       for (const k of ['manifest', 'wal', 'compacted', 'compactions'] as const) {
         assert.ok(deleted[k].length > 0, `SlateDB deleted some ${k} objects`);
       }
@@ -130,7 +129,7 @@ test("SlateDB 0.12.1's collector on a ShaleDB database deletes garbage and nothi
         lines(s.keep.state.rows),
         'ShaleDB reads the kept checkpoint as before',
       );
-      const slateAt = await slateReadAll(m, dir, s.root, s.keep.checkpoint.id.toString());
+      const slateAt = await RemoteOracle.readAll(dir, s.root, s.keep.checkpoint.id.toString());
       assert.deepEqual(lines(slateAt), lines(s.keep.state.rows), "SlateDB's reader at the checkpoint agrees");
     } finally {
       await store.close();
@@ -155,10 +154,10 @@ interface SlateWritten {
  * ShaleDB then pins the latest manifest (its WAL range holds those batches); SlateDB reopens, writes 2 more
  * memtables (a second compaction consumes the pinned L0s) and a WAL-only tail.
  */
-async function slateWrites(m: SlateModule, dir: string, g: GcStore, rand: SeededRand): Promise<SlateWritten> {
+async function slateWrites(dir: string, g: GcStore, rand: SeededRand): Promise<SlateWritten> {
   const checkpoints = new SimCheckpoints(g.store, 'db', systemClock, rand);
-  const open = () => OracleDb.open(m, { dir, compactor: { pollInterval: '100ms' } });
-  const memtables = async (slate: OracleDb, from: number, to: number): Promise<void> => {
+  const open = () => RemoteOracle.open({ dir, compactor: { pollInterval: '100ms' } });
+  const memtables = async (slate: RemoteOracle, from: number, to: number): Promise<void> => {
     for (let i = from; i < to; i++) {
       for (let b = 0; b < 3; b++) await slateWriteBatch(slate, rand, `m${i}b${b}`);
       await slate.flushMemtable();
@@ -176,7 +175,7 @@ async function slateWrites(m: SlateModule, dir: string, g: GcStore, rand: Seeded
     await slate.close('shutdown');
   }
   const keep = await checkpoints.create(0); // an unfenced CAS, as Admin does
-  const keepBefore = await slateReadAll(m, dir, 'db', keep.id.toString());
+  const keepBefore = await RemoteOracle.readAll(dir, 'db', keep.id.toString());
   slate = await open();
   try {
     await memtables(slate, 6, 8);
@@ -221,7 +220,7 @@ test("ShaleDB's collector on a SlateDB 0.12.1 database deletes garbage and nothi
     const store = await resolveObjectStore(`file://${dir}`);
     try {
       const g = new GcStore(store, 'db');
-      const { keep, keepBefore, full } = await slateWrites(m, dir, g, rand);
+      const { keep, keepBefore, full } = await slateWrites(dir, g, rand);
       assert.ok(hasCheckpoint((await g.readLatestManifest()).manifest, keep), 'SlateDB kept our checkpoint');
       const expired = await new SimCheckpoints(store, 'db', systemClock, rand).pin(3, -60);
       const orphan = await writeOrphan(store, 'db', rand);
@@ -244,8 +243,8 @@ test("ShaleDB's collector on a SlateDB 0.12.1 database deletes garbage and nothi
       const km = await g.manifests.read(keep.manifestId);
       assert.ok(km.walIdLastSeen > km.replayAfterWalId && after.replayAfterWalId > km.walIdLastSeen);
 
-      assert.deepEqual(lines(await slateReadAll(m, dir, 'db', keep.id.toString())), lines(keepBefore));
-      const reopened = await OracleDb.open(m, { dir });
+      assert.deepEqual(lines(await RemoteOracle.readAll(dir, 'db', keep.id.toString())), lines(keepBefore));
+      const reopened = await RemoteOracle.open({ dir });
       try {
         assert.deepEqual(lines(await slateScan(reopened)), lines(full), 'SlateDB reads what it read before');
       } finally {

@@ -9,8 +9,13 @@
  */
 import type * as Slate from '@slatedb/uniffi';
 import type { SeededRand } from '../../src/util/random.js';
-import type { OracleDb } from './slatedb-oracle.js';
-import type { WorkloadOp } from './slatedb-workload.js';
+import type { VisibleRow, WorkloadOp } from './slatedb-workload.js';
+
+/** What the helpers need of an open SlateDB database (in-process OracleDb or RemoteOracle). */
+export interface SlateHandle {
+  write(ops: readonly WorkloadOp[]): Promise<unknown>;
+  scan(): Promise<VisibleRow[]>;
+}
 
 type SlateModule = typeof Slate;
 
@@ -64,14 +69,14 @@ export async function slateReadAll(
 }
 
 /** Everything an open oracle database reads, as strings. */
-export async function slateScan(db: OracleDb): Promise<Map<string, string>> {
+export async function slateScan(db: SlateHandle): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (const r of await db.scan()) out.set(Buffer.from(r.key).toString(), Buffer.from(r.value).toString());
   return out;
 }
 
 /** Writes one batch of random puts, deletes and merge operands (ASCII keys `key000`..`key079`). */
-export async function slateWriteBatch(db: OracleDb, rand: SeededRand, tag: string): Promise<void> {
+export async function slateWriteBatch(db: SlateHandle, rand: SeededRand, tag: string): Promise<void> {
   const enc = new TextEncoder();
   const ops: WorkloadOp[] = [];
   const used = new Set<number>();

@@ -7,6 +7,7 @@
  * Concurrency: commands are handled strictly in arrival order.
  */
 import { fromHex, toHex } from '../../src/util/bytes.js';
+import { slateReadAll } from './gc-oracle.js';
 import { loadOracle, OracleDb, type OracleOptions } from './slatedb-oracle.js';
 import type { WorkloadOp } from './slatedb-workload.js';
 
@@ -21,7 +22,8 @@ type Command =
   | { id: number; cmd: 'flushWal' }
   | { id: number; cmd: 'flushMemtable' }
   | { id: number; cmd: 'scan' }
-  | { id: number; cmd: 'shutdown' };
+  | { id: number; cmd: 'shutdown' }
+  | { id: number; cmd: 'readAll'; dir: string; path: string; checkpointId?: string };
 
 let db: OracleDb | undefined;
 let chain: Promise<void> = Promise.resolve();
@@ -39,6 +41,12 @@ function toOps(ops: HexOp[]): WorkloadOp[] {
 }
 
 async function handle(c: Command): Promise<unknown> {
+  if (c.cmd === 'readAll') {
+    const m = await loadOracle();
+    if (m === undefined) throw new Error('@slatedb/uniffi is not installed');
+    const rows = await slateReadAll(m, c.dir, c.path, c.checkpointId);
+    return [...rows.entries()];
+  }
   if (c.cmd === 'open') {
     const m = await loadOracle();
     if (m === undefined) throw new Error('@slatedb/uniffi is not installed');

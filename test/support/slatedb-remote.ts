@@ -60,6 +60,17 @@ export class RemoteOracle {
     return r;
   }
 
+  /** Everything SlateDB's DbReader reads (latest, or pinned to a checkpoint), as UTF-8 strings, in a fresh child. */
+  static async readAll(dir: string, path: string, checkpointId?: string): Promise<Map<string, string>> {
+    const r = new RemoteOracle();
+    try {
+      const entries = (await r.#call({ cmd: 'readAll', dir, path, checkpointId })) as Array<[string, string]>;
+      return new Map(entries);
+    } finally {
+      r.#child.kill('SIGKILL');
+    }
+  }
+
   #call(c: Record<string, unknown>): Promise<unknown> {
     if (this.#dead !== undefined) return Promise.reject(this.#dead);
     const id = this.#next++;
