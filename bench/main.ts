@@ -7,7 +7,7 @@
  * exit status 2 for bad options, 1 for a crashed run (or, with --strict, a failed cell or check), else 0.
  * Concurrency: one run per process.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { type BenchArgs, parseArgs, USAGE } from './lib/args.js';
@@ -45,6 +45,19 @@ function problems(report: BenchReport): string[] {
   return out;
 }
 
+/** Renders the reports of a saved JSON report again (after a change to the renderers); saves next to it. */
+function rerender(args: BenchArgs, path: string): number {
+  const report = JSON.parse(readFileSync(path, 'utf8')) as BenchReport;
+  if (report.schema !== 'shaledb-bench/1') throw new Error(`${path}: not a shaledb-bench/1 report`);
+  const base = path.replace(/\.json$/, '');
+  const markdown = renderMarkdown(report);
+  writeFileSync(`${base}.md`, markdown);
+  writeFileSync(`${base}.svg`, renderSvg(report));
+  process.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : markdown);
+  process.stderr.write(`bench: rendered ${base}.md and ${base}.svg from ${path}\n`);
+  return 0;
+}
+
 async function main(argv: readonly string[]): Promise<number> {
   let args: BenchArgs;
   try {
@@ -57,6 +70,7 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
+  if (args.from !== undefined) return rerender(args, args.from);
   const stamp = new Date(wallMs()).toISOString().replace(/[:.]/g, '-');
   const dirs = new TempDirs(args.tempParent ?? os.tmpdir(), stamp);
   const onSignal = (sig: NodeJS.Signals): void => {

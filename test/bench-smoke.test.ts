@@ -147,6 +147,21 @@ test('bench --smoke produces well-formed markdown, JSON and SVG with a result pe
     const svg = readFileSync(join(out, 'smoke.local.svg'), 'utf8');
     assertWellFormedSvg(svg);
     assert.ok((svg.match(/<rect /g) ?? []).length > report.results.length / 2, 'too few bars');
+
+    // The reports are a pure function of the JSON: --from renders the same files again.
+    const again = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'bench/main.ts', '--from', join(out, 'smoke.local.json')],
+      {
+        cwd: root,
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
+    assert.equal(again.status, 0, again.stderr);
+    assert.equal(again.stdout, md);
+    assert.equal(readFileSync(join(out, 'smoke.local.md'), 'utf8'), md);
+    assert.equal(readFileSync(join(out, 'smoke.local.svg'), 'utf8'), svg);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

@@ -29,6 +29,8 @@ export interface BenchArgs {
   readonly progress: boolean;
   /** Exit 1 when a cell failed or a correctness check found a problem. */
   readonly strict: boolean;
+  /** Re-render the reports of this saved JSON report instead of running. */
+  readonly from: string | undefined;
   readonly help: boolean;
 }
 
@@ -53,6 +55,7 @@ Output:
                           <mode>.local or partial.local, which git ignores)
   --no-progress           no progress display on stderr
   --strict                exit 1 if any cell failed or any correctness check failed
+  --from <file.json>      re-render markdown and SVG from a saved JSON report (no run)
 Tuning:
   --dir <dir>             parent directory of the temporary databases (default: the OS temp directory)
   --seed <n>              data seed (default 42)
@@ -90,6 +93,7 @@ interface Raw {
   poll: number;
   progress: boolean;
   strict: boolean;
+  from?: string;
   help: boolean;
 }
 
@@ -123,6 +127,7 @@ function parseFlags(argv: readonly string[]): Raw {
     else if (a === '--compactor-poll') raw.poll = positiveInt(next(), a);
     else if (a === '--no-progress' || a === '--quiet') raw.progress = false;
     else if (a === '--strict') raw.strict = true;
+    else if (a === '--from') raw.from = list(next(), a).join(',');
     else if (a === '--help' || a === '-h') raw.help = true;
     else throw new Error(`unknown option ${a}`);
   }
@@ -183,6 +188,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     compactorPollMs: raw.poll,
     progress: raw.progress,
     strict: raw.strict,
+    from: raw.from,
     help: raw.help,
   };
 }

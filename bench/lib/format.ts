@@ -52,10 +52,11 @@ export function fmtSig(x: number | undefined): string {
   return String(Number(x.toPrecision(3)));
 }
 
-/** A ratio as "1.23×". */
+/** A ratio as "12.3×", "1.23×" or, below 0.1, two significant figures ("0.0034×"). */
 export function fmtRatio(x: number | undefined): string {
   if (x === undefined || !Number.isFinite(x)) return DASH;
-  return x >= 10 ? `${x.toFixed(1)}×` : `${x.toFixed(2)}×`;
+  if (x >= 10) return `${x.toFixed(1)}×`;
+  return x >= 0.1 ? `${x.toFixed(2)}×` : `${fmtSig(Number(x.toPrecision(2)))}×`;
 }
 
 /** A value size as "100 B" or "1 KiB". */
