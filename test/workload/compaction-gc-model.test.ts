@@ -1,19 +1,20 @@
 /**
- * Long random workload with the embedded compactor (and garbage collector, when registered) running and faults
- * injected under the retry layer: puts, deletes, merges and TTL puts, flushes, reopens and crashes. The model check
+ * Long random workload with the embedded compactor and garbage collector running and faults injected under the
+ * retry layer: puts, deletes, merges and TTL puts, flushes, reopens and crashes. The model check
  * holds at every reopen point and at the end; the L0 count stays bounded under sustained writes. TTL keys may read
  * as absent only once their expiry time has passed (expiry is applied at flush and compaction). Prints its seed.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Db } from '../db/db.js';
-import { WriteBatch } from '../db/write-batch.js';
-import type { MergeOperator } from '../lsm/merge-operator.js';
-import { FaultInjectingObjectStore } from '../object-store/fault-injecting-store.js';
-import { MemoryObjectStore } from '../object-store/memory-store.js';
-import { RetryingObjectStore } from '../object-store/retrying-store.js';
-import { SeededRand, testSeed } from '../util/random.js';
-import './register.js';
+import {
+  Db,
+  FaultInjectingObjectStore,
+  MemoryObjectStore,
+  type MergeOperator,
+  RetryingObjectStore,
+  WriteBatch,
+} from '../../src/index.js';
+import { SeededRand, testSeed } from '../../src/util/random.js';
 
 const concat: MergeOperator = (_k, existing, ops) =>
   Buffer.concat([...(existing === undefined ? [] : [existing]), ...ops]);
@@ -36,10 +37,15 @@ const settings = {
     maxSstSize: 6 * 1024,
     schedulerOptions: { min_compaction_sources: '3' },
   },
-  garbageCollectorOptions: null,
+  garbageCollectorOptions: {
+    manifestOptions: { interval: '100ms', minAge: '200ms' },
+    walOptions: { interval: '100ms', minAge: '200ms' },
+    compactedOptions: { interval: '100ms', minAge: '200ms' },
+    compactionsOptions: { interval: '100ms', minAge: '200ms' },
+  },
 };
 
-test('random workload with compaction running and faults injected', async () => {
+test('random workload with compaction and GC running and faults injected', async () => {
   const seed = testSeed();
   console.log(`seed ${seed}`);
   const rand = new SeededRand(seed);
@@ -127,9 +133,24 @@ test('random workload with compaction running and faults injected', async () => 
   for (let i = 0; i < 200 && db.status().l0Count >= 3; i++) await new Promise((r) => setTimeout(r, 20));
   await check('end');
   const status = db.status();
+  // Let the collector catch up (interval 100 ms, minimum age 200 ms), then check it kept the store small.
+  await new Promise((r) => setTimeout(r, 800));
+  const count = async (dir: string): Promise<{ n: number; maxId: number }> => {
+    let n = 0;
+    let maxId = 0;
+    for await (const m of faulty.inner.list(`cm/${dir}/`)) {
+      n++;
+      maxId = Math.max(maxId, Number(m.path.split('/').pop()!.split('.')[0]));
+    }
+    return { n, maxId };
+  };
+  const manifests = await count('manifest');
+  const wal = await count('wal');
   console.log(
-    `max L0 ${maxL0}, sorted runs ${status.sortedRunCount}, checks ${checks}, faults ${JSON.stringify(faulty.injected)}`,
+    `max L0 ${maxL0}, sorted runs ${status.sortedRunCount}, checks ${checks}, manifests ${manifests.n} of ${manifests.maxId}, WAL SSTs ${wal.n} of ${wal.maxId}, faults ${JSON.stringify(faulty.injected)}`,
   );
+  assert.ok(manifests.n < manifests.maxId / 2, 'the collector deleted old manifests');
+  assert.ok(wal.n < wal.maxId / 2, 'the collector deleted old WAL SSTs');
   assert.ok(maxL0 <= L0_MAX, `L0 count reached ${maxL0}`);
   assert.ok(status.sortedRunCount > 0, 'compactions happened');
   await db.close();
