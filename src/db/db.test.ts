@@ -165,3 +165,27 @@ test('getMany and getSync', async () => {
   );
   await again.close();
 });
+
+test('flushInterval spaces WAL flushes; a write after a quiet period is flushed at once', async () => {
+  const store = new MemoryObjectStore();
+  const db = await Db.open('db', store, { settings: { ...settings, flushInterval: '300ms' } });
+  const walCount = async () => {
+    let n = 0;
+    for await (const _ of store.list('db/wal/')) n++;
+    return n;
+  };
+  const before = await walCount(); // the fence
+  let t0 = performance.now();
+  await db.put('a', '1');
+  const first = performance.now() - t0;
+  t0 = performance.now();
+  await db.put('b', '2');
+  const second = performance.now() - t0;
+  assert.ok(first < 150, `a write into an idle WAL waited ${first.toFixed(0)} ms`);
+  assert.ok(second >= 250, `the next flush came only ${second.toFixed(0)} ms after the previous one`);
+  assert.equal((await walCount()) - before, 2);
+  // Many writes within one interval share one WAL SST.
+  await Promise.all(Array.from({ length: 50 }, (_, i) => db.put(`k${i}`, 'v')));
+  assert.equal((await walCount()) - before, 3);
+  await db.close();
+});

@@ -178,6 +178,7 @@ async function openWithStore(
   const walWriter = settings.walEnabled
     ? new WalWriter({
         executor,
+        clock,
         writeWalSst: (id, rows, sizeHint) => tableStore.writeWal(id, rows, sizeHint),
         nextWalId,
         flushIntervalMs: settings.flushIntervalMs,

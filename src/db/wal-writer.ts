@@ -2,6 +2,12 @@
  * WalWriter: the WAL buffer and its flusher task. Writes append rows to the current buffer; a flush freezes the
  * buffer, gives it the next WAL id and writes it as one create-if-absent WAL SST; then the writes in it are durable.
  *
+ * Timing: `flushIntervalMs` is the shortest spacing between time-driven flushes, as 0.12.1's timer gives. A write
+ * into an idle buffer is flushed at once when the last flush started at least that long ago, else when that much
+ * time has passed since it started; under steady load this is one flush per interval, as 0.12.1 does, while a
+ * write after a quiet period waits only for its PUT, and an idle database makes no wakeups. Size-triggered and
+ * explicit flushes are immediate.
+ *
  * Invariants: flushes are sequential and in WAL id order; a buffer's `durable` settles only after its own SST and
  * every earlier one were written (never earlier); a batch is never split across two WAL SSTs; an empty buffer writes
  * nothing. `AlreadyExists` on a WAL id means another writer took it: the writer is fenced (a closed/fenced error
@@ -13,6 +19,7 @@
 import type { RowEntry } from '../format/row.js';
 import { estimatedRowSize } from '../lsm/memtable.js';
 import { isObjectStoreError } from '../object-store/object-store.js';
+import type { Clock } from '../util/clock.js';
 import { Deferred } from '../util/deferred.js';
 import type { MessageDispatcher, TaskExecutor } from '../util/dispatcher.js';
 import { closedError, type ShaleDBError } from '../util/errors.js';
@@ -35,11 +42,12 @@ class WalBuffer {
   }
 }
 
-type WalMessage = { readonly type: 'tick' } | { readonly type: 'flush'; readonly done?: Deferred<void> };
+type WalMessage = { readonly type: 'timer' } | { readonly type: 'flush'; readonly done?: Deferred<void> };
 
 /** Options of the WAL writer. */
 export interface WalWriterOptions {
   readonly executor: TaskExecutor;
+  readonly clock: Clock;
   readonly writeWalSst: WriteWalSst;
   /** The next WAL id to use (the fence's id + 1 after open). */
   readonly nextWalId: number;
@@ -62,16 +70,17 @@ export class WalWriter {
   #nextWalId: number;
   #recentFlushedWalId: number;
   #flushRequested = false;
+  /** A timer-driven flush is queued or scheduled. */
+  #timerArmed = false;
+  /** Monotonic start time of the last flush, and the time the armed timer flush is due. */
+  #lastFlushStartMs = Number.NEGATIVE_INFINITY;
+  #nextFlushStartMs = 0;
 
   constructor(options: WalWriterOptions) {
     this.#options = options;
     this.#nextWalId = options.nextWalId;
     this.#recentFlushedWalId = options.nextWalId - 1;
     this.#task = options.executor.spawn<WalMessage>('wal-writer', {
-      tickers: () =>
-        options.flushIntervalMs === null
-          ? []
-          : [{ intervalMs: options.flushIntervalMs, message: () => ({ type: 'tick' }) as const }],
       handle: (m) => this.#handle(m),
       cleanup: (pending, result) => this.#cleanup(pending, result.ok ? undefined : result.error),
     });
@@ -103,13 +112,28 @@ export class WalWriter {
   append(rows: readonly RowEntry[]): Promise<void> {
     const b = this.#current;
     for (const r of rows) b.add(r);
+    if (!this.#timerArmed) this.#armTimer();
     return b.durable.promise;
   }
 
   /** Appends one row (the single-put fast path). */
   appendOne(row: RowEntry): Promise<void> {
     this.#current.add(row);
+    if (!this.#timerArmed) this.#armTimer();
     return this.#current.durable.promise;
+  }
+
+  /** Schedules the time-driven flush of the current buffer (see the file header). */
+  #armTimer(): void {
+    const interval = this.#options.flushIntervalMs;
+    if (interval === null) return;
+    this.#timerArmed = true;
+    const now = this.#options.clock.monotonicMs();
+    const due = this.#lastFlushStartMs + interval;
+    // The flush counts as started when it was due, so timer lateness does not stretch the interval.
+    this.#nextFlushStartMs = Math.max(due, now);
+    if (due <= now) this.#task.send({ type: 'timer' });
+    else this.#task.sendAfter({ type: 'timer' }, due - now);
   }
 
   /** Requests a flush when the current buffer reached its size limit. */
@@ -137,8 +161,15 @@ export class WalWriter {
   }
 
   async #handle(m: WalMessage): Promise<void> {
+    let start = this.#options.clock.monotonicMs();
+    if (m.type === 'timer') {
+      this.#timerArmed = false;
+      start = Math.min(start, this.#nextFlushStartMs);
+    }
     try {
-      await this.#flushAll();
+      await this.#flushAll(start);
+      // Rows that arrived during the flush wait for the next interval.
+      if (!this.#timerArmed && this.#current.rows.length > 0) this.#armTimer();
       m.type === 'flush' && m.done?.resolve();
     } catch (e) {
       if (m.type === 'flush') m.done?.reject(e);
@@ -153,7 +184,8 @@ export class WalWriter {
     this.#current = new WalBuffer();
   }
 
-  async #flushAll(): Promise<void> {
+  async #flushAll(start = this.#options.clock.monotonicMs()): Promise<void> {
+    if (this.#current.rows.length > 0) this.#lastFlushStartMs = start;
     this.#freezeCurrent();
     while (this.#frozen.length > 0) {
       const { id, buffer } = this.#frozen[0]!;

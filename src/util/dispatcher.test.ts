@@ -131,3 +131,29 @@ test('ticks keep a fixed rate when handling takes time', async () => {
   assert.deepEqual(at, [100, 200, 300, 400]);
   await exec.shutdown();
 });
+
+test('sendAfter delivers once after the delay; pending ones reach cleanup', async () => {
+  const clock = new ManualClock();
+  const exec = new TaskExecutor(clock);
+  const seen: string[] = [];
+  let leftover: string[] = [];
+  const d = exec.spawn<string>('t', {
+    handle(m) {
+      seen.push(`${m}@${clock.monotonicMs()}`);
+    },
+    cleanup(pending) {
+      leftover = pending;
+    },
+  });
+  d.sendAfter('a', 50);
+  d.sendAfter('b', 500);
+  d.send('now');
+  await settle();
+  for (let i = 0; i < 10; i++) {
+    await clock.advance(10);
+    await settle();
+  }
+  assert.deepEqual(seen, ['now@0', 'a@50']);
+  await exec.shutdown();
+  assert.deepEqual(leftover, ['b']);
+});

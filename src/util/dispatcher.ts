@@ -96,6 +96,8 @@ export class MessageDispatcher<M> {
   #queueHead = 0;
   #wake: (() => void) | undefined;
   #ticks: TickState<M>[] = [];
+  /** One-shot delayed messages (sendAfter). */
+  #timed: Array<{ readonly dueMs: number; readonly message: M }> = [];
   readonly #done: Promise<void>;
 
   /** @internal */
@@ -162,8 +164,28 @@ export class MessageDispatcher<M> {
     return m;
   }
 
+  /**
+   * Queues `message` to be handled once `delayMs` has passed (a one-shot timer owned by the dispatcher, so it is
+   * cancelled by close like everything else). Throws a closed error once the executor has closed.
+   */
+  sendAfter(message: M, delayMs: number): void {
+    const result = this.#cell.read();
+    if (result !== undefined) {
+      throw result.ok ? closedError('clean', `${this.name} is closed`) : result.error;
+    }
+    this.#timed.push({ dueMs: this.#clock.monotonicMs() + Math.max(0, delayMs), message });
+    this.#notify();
+  }
+
   #takeDueTick(): M | undefined {
     const now = this.#clock.monotonicMs();
+    for (let i = 0; i < this.#timed.length; i++) {
+      const t = this.#timed[i]!;
+      if (t.dueMs <= now) {
+        this.#timed.splice(i, 1);
+        return t.message;
+      }
+    }
     for (const t of this.#ticks) {
       if (t.dueMs <= now) {
         // Fixed rate: the next tick is one period after this one was due (not after it ran), so handling time
@@ -180,12 +202,13 @@ export class MessageDispatcher<M> {
     const wakeUp = new Promise<void>((resolve) => {
       this.#wake = resolve;
     });
-    if (this.#ticks.length === 0) {
+    if (this.#ticks.length === 0 && this.#timed.length === 0) {
       await wakeUp;
       return;
     }
     let nextDue = Number.POSITIVE_INFINITY;
     for (const t of this.#ticks) nextDue = Math.min(nextDue, t.dueMs);
+    for (const t of this.#timed) nextDue = Math.min(nextDue, t.dueMs);
     const ac = new AbortController();
     const sleep = this.#clock
       .sleep(Math.max(0, nextDue - this.#clock.monotonicMs()), ac.signal)
@@ -210,7 +233,8 @@ export class MessageDispatcher<M> {
         this.#cell.write({ ok: false, error: toShaleDBError(e) });
       }
     }
-    const pending = this.#queue.slice(this.#queueHead);
+    const pending = [...this.#timed.map((t) => t.message), ...this.#queue.slice(this.#queueHead)];
+    this.#timed = [];
     this.#queue = [];
     this.#queueHead = 0;
     const result = this.#cell.read()!;
