@@ -14,7 +14,7 @@ import type { RowEntry } from '../format/row.js';
 import type { KeyRange, MaybePromise, RowIterator } from '../format/row-iterator.js';
 import { foldVersions, type MergeOperator } from '../lsm/merge-operator.js';
 import { ByteArena } from '../util/byte-arena.js';
-import { compareBytes, equalBytes } from '../util/bytes.js';
+import { compareBytes, copyBytes, equalBytes } from '../util/bytes.js';
 import { closedError, invalidError } from '../util/errors.js';
 
 /** One key's visible value. */
@@ -33,8 +33,8 @@ export interface KeyValue {
 export function toKeyValue(row: RowEntry, arena?: ByteArena): KeyValue {
   // Copies: rows share memory with the memtable and the block cache, which callers must not be able to change.
   return {
-    key: arena === undefined ? row.key.slice() : arena.copy(row.key),
-    value: arena === undefined ? row.value.slice() : arena.copy(row.value),
+    key: arena === undefined ? copyBytes(row.key) : arena.copy(row.key),
+    value: arena === undefined ? copyBytes(row.value) : arena.copy(row.value),
     seq: BigInt(row.seq),
     createTs: row.createTs,
     expireTs: row.expireTs,

@@ -3,8 +3,12 @@
  * reads from SSTs, reopen with WAL replay, snapshots, and typed errors for bad input.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import type { MergeOperator } from '../lsm/merge-operator.js';
+import { LocalObjectStore } from '../object-store/local-store.js';
 import { MemoryObjectStore } from '../object-store/memory-store.js';
 import { fromUtf8, utf8 } from '../util/bytes.js';
 import { isShaleDBError } from '../util/errors.js';
@@ -188,4 +192,47 @@ test('flushInterval spaces WAL flushes; a write after a quiet period is flushed 
   await Promise.all(Array.from({ length: 50 }, (_, i) => db.put(`k${i}`, 'v')));
   assert.equal((await walCount()) - before, 3);
   await db.close();
+});
+
+test('values handed out and taken in are private copies, on every store and read path', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'shaledb-copies-'));
+  try {
+    for (const store of [new MemoryObjectStore(), new LocalObjectStore(dir)]) {
+      const db = await Db.open('db', store, { settings });
+      try {
+        // Inputs: Buffers (whose slice is a view) small and large; changing them afterwards changes nothing.
+        const small = Buffer.from('small-value');
+        const large = Buffer.alloc(10_000, 0x61);
+        await db.put('s', small, { awaitDurable: false });
+        await db.put('l', large, { awaitDurable: false });
+        small[0] = 0x58;
+        large[0] = 0x58;
+        const check = async (where: string) => {
+          assert.equal(fromUtf8((await db.get('s'))!), 'small-value', where);
+          assert.equal((await db.get('l'))![0], 0x61, where);
+        };
+        await check('memtable');
+        // Outputs: every read path, from the memtable and then from a cached SST block; mutate what came back.
+        const mutateAll = async () => {
+          (await db.get('s'))![0] = 0x59;
+          db.getSync('s')![1] = 0x59;
+          (await db.getMany(['s']))[0]![2] = 0x59;
+          (await db.getKeyValue('s'))!.value[3] = 0x59;
+          (await db.getKeyValue('s'))!.key[0] = 0x59;
+          for await (const kv of db.scan()) kv.value[4] = 0x59;
+          for (const kv of await db.scan().nextBatch(10)) kv.value[5] = 0x59;
+        };
+        await mutateAll();
+        await check('memtable after mutation');
+        await db.flush({ type: 'memtable' });
+        await check('sst');
+        await mutateAll();
+        await check('sst after mutation');
+      } finally {
+        await db.close();
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -10,6 +10,7 @@
 
 import type { MergeOperator } from '../lsm/merge-operator.js';
 import type { ObjectStore } from '../object-store/object-store.js';
+import { ByteArena } from '../util/byte-arena.js';
 import { toBytes } from '../util/bytes.js';
 import type { Clock } from '../util/clock.js';
 import { invalidError, toShaleDBError, unavailableError } from '../util/errors.js';
@@ -86,6 +87,11 @@ function wrap<T>(f: () => Promise<T>): Promise<T> {
 /** A ShaleDB database. */
 export class Db {
   readonly #inner: DbInner;
+  /**
+   * Where values returned by the get family are copied: values of up to 1 KiB share 8 KiB slabs (as Node's
+   * Buffer pool does), since one ArrayBuffer per small value costs more than the rest of a cached get.
+   */
+  readonly #values = new ByteArena(8192, 1024);
 
   /** @internal Use Db.open. */
   constructor(inner: DbInner) {
@@ -148,12 +154,15 @@ export class Db {
     });
   }
 
-  /** The value of `key`, or undefined. */
+  /**
+   * The value of `key`, or undefined. The value is the caller's own copy; copies of up to 1 KiB share 8 KiB
+   * slabs (as Node's Buffer pool does), so holding one keeps its slab alive.
+   */
   get(key: Uint8Array | string, options?: ReadOptions): Promise<Uint8Array | undefined> {
     return wrap(async () => {
       let r = this.#inner.getRow(checkReadKey(key), checkReadOptions(options));
       if (r instanceof Promise) r = await r;
-      return r?.value.slice();
+      return (r === undefined ? undefined : this.#values.copy(r.value));
     });
   }
 
@@ -175,11 +184,11 @@ export class Db {
         if (r instanceof Promise) {
           pending.push(
             r.then((row) => {
-              out[i] = row?.value.slice();
+              out[i] = (row === undefined ? undefined : this.#values.copy(row.value));
             }),
           );
         } else {
-          out[i] = r?.value.slice();
+          out[i] = (r === undefined ? undefined : this.#values.copy(r.value));
         }
       }
       if (pending.length > 0) await Promise.all(pending);
@@ -199,7 +208,7 @@ export class Db {
         r.catch(() => {});
         throw unavailableError('NOT_CACHED', 'getSync needs blocks that are not cached; use get()');
       }
-      return r?.value.slice();
+      return (r === undefined ? undefined : this.#values.copy(r.value));
     } catch (e) {
       throw toShaleDBError(e);
     }
@@ -210,7 +219,7 @@ export class Db {
     return wrap(async () => {
       let r = this.#inner.getRow(checkReadKey(key), checkReadOptions(options));
       if (r instanceof Promise) r = await r;
-      return r === undefined ? undefined : toKeyValue(r);
+      return r === undefined ? undefined : toKeyValue(r, this.#values);
     });
   }
 

@@ -109,17 +109,7 @@ export function getRow(
   for (const mt of view.memtables) {
     if (mt.lookup(key, maxSeq, out)) return resolve(out, mergeOperator);
   }
-  const ssts: SstRef[] = [];
-  for (const sst of view.l0) if (mayHoldKey(sst, key)) ssts.push(sst);
-  for (const run of view.sortedRuns) {
-    const n = run.ssts.length;
-    if (n === 1) {
-      if (mayHoldKey(run.ssts[0]!, key)) ssts.push(run.ssts[0]!);
-    } else if (n > 1) {
-      for (const sst of runSstsForKey(run, key)) ssts.push(sst);
-    }
-  }
-  return probeFrom(ssts, 0, key, maxSeq, out, mergeOperator);
+  return probeTables(view, 0, key, maxSeq, out, mergeOperator);
 }
 
 function resolve(out: RowEntry[], mergeOperator: MergeOperator | undefined): RowEntry | undefined {
@@ -129,26 +119,71 @@ function resolve(out: RowEntry[], mergeOperator: MergeOperator | undefined): Row
   return resolveVersions(out, mergeOperator);
 }
 
-/** Probes SSTs newest first from index `i`, stopping at the first value or tombstone. */
-function probeFrom(
-  ssts: SstRef[],
-  i: number,
+/**
+ * Probes the view's tables newest first from position `from` (L0 SSTs, then sorted runs), stopping at the first
+ * value or tombstone. Synchronous while every probe is; continues asynchronously from the first that is not.
+ */
+function probeTables(
+  view: ReadView,
+  from: number,
   key: Uint8Array,
   maxSeq: number,
   out: RowEntry[],
   mergeOperator: MergeOperator | undefined,
 ): MaybePromise<RowEntry | undefined> {
-  for (; i < ssts.length; i++) {
-    const r = ssts[i]!.view().lookup(key, maxSeq, out);
+  const l0 = view.l0;
+  const runs = view.sortedRuns;
+  const n = l0.length + runs.length;
+  for (let p = from; p < n; p++) {
+    let r: MaybePromise<boolean>;
+    if (p < l0.length) {
+      const sst = l0[p]!;
+      if (!mayHoldKey(sst, key)) continue;
+      r = sst.view().lookup(key, maxSeq, out);
+    } else {
+      r = probeRun(runs[p - l0.length]!.ssts, -1, key, maxSeq, out);
+    }
     if (r instanceof Promise) {
-      const next = i + 1;
+      const next = p + 1;
       return r.then((terminal) =>
-        terminal ? resolve(out, mergeOperator) : probeFrom(ssts, next, key, maxSeq, out, mergeOperator),
+        terminal ? resolve(out, mergeOperator) : probeTables(view, next, key, maxSeq, out, mergeOperator),
       );
     }
     if (r) break;
   }
   return resolve(out, mergeOperator);
+}
+
+/**
+ * Probes the SSTs of one sorted run that may hold `key` (from index `from`, or the first candidate when -1);
+ * true when a terminal version was found.
+ */
+function probeRun(
+  ssts: readonly SstRef[],
+  from: number,
+  key: Uint8Array,
+  maxSeq: number,
+  out: RowEntry[],
+): MaybePromise<boolean> {
+  if (ssts.length === 0) return false;
+  let i = from;
+  if (i < 0) {
+    i = coveringIndex(ssts, key);
+    // One key's versions may straddle SSTs: step back over neighbours that start with this very key.
+    while (i > 0 && ssts[i]!.firstKey !== undefined && compareBytes(ssts[i]!.firstKey!, key) === 0) i--;
+  }
+  for (; i < ssts.length; i++) {
+    const s = ssts[i]!;
+    if (s.firstKey !== undefined && compareBytes(s.firstKey, key) > 0) break;
+    if (!mayHoldKey(s, key)) continue;
+    const r = s.view().lookup(key, maxSeq, out);
+    if (r instanceof Promise) {
+      const next = i + 1;
+      return r.then((terminal) => terminal || probeRun(ssts, next, key, maxSeq, out));
+    }
+    if (r) return true;
+  }
+  return false;
 }
 
 /** True when the SST's key bounds intersect `range`. */

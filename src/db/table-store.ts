@@ -69,8 +69,8 @@ class LazySst implements SstView {
 
   lookup(key: Uint8Array, maxSeq: number, out: RowEntry[]): MaybePromise<boolean> {
     const r = this.reader();
-    if (r instanceof Promise) return r.then((reader) => pick(reader.get(key), maxSeq, out));
-    return pick(r.get(key), maxSeq, out);
+    if (r instanceof Promise) return r.then((reader) => reader.lookup(key, maxSeq, out));
+    return r.lookup(key, maxSeq, out);
   }
 
   iterator(range: KeyRange, order: 'asc' | 'desc', io: ScanIoOptions = {}): RowIterator {
@@ -79,20 +79,6 @@ class LazySst implements SstView {
     if (!(r instanceof Promise)) return r.iter(range, options);
     return new DeferredIterator(r.then((reader) => reader.iter(range, options)));
   }
-}
-
-function pick(rows: MaybePromise<RowEntry[]>, maxSeq: number, out: RowEntry[]): MaybePromise<boolean> {
-  if (rows instanceof Promise) return rows.then((rs) => pickSync(rs, maxSeq, out));
-  return pickSync(rows, maxSeq, out);
-}
-
-function pickSync(rows: RowEntry[], maxSeq: number, out: RowEntry[]): boolean {
-  for (const row of rows) {
-    if (row.seq > maxSeq) continue;
-    out.push(row);
-    if (row.kind !== 'merge') return true;
-  }
-  return false;
 }
 
 /** A RowIterator whose underlying iterator is still being created. */

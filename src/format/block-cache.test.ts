@@ -40,3 +40,27 @@ test('objects are separate and can be evicted whole', () => {
   const s = c.stats();
   assert.equal(s.hits, 1);
 });
+
+test('replaced and dropped entries do not pile up, and eviction still follows recency', () => {
+  const c = new BlockCache(10_000);
+  // Many objects come and go (as compactions delete SSTs) while the cache never fills.
+  for (let round = 0; round < 5000; round++) {
+    const id = c.objectId(`sst-${round}`);
+    c.put(id, 0, entry(10));
+    c.put(id, 0, entry(10)); // replaced
+    c.put(id, INDEX_PART, entry(10));
+    c.evictObject(`sst-${round}`);
+  }
+  const s = c.stats();
+  assert.equal(s.entries, 0);
+  assert.equal(s.bytes, 0);
+  // Fill past capacity with one hot entry: the hot one survives, the capacity holds.
+  const hot = c.objectId('hot');
+  c.put(hot, 0, entry(100));
+  for (let i = 1; i <= 1000; i++) {
+    assert.ok(c.get(hot, 0), `hot entry evicted at ${i}`);
+    c.put(hot, i, entry(100));
+    assert.ok(c.stats().bytes <= 10_000);
+  }
+  assert.equal(c.stats().entries, 100);
+});

@@ -1,12 +1,13 @@
 /**
  * BlockCache: a shared, size-bounded LRU (by bytes) of decoded SST parts (data blocks, indexes, filters), keyed
- * by object path and part number, answering synchronously on a hit (docs/format.md#reading).
+ * by object and part number, answering synchronously on a hit (docs/format.md#reading).
  *
  * Invariants: the bytes of cached entries never exceed the capacity after a put returns (an entry larger than
  * the whole capacity is not cached); only checksum-verified, decoded parts are put. Recency is kept the
- * second-chance way (an LRU approximation): a hit only sets the entry's reference bit, so hits cost no map
- * updates; eviction walks from the oldest entry, moving referenced ones to the young end with the bit cleared
- * and evicting the first unreferenced one.
+ * second-chance way (an LRU approximation): a hit only sets the entry's reference bit, so hits cost two array
+ * loads and no map update; eviction walks a FIFO of slots from the oldest, moving referenced ones to the young
+ * end with the bit cleared and evicting the first unreferenced one. A replaced or evicted slot is marked dead
+ * and dropped from the FIFO when reached (or when dead slots outnumber live ones).
  * Concurrency: event-loop only; every call is synchronous. Shared by all readers of a database.
  */
 import { assert } from '../util/assert.js';
@@ -17,10 +18,13 @@ export interface Cacheable {
   readonly byteSize: number;
 }
 
-/** Part numbers above every data block: the index and the filter. */
-export const INDEX_PART = 2 ** 26 - 1;
-export const FILTER_PART = 2 ** 26 - 2;
-const PARTS_PER_OBJECT = 2 ** 26;
+/** Part numbers below every data block: the index and the filter. */
+export const INDEX_PART = -1;
+export const FILTER_PART = -2;
+/** Slot index of part p is p + PART_BIAS. */
+const PART_BIAS = 2;
+/** Largest data block number (u16 block counts are far below this). */
+const MAX_PART = 2 ** 30;
 
 /** Cache counters. */
 export interface BlockCacheStats {
@@ -31,11 +35,25 @@ export interface BlockCacheStats {
   readonly capacityBytes: number;
 }
 
+interface Slot {
+  readonly entry: Cacheable;
+  readonly objectId: number;
+  readonly index: number;
+  ref: boolean;
+  live: boolean;
+}
+
 /** An LRU by bytes. */
 export class BlockCache {
   readonly capacityBytes: number;
-  readonly #entries = new Map<number, { entry: Cacheable; ref: boolean }>();
+  /** Slots of each object by part index (objectId is the array index; ids are never reused). */
+  readonly #objects: (Array<Slot | undefined> | undefined)[] = [];
   readonly #objectIds = new Map<string, number>();
+  /** Eviction order, oldest at #head. */
+  #fifo: Slot[] = [];
+  #head = 0;
+  #dead = 0;
+  #live = 0;
   #nextObjectId = 1;
   #bytes = 0;
   #hits = 0;
@@ -47,24 +65,19 @@ export class BlockCache {
     this.capacityBytes = capacityBytes;
   }
 
-  /** A small number naming `path` in keys (stable for the cache's life unless the object is forgotten). */
+  /** A small number naming `path` (stable for the cache's life unless the object is forgotten). */
   objectId(path: string): number {
     let id = this.#objectIds.get(path);
     if (id === undefined) {
       id = this.#nextObjectId++;
-      assert(id < 2 ** 27, 'block cache object ids exhausted');
       this.#objectIds.set(path, id);
     }
     return id;
   }
 
-  static #key(objectId: number, part: number): number {
-    return objectId * PARTS_PER_OBJECT + part;
-  }
-
   /** The cached part, or undefined. */
   get(objectId: number, part: number): Cacheable | undefined {
-    const slot = this.#entries.get(objectId * PARTS_PER_OBJECT + part);
+    const slot = this.#objects[objectId]?.[part + PART_BIAS];
     if (slot === undefined) {
       this.#misses++;
       return undefined;
@@ -76,50 +89,84 @@ export class BlockCache {
 
   /** Caches a part, evicting least recently used entries to stay within capacity. */
   put(objectId: number, part: number, entry: Cacheable): void {
-    assert(part >= 0 && part < PARTS_PER_OBJECT, () => `part ${part} out of range`);
-    const k = BlockCache.#key(objectId, part);
-    const old = this.#entries.get(k);
-    if (old !== undefined) {
-      this.#entries.delete(k);
-      this.#bytes -= old.entry.byteSize;
+    assert(Number.isInteger(part) && part >= -PART_BIAS && part < MAX_PART, () => `part ${part} out of range`);
+    assert(Number.isInteger(objectId) && objectId > 0, () => `object id ${objectId} is not one of this cache's`);
+    const index = part + PART_BIAS;
+    let slots = this.#objects[objectId];
+    if (slots === undefined) {
+      slots = [];
+      this.#objects[objectId] = slots;
     }
+    const old = slots[index];
+    if (old !== undefined) this.#kill(old, slots);
     if (entry.byteSize > this.capacityBytes) return;
-    this.#entries.set(k, { entry, ref: false });
+    const slot: Slot = { entry, objectId, index, ref: false, live: true };
+    slots[index] = slot;
+    this.#fifo.push(slot);
+    this.#live++;
     this.#bytes += entry.byteSize;
     while (this.#bytes > this.capacityBytes) {
-      const [victimKey, victim] = this.#entries.entries().next().value!;
-      this.#entries.delete(victimKey);
-      if (victim.ref && victimKey !== k) {
+      const victim = this.#fifo[this.#head++]!;
+      if (!victim.live) {
+        this.#dead--;
+        continue;
+      }
+      if (victim.ref) {
         victim.ref = false;
-        this.#entries.set(victimKey, victim);
+        this.#fifo.push(victim);
       } else {
+        this.#live--;
+        victim.live = false;
         this.#bytes -= victim.entry.byteSize;
+        const vs = this.#objects[victim.objectId];
+        if (vs !== undefined && vs[victim.index] === victim) vs[victim.index] = undefined;
       }
     }
+    this.#compact();
   }
 
   /** Drops every part of `path` (after the object is deleted) and forgets its id. */
   evictObject(path: string): void {
     const id = this.#objectIds.get(path);
     if (id === undefined) return;
-    const lo = BlockCache.#key(id, 0);
-    const hi = lo + PARTS_PER_OBJECT;
-    for (const [k, e] of this.#entries) {
-      if (k >= lo && k < hi) {
-        this.#entries.delete(k);
-        this.#bytes -= e.entry.byteSize;
-      }
+    const slots = this.#objects[id];
+    if (slots !== undefined) {
+      for (const s of slots) if (s !== undefined) this.#kill(s, slots);
+      this.#objects[id] = undefined;
     }
     this.#objectIds.delete(path);
+    this.#compact();
   }
 
   stats(): BlockCacheStats {
     return {
       hits: this.#hits,
       misses: this.#misses,
-      entries: this.#entries.size,
+      entries: this.#live,
       bytes: this.#bytes,
       capacityBytes: this.capacityBytes,
     };
+  }
+
+  /** Marks a live slot dead (it stays in the FIFO until reached or compacted away). */
+  #kill(slot: Slot, slots: Array<Slot | undefined>): void {
+    slot.live = false;
+    slots[slot.index] = undefined;
+    this.#bytes -= slot.entry.byteSize;
+    this.#live--;
+    this.#dead++;
+  }
+
+  /** Drops consumed and dead slots from the FIFO once they outweigh the live ones. */
+  #compact(): void {
+    if (this.#head + this.#dead < 1024 || this.#head + this.#dead < this.#live) return;
+    const next: Slot[] = [];
+    for (let i = this.#head; i < this.#fifo.length; i++) {
+      const s = this.#fifo[i]!;
+      if (s.live) next.push(s);
+    }
+    this.#fifo = next;
+    this.#head = 0;
+    this.#dead = 0;
   }
 }

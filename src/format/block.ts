@@ -44,7 +44,13 @@ export class Block {
   }
 
   /** Parses a raw block's trailer. Damage is a data error naming `where`. */
-  static decode(raw: Uint8Array, version: number, where: string): Block {
+  static decode(bytes: Uint8Array, version: number, where: string): Block {
+    // Rows are views of `raw`: a plain Uint8Array keeps them plain (Buffer views are slower to make, and
+    // Buffer#slice would not copy).
+    const raw =
+      Object.getPrototypeOf(bytes) === Uint8Array.prototype
+        ? bytes
+        : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     assert(version === SST_FORMAT_V1 || version === SST_FORMAT_V2, () => `unknown block version ${version}`);
     if (raw.length < 2) throw dataError('INVALID_FORMAT', `${where}: block of ${raw.length} bytes`);
     const n = readU16BE(raw, raw.length - 2);
@@ -271,11 +277,14 @@ export class BlockCursor {
     return true;
   }
 
-  /** The next row, or undefined at the end of the block. */
-  next(): RowEntry | undefined {
+  /**
+   * The next row, or undefined at the end of the block. `knownKey`, when given, must equal the row's key (as
+   * checked by {@link nextKeyEquals}); the row then carries it instead of a copy.
+   */
+  next(knownKey?: Uint8Array): RowEntry | undefined {
     if (this.#block.version === SST_FORMAT_V1) return this.#nextV1();
     if (!this.#parseNext()) return undefined;
-    const row = this.#dec.materialize(this.#block.raw, this.#block.where);
+    const row = this.#dec.materialize(this.#block.raw, this.#block.where, knownKey);
     this.#pos = this.#dec.entryEnd;
     this.#parsed = false;
     return row;

@@ -212,8 +212,11 @@ export class RowV2Decoder {
     this.#flags = flags;
   }
 
-  /** Builds the row for the entry last parsed. The value is a view into `buf`; the key is a copy. */
-  materialize(buf: Uint8Array, where: string): RowEntry {
+  /**
+   * Builds the row for the entry last parsed. The value is a view into `buf`; the key is a copy, or `knownKey`
+   * when the caller has checked it equals the entry's key.
+   */
+  materialize(buf: Uint8Array, where: string, knownKey?: Uint8Array): RowEntry {
     const flags = this.#flags;
     const kind = kindOfFlags(flags, where);
     let t = this.tailOff;
@@ -230,6 +233,7 @@ export class RowV2Decoder {
       kind === 'tombstone' || this.valueLen === 0
         ? EMPTY
         : buf.subarray(this.valueOff, this.valueOff + this.valueLen);
-    return { key: this.keyBuf.slice(0, this.keyLen), value, seq, kind, createTs, expireTs };
+    const key = knownKey ?? this.keyBuf.slice(0, this.keyLen);
+    return { key, value, seq, kind, createTs, expireTs };
   }
 }

@@ -38,7 +38,6 @@ export interface SstReaderOptions {
   readonly signal?: AbortSignal;
 }
 
-const EMPTY_ROWS: RowEntry[] = [];
 
 /** Copies a view so a cached part does not keep a larger read buffer alive. */
 function own(b: Uint8Array, codecNone: boolean): Uint8Array {
@@ -276,32 +275,65 @@ export class SstReader {
 
   /** Every version of `key`, newest first (empty when absent). Synchronous when everything needed is cached. */
   get(key: Uint8Array): MaybePromise<RowEntry[]> {
-    const f = this.filter();
-    if (f instanceof Promise)
-      return f.then((x) => (x === null || x.mayContain(key) ? this.#getAsync(key) : EMPTY_ROWS));
-    if (f !== null && !f.mayContain(key)) return EMPTY_ROWS;
-    const index = this.index();
-    if (index instanceof Promise) return this.#getAsync(key);
     const out: RowEntry[] = [];
-    for (let i = index.firstBlockFor(key); i < index.blockCount; i++) {
-      const b = this.cachedBlock(i);
-      if (b === undefined) return this.#getAsync(key);
-      this.#cursor ??= new BlockCursor(b);
-      if (!collect(index, i, b, key, out, this.#cursor)) break;
-    }
-    return out;
+    const r = this.lookup(key, Number.MAX_SAFE_INTEGER, out, false);
+    return r instanceof Promise ? r.then(() => out) : out;
   }
 
-  async #getAsync(key: Uint8Array): Promise<RowEntry[]> {
+  /**
+   * Appends the versions of `key` with seq <= `maxSeq` to `out`, newest first, and (when `stopAtTerminal`, the
+   * default) stops after the first value or tombstone; true when such a terminal version was found.
+   * Synchronous when everything needed is cached. The bloom filter is consulted before any block is read; when
+   * the first block that could hold the key is already cached it is searched directly (a seek in a cached block
+   * costs about what a filter probe does, and a present key skips the probe).
+   */
+  lookup(key: Uint8Array, maxSeq: number, out: RowEntry[], stopAtTerminal = true): MaybePromise<boolean> {
+    const index = this.#index ?? this.index();
+    if (index instanceof Promise) return this.#lookupAsync(key, maxSeq, out, stopAtTerminal, -1);
+    const n = index.blockCount;
+    if (n === 0) return false;
+    let i = index.firstBlockFor(key);
+    let b = this.cachedBlock(i);
+    if (b === undefined) {
+      const f = this.filter();
+      if (f instanceof Promise) return this.#lookupAsync(key, maxSeq, out, stopAtTerminal, -1);
+      if (f !== null && !f.mayContain(key)) return false;
+      return this.#lookupAsync(key, maxSeq, out, stopAtTerminal, i);
+    }
+    const c = (this.#cursor ??= new BlockCursor(b));
+    for (;;) {
+      const r = collect(index, i, b, key, maxSeq, out, c, stopAtTerminal);
+      if (r !== NEXT_BLOCK) return r === TERMINAL;
+      i++;
+      b = this.cachedBlock(i);
+      if (b === undefined) return this.#lookupAsync(key, maxSeq, out, stopAtTerminal, i);
+    }
+  }
+
+  /** {@link lookup} from block `from`, reading blocks as needed; from -1 it checks the filter first. */
+  async #lookupAsync(
+    key: Uint8Array,
+    maxSeq: number,
+    out: RowEntry[],
+    stopAtTerminal: boolean,
+    from: number,
+  ): Promise<boolean> {
     let index = this.index();
+    if (from < 0) {
+      let f = this.filter();
+      if (f instanceof Promise) f = await f;
+      if (f !== null && !f.mayContain(key)) return false;
+      if (index instanceof Promise) index = await index;
+      from = index.firstBlockFor(key);
+    }
     if (index instanceof Promise) index = await index;
-    const out: RowEntry[] = [];
-    for (let i = index.firstBlockFor(key); i < index.blockCount; i++) {
+    for (let i = from; i < index.blockCount; i++) {
       let b = this.block(i);
       if (b instanceof Promise) b = await b;
-      if (!collect(index, i, b, key, out, new BlockCursor(b))) break;
+      const r = collect(index, i, b, key, maxSeq, out, new BlockCursor(b), stopAtTerminal);
+      if (r !== NEXT_BLOCK) return r === TERMINAL;
     }
-    return out;
+    return false;
   }
 
   /**
@@ -319,23 +351,34 @@ export class SstReader {
   }
 }
 
+/** Outcomes of searching one block for a key's versions. */
+const DONE = 0;
+const TERMINAL = 1;
+const NEXT_BLOCK = 2;
+
 /**
- * Appends `key`'s versions in block `b` (of `index`, number `i`) to `out`; true when the next block may hold
- * more of them (this block ended without passing `key` and the next one's index key is <= key). `c` is a
- * cursor to reuse.
+ * Appends the versions of `key` in block `i` with seq <= maxSeq to `out`. TERMINAL when a value or tombstone
+ * was appended and `stop`; NEXT_BLOCK when the block ends on `key` and the next block may hold more versions.
  */
 function collect(
   index: SstIndex,
   i: number,
   b: Block,
   key: Uint8Array,
+  maxSeq: number,
   out: RowEntry[],
   c: BlockCursor,
-): boolean {
+  stop: boolean,
+): number {
   c.reset(b);
   c.seek(key);
-  while (c.nextKeyEquals(key)) out.push(c.next()!);
-  return c.atEnd() && i + 1 < index.blockCount && compareBytes(index.keys[i + 1]!, key) <= 0;
+  while (c.nextKeyEquals(key)) {
+    const row = c.next(key)!;
+    if (row.seq > maxSeq) continue;
+    out.push(row);
+    if (stop && row.kind !== 'merge') return TERMINAL;
+  }
+  return c.atEnd() && i + 1 < index.blockCount && compareBytes(index.keys[i + 1]!, key) <= 0 ? NEXT_BLOCK : DONE;
 }
 
 function checkInfo(info: SsTableInfo, infoOffset: number, where: string): void {

@@ -19,6 +19,7 @@
  * concurrent callers interleave.
  */
 import { posix } from 'node:path';
+import { copyBytes } from '../util/bytes.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import type { Rand } from '../util/random.js';
 import {
@@ -326,7 +327,7 @@ class MemHandle implements FileHandle {
     this.#live('write');
     if (!this.#writable) throw new FsErrnoError('EBADF', 'write', this.path);
     this.#fs.countOp('write', this.path, this.#generation);
-    const copy = data.slice();
+    const copy = copyBytes(data);
     this.#file.live.writeAt(position, copy);
     this.#file.pending.push({ offset: position, data: copy });
     this.#file.mtimeMs = this.#fs.nowMs();

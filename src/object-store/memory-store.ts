@@ -7,6 +7,7 @@
  * Concurrency: safe for any interleaving on one event loop; every method yields once before acting, like a remote
  * store would.
  */
+import { copyBytes } from '../util/bytes.js';
 import type { Clock } from '../util/clock.js';
 import { systemClock } from '../util/clock.js';
 import { compareStrings } from './listing.js';
@@ -43,7 +44,7 @@ export class MemoryObjectStore implements ObjectStore {
 
   async put(path: string, bytes: Uint8Array, options: PutOptions = {}): Promise<PutResult> {
     validateObjectPath(path, 'put');
-    const copy = bytes.slice();
+    const copy = copyBytes(bytes);
     await Promise.resolve();
     options.signal?.throwIfAborted();
     return this.#store(path, copy, options.mode ?? 'overwrite');
@@ -59,7 +60,7 @@ export class MemoryObjectStore implements ObjectStore {
     let n = 0;
     for await (const c of chunks) {
       options.signal?.throwIfAborted();
-      parts.push(c.slice());
+      parts.push(copyBytes(c));
       n += c.length;
     }
     const all = new Uint8Array(n);

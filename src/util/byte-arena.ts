@@ -8,6 +8,8 @@
  * Concurrency: single event loop.
  */
 
+import { copyBytes } from './bytes.js';
+
 /** Copies byte arrays into slabs. */
 export class ByteArena {
   readonly #slabBytes: number;
@@ -24,7 +26,7 @@ export class ByteArena {
   /** A private copy of `src`. */
   copy(src: Uint8Array): Uint8Array {
     const n = src.length;
-    if (n > this.#largeBytes) return src.slice();
+    if (n > this.#largeBytes) return copyBytes(src);
     if (this.#used + n > this.#slabBytes) {
       this.#slab = new Uint8Array(this.#slabBytes);
       this.#used = 0;

@@ -71,6 +71,16 @@ export function toBytes(v: Uint8Array | string, what: string): Uint8Array {
   throw invalidError('INVALID_ARGUMENT', `${what} must be a Uint8Array or a string, got ${typeof v}`);
 }
 
+/**
+ * A private copy of `b` as a plain Uint8Array. (`Buffer#slice` returns a view, not a copy, so `b.slice()` is no
+ * copy when `b` may be a Buffer.)
+ */
+export function copyBytes(b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(b.length);
+  out.set(b);
+  return out;
+}
+
 /** Concatenates byte arrays. */
 export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   let n = 0;
