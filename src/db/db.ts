@@ -162,7 +162,7 @@ export class Db {
     return wrap(async () => {
       let r = this.#inner.getRow(checkReadKey(key), checkReadOptions(options));
       if (r instanceof Promise) r = await r;
-      return (r === undefined ? undefined : this.#values.copy(r.value));
+      return r === undefined ? undefined : this.#values.copy(r.value);
     });
   }
 
@@ -184,11 +184,11 @@ export class Db {
         if (r instanceof Promise) {
           pending.push(
             r.then((row) => {
-              out[i] = (row === undefined ? undefined : this.#values.copy(row.value));
+              out[i] = row === undefined ? undefined : this.#values.copy(row.value);
             }),
           );
         } else {
-          out[i] = (r === undefined ? undefined : this.#values.copy(r.value));
+          out[i] = r === undefined ? undefined : this.#values.copy(r.value);
         }
       }
       if (pending.length > 0) await Promise.all(pending);
@@ -208,7 +208,7 @@ export class Db {
         r.catch(() => {});
         throw unavailableError('NOT_CACHED', 'getSync needs blocks that are not cached; use get()');
       }
-      return (r === undefined ? undefined : this.#values.copy(r.value));
+      return r === undefined ? undefined : this.#values.copy(r.value);
     } catch (e) {
       throw toShaleDBError(e);
     }

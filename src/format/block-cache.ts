@@ -89,8 +89,14 @@ export class BlockCache {
 
   /** Caches a part, evicting least recently used entries to stay within capacity. */
   put(objectId: number, part: number, entry: Cacheable): void {
-    assert(Number.isInteger(part) && part >= -PART_BIAS && part < MAX_PART, () => `part ${part} out of range`);
-    assert(Number.isInteger(objectId) && objectId > 0, () => `object id ${objectId} is not one of this cache's`);
+    assert(
+      Number.isInteger(part) && part >= -PART_BIAS && part < MAX_PART,
+      () => `part ${part} out of range`,
+    );
+    assert(
+      Number.isInteger(objectId) && objectId > 0,
+      () => `object id ${objectId} is not one of this cache's`,
+    );
     const index = part + PART_BIAS;
     let slots = this.#objects[objectId];
     if (slots === undefined) {

@@ -38,7 +38,6 @@ export interface SstReaderOptions {
   readonly signal?: AbortSignal;
 }
 
-
 /** Copies a view so a cached part does not keep a larger read buffer alive. */
 function own(b: Uint8Array, codecNone: boolean): Uint8Array {
   return codecNone ? new Uint8Array(b) : b;
@@ -300,7 +299,8 @@ export class SstReader {
       if (f !== null && !f.mayContain(key)) return false;
       return this.#lookupAsync(key, maxSeq, out, stopAtTerminal, i);
     }
-    const c = (this.#cursor ??= new BlockCursor(b));
+    this.#cursor ??= new BlockCursor(b);
+    const c = this.#cursor;
     for (;;) {
       const r = collect(index, i, b, key, maxSeq, out, c, stopAtTerminal);
       if (r !== NEXT_BLOCK) return r === TERMINAL;
@@ -378,7 +378,9 @@ function collect(
     out.push(row);
     if (stop && row.kind !== 'merge') return TERMINAL;
   }
-  return c.atEnd() && i + 1 < index.blockCount && compareBytes(index.keys[i + 1]!, key) <= 0 ? NEXT_BLOCK : DONE;
+  return c.atEnd() && i + 1 < index.blockCount && compareBytes(index.keys[i + 1]!, key) <= 0
+    ? NEXT_BLOCK
+    : DONE;
 }
 
 function checkInfo(info: SsTableInfo, infoOffset: number, where: string): void {
