@@ -14,7 +14,9 @@ test('copies are private and disjoint across slabs', () => {
     views.push(arena.copy(src));
   }
   src[1] = 99;
-  views.forEach((v, i) => assert.deepEqual([...v], [i, 2, 3]));
+  views.forEach((v, i) => {
+    assert.deepEqual([...v], [i, 2, 3]);
+  });
   const big = new Uint8Array(17).fill(7);
   const copy = arena.copy(big);
   assert.notEqual(copy.buffer, views[0]!.buffer);
