@@ -3,11 +3,12 @@
  * reads from SSTs, reopen with WAL replay, snapshots, and typed errors for bad input.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { MergeOperator } from '../lsm/merge-operator.js';
+import { CountingObjectStore } from '../object-store/counting-store.js';
 import { LocalObjectStore } from '../object-store/local-store.js';
 import { MemoryObjectStore } from '../object-store/memory-store.js';
 import { fromUtf8, utf8 } from '../util/bytes.js';
@@ -232,6 +233,47 @@ test('values handed out and taken in are private copies, on every store and read
         await db.close();
       }
     }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('on the local store, reads of uncached blocks are synchronous; a damaged block is a data error', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'shaledb-syncget-'));
+  try {
+    const store = new LocalObjectStore(dir);
+    const db = await Db.open('db', store, { settings });
+    for (let i = 0; i < 2000; i++) await db.put(`k${i}`, `v${i}`.repeat(20), { awaitDurable: false });
+    await db.flush({ type: 'memtable' });
+    await db.close();
+    // Reopened: nothing cached, yet getSync answers by reading the SST synchronously.
+    const counting = new CountingObjectStore(store);
+    const again = await Db.open('db', counting, { settings });
+    const before = counting.calls('get');
+    assert.equal(fromUtf8(again.getSync('k7')!), 'v7'.repeat(20));
+    assert.equal(again.getSync('k7x'), undefined);
+    assert.ok(counting.calls('get') > before, 'the first getSync read from the store');
+    const many = await again.getMany(['k1999', 'k0', 'none']);
+    assert.deepEqual(
+      many.map((v) => v && fromUtf8(v)),
+      ['v1999'.repeat(20), 'v0'.repeat(20), undefined],
+    );
+    await again.close();
+    // Damage one byte inside the first data block of the SST: reads of it fail as data errors, never a value.
+    const sstDir = join(dir, 'db', 'compacted');
+    const [name] = readdirSync(sstDir).filter((f) => f.endsWith('.sst'));
+    const file = join(sstDir, name!);
+    const bytes = readFileSync(file);
+    bytes[40] = bytes[40]! ^ 0xff;
+    writeFileSync(file, bytes);
+    const damaged = await Db.open('db', new LocalObjectStore(dir), { settings });
+    const firstKey = 'k0';
+    assert.throws(
+      () => damaged.getSync(firstKey),
+      (e) => isShaleDBError(e, 'data'),
+    );
+    await assert.rejects(damaged.get(firstKey), (e) => isShaleDBError(e, 'data'));
+    await damaged.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -197,9 +197,11 @@ export class Db {
   }
 
   /**
-   * The value of `key`, synchronously, when everything the read needs is in memory (memtables and cached blocks).
-   * When it would need IO it throws 'unavailable' NOT_CACHED and starts loading in the background, so a later call
-   * can succeed; use `get` when in doubt.
+   * The value of `key`, synchronously: from the memtables and the block cache, and from stores that read
+   * synchronously (the local filesystem: small reads that take microseconds from the page cache, as LevelDB's
+   * `getSync` does). When it would need asynchronous IO (a remote store, a block not cached) it throws
+   * 'unavailable' NOT_CACHED and starts loading in the background, so a later call can succeed; use `get` when
+   * in doubt.
    */
   getSync(key: Uint8Array | string, options?: ReadOptions): Uint8Array | undefined {
     try {

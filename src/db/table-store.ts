@@ -41,18 +41,24 @@ export function formatCodec(c: CompressionCodec): FormatCodec {
   return c ?? 'none';
 }
 
-/** Lazily opened reader of one compacted SST. */
+/** Lazily opened reader of one compacted SST (synchronously when the store can read synchronously). */
 class LazySst implements SstView {
   readonly #open: () => Promise<SstReader>;
+  readonly #openSync: () => SstReader | undefined;
   #reader: SstReader | undefined;
   #opening: Promise<SstReader> | undefined;
 
-  constructor(open: () => Promise<SstReader>) {
+  constructor(open: () => Promise<SstReader>, openSync: () => SstReader | undefined) {
     this.#open = open;
+    this.#openSync = openSync;
   }
 
   reader(): MaybePromise<SstReader> {
     if (this.#reader !== undefined) return this.#reader;
+    if (this.#opening === undefined) {
+      this.#reader = this.#openSync();
+      if (this.#reader !== undefined) return this.#reader;
+    }
     this.#opening ??= this.#open().then(
       (r) => {
         this.#reader = r;
@@ -225,8 +231,10 @@ export class TableStore {
     let ref = this.#refs.get(key);
     if (ref === undefined) {
       const path = compactedSstPath(this.root, sst.id);
-      const lazy = new LazySst(() =>
-        SstReader.open(this.store, path, { formatVersion: sst.formatVersion, blockCache: this.blockCache }),
+      const options = { formatVersion: sst.formatVersion, blockCache: this.blockCache };
+      const lazy = new LazySst(
+        () => SstReader.open(this.store, path, options),
+        () => SstReader.tryOpenSync(this.store, path, options),
       );
       ref = { firstKey: sst.info.firstEntry, lastKey: sst.info.lastEntry, view: () => lazy };
       this.#refs.set(key, ref);

@@ -9,7 +9,7 @@
  * Concurrency: any number of concurrent lookups and iterators; concurrent loads of the index, the filter and a
  * single block are shared.
  */
-import type { ObjectStore } from '../object-store/object-store.js';
+import type { GetResult, ObjectStore } from '../object-store/object-store.js';
 import { assert } from '../util/assert.js';
 import { compareBytes } from '../util/bytes.js';
 import { dataError } from '../util/errors.js';
@@ -94,30 +94,62 @@ export class SstReader {
 
   /** Opens an SST: one suffix GET (plus one more when the info block is larger than `tailBytes`). */
   static async open(store: ObjectStore, path: string, options: SstReaderOptions = {}): Promise<SstReader> {
-    const tailBytes = Math.max(FOOTER_SIZE, options.tailBytes ?? 16 * 1024);
-    const got = await store.get(path, { range: { suffix: tailBytes }, signal: options.signal });
-    const size = got.meta.size;
-    const where = path;
-    if (got.offset + got.bytes.length !== size)
-      throw dataError('INVALID_FORMAT', `${where}: short read of the tail`);
-    const { infoOffset, version } = decodeFooter(
-      got.bytes.subarray(got.bytes.length - FOOTER_SIZE),
-      size,
-      where,
-    );
+    const got = await store.get(path, { range: { suffix: tailBytesOf(options) }, signal: options.signal });
+    const tail = checkTail(got, path);
     let infoPart: Uint8Array;
-    if (infoOffset >= got.offset) {
-      infoPart = got.bytes.subarray(infoOffset - got.offset, got.bytes.length - FOOTER_SIZE);
+    if (tail.infoOffset >= got.offset) {
+      infoPart = got.bytes.subarray(tail.infoOffset - got.offset, got.bytes.length - FOOTER_SIZE);
     } else {
       const r = await store.get(path, {
-        range: { offset: infoOffset, length: size - FOOTER_SIZE - infoOffset },
+        range: { offset: tail.infoOffset, length: tail.size - FOOTER_SIZE - tail.infoOffset },
         signal: options.signal,
       });
       infoPart = r.bytes;
     }
-    const info = decodeSsTableInfo(verifyPart(infoPart, `${where} info`), `${where} info`);
-    checkInfo(info, infoOffset, where);
-    return new SstReader(store, path, size, info, version, options, { offset: got.offset, bytes: got.bytes });
+    return SstReader.#fromTail(store, path, options, got, tail, infoPart);
+  }
+
+  /**
+   * Opens an SST synchronously when the store serves synchronous reads ({@link ObjectStore.tryGetSync}) for
+   * what opening needs; undefined otherwise (use {@link open}).
+   */
+  static tryOpenSync(
+    store: ObjectStore,
+    path: string,
+    options: SstReaderOptions = {},
+  ): SstReader | undefined {
+    if (store.tryGetSync === undefined) return undefined;
+    const got = store.tryGetSync(path, { suffix: tailBytesOf(options) });
+    if (got === undefined) return undefined;
+    const tail = checkTail(got, path);
+    let infoPart: Uint8Array;
+    if (tail.infoOffset >= got.offset) {
+      infoPart = got.bytes.subarray(tail.infoOffset - got.offset, got.bytes.length - FOOTER_SIZE);
+    } else {
+      const r = store.tryGetSync(path, {
+        offset: tail.infoOffset,
+        length: tail.size - FOOTER_SIZE - tail.infoOffset,
+      });
+      if (r === undefined) return undefined;
+      infoPart = r.bytes;
+    }
+    return SstReader.#fromTail(store, path, options, got, tail, infoPart);
+  }
+
+  static #fromTail(
+    store: ObjectStore,
+    path: string,
+    options: SstReaderOptions,
+    got: GetResult,
+    tail: { size: number; infoOffset: number; version: number },
+    infoPart: Uint8Array,
+  ): SstReader {
+    const info = decodeSsTableInfo(verifyPart(infoPart, `${path} info`), `${path} info`);
+    checkInfo(info, tail.infoOffset, path);
+    return new SstReader(store, path, tail.size, info, tail.version, options, {
+      offset: got.offset,
+      bytes: got.bytes,
+    });
   }
 
   /** Reads `[offset, offset + length)`, from the retained tail when it holds it. */
@@ -127,6 +159,20 @@ export class SstReader {
       return t.bytes.subarray(offset - t.offset, offset - t.offset + length);
     }
     const r = await this.store.get(this.path, { range: { offset, length } });
+    if (r.bytes.length !== length) {
+      throw dataError('INVALID_FORMAT', `${this.path}: range ${offset}+${length} is outside the object`);
+    }
+    return r.bytes;
+  }
+
+  /** As #read, synchronously: undefined when the bytes are not in the tail and the store cannot read them now. */
+  #readSync(offset: number, length: number): Uint8Array | undefined {
+    const t = this.#tail;
+    if (t !== undefined && offset >= t.offset && offset + length <= t.offset + t.bytes.length) {
+      return t.bytes.subarray(offset - t.offset, offset - t.offset + length);
+    }
+    const r = this.store.tryGetSync?.(this.path, { offset, length });
+    if (r === undefined) return undefined;
     if (r.bytes.length !== length) {
       throw dataError('INVALID_FORMAT', `${this.path}: range ${offset}+${length} is outside the object`);
     }
@@ -145,30 +191,36 @@ export class SstReader {
       this.#index = cached as SstIndex;
       return this.#index;
     }
+    if (this.#indexLoad === undefined) {
+      const { indexOffset, indexLen } = this.info;
+      const stored = this.#readSync(indexOffset, indexLen);
+      if (stored !== undefined) return this.#setIndex(stored);
+    }
     this.#indexLoad ??= this.#loadIndex();
     return this.#indexLoad;
   }
 
   async #loadIndex(): Promise<SstIndex> {
     try {
-      const { indexOffset, indexLen, compressionCodec } = this.info;
-      const stored = await this.#read(indexOffset, indexLen);
-      const raw = own(
-        unframePart(compressionCodec, stored, `${this.path} index`),
-        compressionCodec === 'none',
-      );
-      const index = SstIndex.decode(raw, `${this.path} index`);
-      const end = this.info.filterOffset;
-      if (index.blockCount > 0 && index.offsets[index.blockCount - 1]! >= end) {
-        throw dataError('INVALID_FORMAT', `${this.path}: index points past the data blocks`);
-      }
-      this.#index = index;
-      this.#cache?.put(this.#objectId, INDEX_PART, index);
-      this.#releaseTailIfDone();
-      return index;
+      const { indexOffset, indexLen } = this.info;
+      return this.#setIndex(await this.#read(indexOffset, indexLen));
     } finally {
       this.#indexLoad = undefined;
     }
+  }
+
+  #setIndex(stored: Uint8Array): SstIndex {
+    const codec = this.info.compressionCodec;
+    const raw = own(unframePart(codec, stored, `${this.path} index`), codec === 'none');
+    const index = SstIndex.decode(raw, `${this.path} index`);
+    const end = this.info.filterOffset;
+    if (index.blockCount > 0 && index.offsets[index.blockCount - 1]! >= end) {
+      throw dataError('INVALID_FORMAT', `${this.path}: index points past the data blocks`);
+    }
+    this.#index = index;
+    this.#cache?.put(this.#objectId, INDEX_PART, index);
+    this.#releaseTailIfDone();
+    return index;
   }
 
   /** The bloom filter, or null when the SST has none; synchronous once loaded. */
@@ -179,26 +231,32 @@ export class SstReader {
       this.#filter = cached as BloomFilter;
       return this.#filter;
     }
+    if (this.#filterLoad === undefined) {
+      const { filterOffset, filterLen } = this.info;
+      const stored = this.#readSync(filterOffset, filterLen);
+      if (stored !== undefined) return this.#setFilter(stored);
+    }
     this.#filterLoad ??= this.#loadFilter();
     return this.#filterLoad;
   }
 
   async #loadFilter(): Promise<BloomFilter | null> {
     try {
-      const { filterOffset, filterLen, compressionCodec } = this.info;
-      const stored = await this.#read(filterOffset, filterLen);
-      const raw = own(
-        unframePart(compressionCodec, stored, `${this.path} filter`),
-        compressionCodec === 'none',
-      );
-      const filter = BloomFilter.decode(raw, `${this.path} filter`);
-      this.#filter = filter;
-      this.#cache?.put(this.#objectId, FILTER_PART, filter);
-      this.#releaseTailIfDone();
-      return filter;
+      const { filterOffset, filterLen } = this.info;
+      return this.#setFilter(await this.#read(filterOffset, filterLen));
     } finally {
       this.#filterLoad = undefined;
     }
+  }
+
+  #setFilter(stored: Uint8Array): BloomFilter {
+    const codec = this.info.compressionCodec;
+    const raw = own(unframePart(codec, stored, `${this.path} filter`), codec === 'none');
+    const filter = BloomFilter.decode(raw, `${this.path} filter`);
+    this.#filter = filter;
+    this.#cache?.put(this.#objectId, FILTER_PART, filter);
+    this.#releaseTailIfDone();
+    return filter;
   }
 
   /** The stats block (compacted-type SSTs), read on each call. */
@@ -226,9 +284,32 @@ export class SstReader {
     return this.#cache?.get(this.#objectId, i) as Block | undefined;
   }
 
-  /** Data block `i`; synchronous when cached. */
-  block(i: number): MaybePromise<Block> {
+  /**
+   * Block `i` when it is cached or the store can read it synchronously (then it is cached); undefined otherwise.
+   * Requires the index to be loaded.
+   */
+  blockSync(i: number): Block | undefined {
     const b = this.cachedBlock(i);
+    if (b !== undefined || this.#blockLoads.has(i)) return b;
+    const index = this.#index;
+    if (index === undefined || this.store.tryGetSync === undefined) return undefined;
+    const start = index.offsets[i]!;
+    const end = i + 1 < index.blockCount ? index.offsets[i + 1]! : this.info.filterOffset;
+    const bytes = this.#readSync(start, end - start);
+    if (bytes === undefined) return undefined;
+    const where = `${this.path} block ${i}`;
+    const block = Block.decode(
+      unframePart(this.info.compressionCodec, bytes, where),
+      this.blockVersion,
+      where,
+    );
+    this.#cache?.put(this.#objectId, i, block);
+    return block;
+  }
+
+  /** Data block `i`; synchronous when cached or when the store reads synchronously. */
+  block(i: number): MaybePromise<Block> {
+    const b = this.blockSync(i);
     if (b !== undefined) return b;
     let p = this.#blockLoads.get(i);
     if (p === undefined) {
@@ -297,7 +378,8 @@ export class SstReader {
       const f = this.filter();
       if (f instanceof Promise) return this.#lookupAsync(key, maxSeq, out, stopAtTerminal, -1);
       if (f !== null && !f.mayContain(key)) return false;
-      return this.#lookupAsync(key, maxSeq, out, stopAtTerminal, i);
+      b = this.blockSync(i);
+      if (b === undefined) return this.#lookupAsync(key, maxSeq, out, stopAtTerminal, i);
     }
     this.#cursor ??= new BlockCursor(b);
     const c = this.#cursor;
@@ -305,7 +387,7 @@ export class SstReader {
       const r = collect(index, i, b, key, maxSeq, out, c, stopAtTerminal);
       if (r !== NEXT_BLOCK) return r === TERMINAL;
       i++;
-      b = this.cachedBlock(i);
+      b = this.blockSync(i);
       if (b === undefined) return this.#lookupAsync(key, maxSeq, out, stopAtTerminal, i);
     }
   }
@@ -394,4 +476,21 @@ function checkInfo(info: SsTableInfo, infoOffset: number, where: string): void {
       (info.statsOffset >= info.indexOffset && end(info.statsOffset, info.statsLen) <= infoOffset)) &&
     (info.filterLen === 0 || info.filterLen >= 4);
   if (!ok) throw dataError('INVALID_FORMAT', `${where}: info offsets are inconsistent with the object`);
+}
+
+function tailBytesOf(options: SstReaderOptions): number {
+  return Math.max(FOOTER_SIZE, options.tailBytes ?? 16 * 1024);
+}
+
+/** Checks a suffix read and decodes its footer. */
+function checkTail(got: GetResult, path: string): { size: number; infoOffset: number; version: number } {
+  const size = got.meta.size;
+  if (got.offset + got.bytes.length !== size)
+    throw dataError('INVALID_FORMAT', `${path}: short read of the tail`);
+  const { infoOffset, version } = decodeFooter(
+    got.bytes.subarray(got.bytes.length - FOOTER_SIZE),
+    size,
+    path,
+  );
+  return { size, infoOffset, version };
 }

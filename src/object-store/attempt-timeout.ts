@@ -10,6 +10,9 @@
 import type { Clock } from '../util/clock.js';
 import { ObjectStoreError, type ObjectStoreOperation } from './object-store.js';
 
+/** The reason the timer is released with (a constant: aborting without one builds a DOMException each time). */
+const SETTLED = Symbol('attempt settled');
+
 /** Runs `fn` with a signal that aborts after `timeoutMs` (0 = no limit) or when `outer` aborts. */
 export async function runWithTimeout<T>(
   fn: (signal: AbortSignal) => Promise<T>,
@@ -24,12 +27,12 @@ export async function runWithTimeout<T>(
   const { timeoutMs, clock, signal, operation, path } = options;
   signal?.throwIfAborted();
   const attempt = new AbortController();
-  const timer = new AbortController();
+  const timer = timeoutMs > 0 ? new AbortController() : undefined;
   const onOuterAbort = (): void => attempt.abort(signal!.reason);
   signal?.addEventListener('abort', onOuterAbort, { once: true });
   const work = fn(attempt.signal);
   try {
-    if (timeoutMs <= 0) return await work;
+    if (timer === undefined) return await work;
     const timeout = clock.sleep(timeoutMs, timer.signal).then(
       () => {
         const e = new ObjectStoreError('transient', operation, path, `timed out after ${timeoutMs} ms`);
@@ -45,7 +48,7 @@ export async function runWithTimeout<T>(
     }
     throw e;
   } finally {
-    timer.abort();
+    timer?.abort(SETTLED);
     signal?.removeEventListener('abort', onOuterAbort);
     work.catch(() => {});
   }

@@ -9,6 +9,7 @@
  */
 import {
   type GetOptions,
+  type GetRange,
   type GetResult,
   isObjectStoreError,
   type ListOptions,
@@ -93,6 +94,24 @@ export class CountingObjectStore implements ObjectStore {
   async get(path: string, options?: GetOptions): Promise<GetResult> {
     const r = await this.#count('get', () => this.inner.get(path, options));
     this.#counts.bytesGot += r.bytes.length;
+    return r;
+  }
+
+  tryGetSync(path: string, range?: GetRange): GetResult | undefined {
+    if (this.inner.tryGetSync === undefined) return undefined;
+    const op = this.#counts.operations.get;
+    let r: GetResult | undefined;
+    try {
+      r = this.inner.tryGetSync(path, range);
+    } catch (e) {
+      op.calls++;
+      this.#fail(op, e);
+      throw e;
+    }
+    if (r !== undefined) {
+      op.calls++;
+      this.#counts.bytesGot += r.bytes.length;
+    }
     return r;
   }
 

@@ -96,6 +96,24 @@ export async function readLocalFileCached(
   range: GetRange | undefined,
   syncBytesMax: number,
 ): Promise<GetResult> {
+  // Large reads go to the thread pool: the descriptor must stay open meanwhile, so read them uncached.
+  return (
+    readLocalFileCachedSync(cache, file, path, range, syncBytesMax) ??
+    (await readLocalFile(file, path, range, syncBytesMax))
+  );
+}
+
+/**
+ * Reads `range` of the object stored in `file` synchronously through a descriptor cache; undefined when the
+ * range is longer than `syncBytesMax` (read it with readLocalFile).
+ */
+export function readLocalFileCachedSync(
+  cache: ReadDescriptorCache,
+  file: string,
+  path: string,
+  range: GetRange | undefined,
+  syncBytesMax: number,
+): GetResult | undefined {
   let entry: CachedFd | undefined;
   try {
     entry = cache.acquire(file);
@@ -107,8 +125,7 @@ export async function readLocalFileCached(
     const meta = localMeta(path, entry.st);
     const { offset, end } = resolveRange(range, meta.size, path);
     const length = end - offset;
-    // Large reads go to the thread pool: the descriptor must stay open meanwhile, so read them uncached.
-    if (length > syncBytesMax) return await readLocalFile(file, path, range, syncBytesMax);
+    if (length > syncBytesMax) return undefined;
     return { bytes: readSyncFully(entry.fd, offset, length), meta, offset };
   } catch (e) {
     cache.forget(file);

@@ -210,3 +210,39 @@ describe('local store read descriptor cache', () => {
     }
   });
 });
+
+describe('local store synchronous reads', () => {
+  it('tryGetSync serves small ranges like get, declines large ones, and fails like get', async () => {
+    const dir = fs.mkdtempSync(join(tmpdir(), 'shaledb-syncread-'));
+    try {
+      const store = new LocalObjectStore(dir, { syncReadBytesMax: 8 });
+      await store.put('a/x', bytesOf('0123456789abcdef'));
+      const whole = await store.get('a/x', { range: { offset: 2, length: 5 } });
+      const sync = store.tryGetSync('a/x', { offset: 2, length: 5 })!;
+      assert.equal(textOf(sync.bytes), '23456');
+      assert.equal(sync.offset, 2);
+      assert.deepEqual(sync.meta, whole.meta);
+      assert.equal(textOf(store.tryGetSync('a/x', { suffix: 3 })!.bytes), 'def');
+      // Longer than syncReadBytesMax: left to get (which reads it on the thread pool).
+      assert.equal(store.tryGetSync('a/x'), undefined);
+      assert.equal(textOf((await store.get('a/x')).bytes), '0123456789abcdef');
+      assert.throws(
+        () => store.tryGetSync('a/missing', { offset: 0, length: 1 }),
+        (e) => isShaleDBError(e, 'unavailable', 'OBJECT_NOT_FOUND'),
+      );
+      // Past the end: clamped to nothing, as get does.
+      assert.equal(store.tryGetSync('a/x', { offset: 99, length: 1 })!.bytes.length, 0);
+      assert.equal((await store.get('a/x', { range: { offset: 99, length: 1 } })).bytes.length, 0);
+      assert.throws(
+        () => store.tryGetSync('../escape', { offset: 0, length: 1 }),
+        (e) => isShaleDBError(e),
+      );
+      // A replaced object is read anew, never from the stale descriptor.
+      await store.put('a/x', bytesOf('ZYXWVUTSRQPONMLK'));
+      assert.equal(textOf(store.tryGetSync('a/x', { offset: 0, length: 3 })!.bytes), 'ZYX');
+      await store.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -47,9 +47,10 @@ import { mapLocalError } from './local-errors.js';
 import { listLocal, localEtag, localMeta } from './local-listing.js';
 import { acquireLock, type HeldLock, type LocalLockOptions } from './local-lock.js';
 import { filePathOf } from './local-paths.js';
-import { ReadDescriptorCache, readLocalFileCached } from './local-read.js';
+import { ReadDescriptorCache, readLocalFileCached, readLocalFileCachedSync } from './local-read.js';
 import {
   type GetOptions,
+  type GetRange,
   type GetResult,
   type ListOptions,
   type ObjectMeta,
@@ -138,6 +139,17 @@ export class LocalObjectStore implements ObjectStore {
       filePathOf(this.root, path),
       path,
       options.range,
+      this.#syncReadBytesMax,
+    );
+  }
+
+  tryGetSync(path: string, range?: GetRange): GetResult | undefined {
+    validateObjectPath(path, 'get');
+    return readLocalFileCachedSync(
+      this.#fds,
+      filePathOf(this.root, path),
+      path,
+      range,
       this.#syncReadBytesMax,
     );
   }

@@ -101,6 +101,13 @@ export interface ObjectStore {
   putStream(path: string, chunks: AsyncIterable<Uint8Array>, options?: PutStreamOptions): Promise<PutResult>;
   /** Reads an object or a range of it. */
   get(path: string, options?: GetOptions): Promise<GetResult>;
+  /**
+   * Optional: a get served synchronously, offered by stores whose small reads are local and take microseconds
+   * (the local filesystem, from the page cache). Returns undefined when this read should go through `get`
+   * instead (too large to block the event loop for, or nothing synchronous is possible now); throws as `get`
+   * does otherwise.
+   */
+  tryGetSync?(path: string, range?: GetRange): GetResult | undefined;
   /** Reads an object's metadata. */
   head(path: string, options?: { readonly signal?: AbortSignal }): Promise<ObjectMeta>;
   /** Lists objects under a string prefix in ascending path order. */

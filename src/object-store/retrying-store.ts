@@ -33,6 +33,7 @@ import { type Rand, systemRand } from '../util/random.js';
 import { runWithTimeout } from './attempt-timeout.js';
 import {
   type GetOptions,
+  type GetRange,
   type GetResult,
   isObjectStoreError,
   isRetryableObjectStoreError,
@@ -108,6 +109,17 @@ export class RetryingObjectStore implements ObjectStore {
     return this.#retry('get', path, options.signal, (signal) =>
       this.inner.get(path, { range: options.range, signal }),
     );
+  }
+
+  /** Passes synchronous reads through; a transient failure sends the read to `get`, which retries it. */
+  tryGetSync(path: string, range?: GetRange): GetResult | undefined {
+    if (this.inner.tryGetSync === undefined) return undefined;
+    try {
+      return this.inner.tryGetSync(path, range);
+    } catch (e) {
+      if (e instanceof ObjectStoreError && e.reason === 'transient') return undefined;
+      throw e;
+    }
   }
 
   head(path: string, options: { readonly signal?: AbortSignal } = {}): Promise<ObjectMeta> {
