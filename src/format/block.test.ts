@@ -143,6 +143,52 @@ test('V2 round trip and seek at every block size (1 B to 64 KiB)', () => {
   );
 });
 
+test('V2 seeks through the point-read directory agree with seeks from restart points', () => {
+  const prefixed = fc
+    .tuple(fc.constantFrom('', 'user:', 'tenant-0042/orders/'), smallKeyArb)
+    .map(([p, k]) => Uint8Array.from([...utf8(p), ...k]));
+  fc.assert(
+    fc.property(
+      fc.oneof(
+        sortedRowsArb({ maxRows: 150, maxValue: 40 }),
+        sortedRowsArb({ maxRows: 150, maxValue: 40, key: prefixed }),
+      ),
+      fc.constantFrom(64, 512, 4096),
+      fc.array(fc.oneof(smallKeyArb, prefixed), { maxLength: 12 }),
+      (rows, size, extra) => {
+        for (const [i, raw] of buildBlocks(rows, size).entries()) {
+          const plain = Block.decode(raw, 2, `block ${i}`);
+          const withDir = Block.decode(raw, 2, `block ${i}`, true);
+          assert.ok(withDir.directory !== undefined && withDir.byteSize > plain.byteSize);
+          const inBlock = plain.rows();
+          // Every key in the block, its neighbours (one byte more or less) and arbitrary keys.
+          const targets = [...extra];
+          for (const r of inBlock) {
+            targets.push(r.key, Uint8Array.from([...r.key, 0]), r.key.subarray(0, r.key.length - 1));
+          }
+          for (const t of targets) {
+            if (t.length === 0) continue;
+            const a = new BlockCursor(plain);
+            const b = new BlockCursor(withDir);
+            a.seek(t);
+            b.seek(t);
+            assert.equal(b.nextKeyEquals(t), a.nextKeyEquals(t));
+            const rest = (c: BlockCursor) => {
+              const out = [];
+              for (let r = c.next(); r !== undefined; r = c.next()) out.push(plainRow(r));
+              return out;
+            };
+            const want = inBlock.filter((r) => compareBytes(r.key, t) >= 0).map(plainRow);
+            assert.deepEqual(rest(a), want);
+            assert.deepEqual(rest(b), want);
+          }
+        }
+      },
+    ),
+    fcParams('block directory seek', 200),
+  );
+});
+
 test('damaged block trailers are data errors', () => {
   const [raw] = buildBlocks([v('a', '1'), v('b', '2')], 4096);
   assert.throws(() => Block.decode(new Uint8Array(1), 2, 't'), isDataError);

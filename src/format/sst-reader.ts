@@ -298,22 +298,22 @@ export class SstReader {
     const bytes = this.#readSync(start, end - start);
     if (bytes === undefined) return undefined;
     const where = `${this.path} block ${i}`;
-    const block = Block.decode(
-      unframePart(this.info.compressionCodec, bytes, where),
-      this.blockVersion,
-      where,
-    );
+    const raw = unframePart(this.info.compressionCodec, bytes, where);
+    const block = Block.decode(raw, this.blockVersion, where, true);
     this.#cache?.put(this.#objectId, i, block);
     return block;
   }
 
-  /** Data block `i`; synchronous when cached or when the store reads synchronously. */
+  /**
+   * Data block `i` for point reads (decoded with its directory); synchronous when cached or when the store
+   * reads synchronously.
+   */
   block(i: number): MaybePromise<Block> {
     const b = this.blockSync(i);
     if (b !== undefined) return b;
     let p = this.#blockLoads.get(i);
     if (p === undefined) {
-      p = this.readBlocks(i, i + 1, true).then((bs) => bs[0]!);
+      p = this.readBlocks(i, i + 1, true, true).then((bs) => bs[0]!);
       const pending = p;
       this.#blockLoads.set(i, pending);
       void pending.then(
@@ -324,8 +324,11 @@ export class SstReader {
     return p;
   }
 
-  /** Reads blocks `[from, to)` with one GET, verifies and decodes them; caches them when `cache`. */
-  async readBlocks(from: number, to: number, cache: boolean): Promise<Block[]> {
+  /**
+   * Reads blocks `[from, to)` with one GET, verifies and decodes them (with directories when `directory`, for
+   * point reads); caches them when `cache`.
+   */
+  async readBlocks(from: number, to: number, cache: boolean, directory = false): Promise<Block[]> {
     let index = this.index();
     if (index instanceof Promise) index = await index;
     assert(
@@ -346,7 +349,7 @@ export class SstReader {
         unframePart(codec, bytes.subarray(s, e), where),
         codec === 'none' && cache && to - from > 1,
       );
-      const block = Block.decode(raw, this.blockVersion, where);
+      const block = Block.decode(raw, this.blockVersion, where, directory);
       if (cache) this.#cache?.put(this.#objectId, i, block);
       out.push(block);
     }
