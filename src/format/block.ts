@@ -291,10 +291,16 @@ export class BlockCursor {
     const raw = b.raw;
     const p = d.prefixLen;
     for (let i = 0; i < p; i++) {
-      if (i >= key.length) return this.#scanAt(0, 0, 0, key); // a proper prefix of every key
-      const c = raw[d.firstKeyOff + i]! - key[i]!;
-      if (c > 0) return this.#scanAt(0, 0, 0, key);
-      if (c < 0) return this.#scanAt(b.dataEnd, b.offsets.length, 0, key);
+      // A proper prefix of the common prefix, or smaller at byte i: before every key; larger: after them all.
+      const c = i < key.length ? raw[d.firstKeyOff + i]! - key[i]! : 1;
+      if (c > 0) {
+        this.#scanAt(0, 0, 0, key);
+        return;
+      }
+      if (c < 0) {
+        this.#scanAt(b.dataEnd, b.offsets.length, 0, key);
+        return;
+      }
     }
     const words = d.words;
     const n = d.count;
@@ -306,8 +312,10 @@ export class BlockCursor {
       if (words[mid]! < h) lo = mid + 1;
       else hi = mid;
     }
-    if (lo === n) return this.#scanAt(b.dataEnd, b.offsets.length, 0, key);
-    if (lo === 0) return this.#scanAt(0, 0, 0, key);
+    if (lo === 0 || lo === n) {
+      this.#scanAt(lo === 0 ? 0 : b.dataEnd, lo === 0 ? 0 : b.offsets.length, 0, key);
+      return;
+    }
     const pos = words[n + lo]!;
     const offs = b.offsets;
     let restart = 0;
