@@ -14,7 +14,7 @@ const concat: MergeOperator = (_k, existing, ops) =>
   utf8((existing === undefined ? '' : fromUtf8(existing)) + ops.map(fromUtf8).join(''));
 
 const show = (b: WriteBatch, op?: MergeOperator) =>
-  batchRows(b.ops, 7, 1000, null, op).map(
+  batchRows(b.takeOps(), 7, 1000, null, op).map(
     (r) => `${fromUtf8(r.key)}:${r.kind[0]}:${fromUtf8(r.value)}@${r.seq}`,
   );
 

@@ -5,8 +5,9 @@
  * and rows in ascending key order.
  *
  * Invariants: output is sorted by key and every row has seq = `seq` and createTs = `nowMs`; a merge without a
- * configured operator is an 'invalid' MERGE_OPERATOR_MISSING error (raised before anything is written).
- * Concurrency: pure.
+ * configured operator is an 'invalid' MERGE_OPERATOR_MISSING error (raised before anything is written). The rows
+ * are the batch's op objects, stamped in place (see BatchOp), except folded merge results.
+ * Concurrency: synchronous; owns `ops` (the caller passes a copy of the batch's list).
  */
 
 import type { RowEntry } from '../format/row.js';
@@ -29,52 +30,55 @@ export function expireTsFor(
   return Number.isSafeInteger(at) ? at : undefined;
 }
 
-function toRow(op: BatchOp, seq: number, nowMs: number, defaultTtlMs: number | null): RowEntry {
-  return {
-    key: op.key,
-    value: op.value,
-    seq,
-    kind: op.kind,
-    createTs: nowMs,
-    expireTs: op.kind === 'tombstone' ? undefined : expireTsFor(op.ttl, nowMs, defaultTtlMs),
-  };
+/** Fills an op's seq and timestamps in place: from here on it is a row. */
+function stamp(op: BatchOp, seq: number, nowMs: number, defaultTtlMs: number | null): RowEntry {
+  op.seq = seq;
+  op.createTs = nowMs;
+  op.expireTs = op.kind === 'tombstone' ? undefined : expireTsFor(op.ttl, nowMs, defaultTtlMs);
+  return op;
 }
 
-/** The rows a batch writes. */
+function byKey(a: BatchOp, b: BatchOp): number {
+  return compareBytes(a.key, b.key);
+}
+
+/** The rows a batch writes (the ops themselves, stamped; see BatchOp). May reorder `ops`. */
 export function batchRows(
-  ops: readonly BatchOp[],
+  ops: BatchOp[],
   seq: number,
   nowMs: number,
   defaultTtlMs: number | null,
   mergeOperator: MergeOperator | undefined,
 ): RowEntry[] {
-  if (ops.length === 1) {
-    const op = ops[0]!;
-    if (op.kind === 'merge' && mergeOperator === undefined) throw mergeOperatorMissing();
-    return [toRow(op, seq, nowMs, defaultTtlMs)];
-  }
-  // Newest operation first within a key.
-  const order = ops.map((_, i) => i);
-  order.sort((a, b) => compareBytes(ops[a]!.key, ops[b]!.key) || b - a);
-  const rows: RowEntry[] = [];
-  let hasMerges = false;
-  let i = 0;
-  while (i < order.length) {
-    const key = ops[order[i]!]!.key;
-    let j = i;
-    let ended = false;
-    for (; j < order.length && compareBytes(ops[order[j]!]!.key, key) === 0; j++) {
-      if (ended) continue;
-      const op = ops[order[j]!]!;
-      rows.push(toRow(op, seq, nowMs, defaultTtlMs));
-      if (op.kind === 'merge') hasMerges = true;
-      else ended = true;
+  let sorted = true;
+  for (let i = 1; i < ops.length && sorted; i++) sorted = compareBytes(ops[i - 1]!.key, ops[i]!.key) < 0;
+  let rows: BatchOp[];
+  if (sorted) {
+    rows = ops; // strictly ascending keys: nothing to order or drop
+  } else {
+    // Stable sort by key, then newest operation first within a key.
+    ops.sort(byKey);
+    rows = [];
+    let i = 0;
+    while (i < ops.length) {
+      const key = ops[i]!.key;
+      let j = i + 1;
+      while (j < ops.length && compareBytes(ops[j]!.key, key) === 0) j++;
+      // ops[i, j) hold one key, oldest first: keep from the newest back to (and including) the last put or delete.
+      for (let k = j - 1; k >= i; k--) {
+        const op = ops[k]!;
+        rows.push(op);
+        if (op.kind !== 'merge') break;
+      }
+      i = j;
     }
-    i = j;
   }
-  if (!hasMerges) return rows;
-  if (mergeOperator === undefined) throw mergeOperatorMissing();
-  const folded = new MergeOperatorIterator(mergeOperator, new ArrayRowIterator(rows), {
+  let hasMerges = false;
+  for (const r of rows) if (r.kind === 'merge') hasMerges = true;
+  if (hasMerges && mergeOperator === undefined) throw mergeOperatorMissing();
+  for (const r of rows) stamp(r, seq, nowMs, defaultTtlMs);
+  if (!hasMerges || ops.length === 1) return rows; // a lone operand is written as it is
+  const folded = new MergeOperatorIterator(mergeOperator!, new ArrayRowIterator(rows), {
     mergeDifferentExpireTs: false,
   });
   return collectRowsSync(folded);

@@ -83,7 +83,7 @@ export class DbInner {
   }
 
   /** Applies a batch (ops validated); resolves with the seq once the write is durable if asked. */
-  write(ops: readonly BatchOp[], awaitDurable: boolean): MaybePromise<number> | Promise<number> {
+  write(ops: BatchOp[], awaitDurable: boolean): MaybePromise<number> | Promise<number> {
     this.checkOpen();
     const pressure = this.#backpressure();
     if (pressure !== undefined) return pressure.then(() => this.write(ops, awaitDurable));

@@ -278,3 +278,25 @@ test('on the local store, reads of uncached blocks are synchronous; a damaged bl
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a batch written twice writes twice, and writing it again never changes what the first write wrote', async () => {
+  const db = await Db.open('db', new MemoryObjectStore(), { settings });
+  try {
+    const batch = new WriteBatch().put('b', '1').put('a', '1');
+    const first = await db.write(batch, { awaitDurable: false });
+    const snap = await db.snapshot();
+    batch.put('c', '1');
+    const second = await db.write(batch, { awaitDurable: false });
+    assert.ok(second.seq > first.seq);
+    // The snapshot between the writes sees the first write only.
+    assert.equal(await snap.get('c'), undefined);
+    const kv = (await snap.getKeyValue('a'))!;
+    assert.equal(kv.seq, first.seq);
+    assert.equal((await db.getKeyValue('a'))!.seq, second.seq);
+    assert.deepEqual(await keys(db.scan()), ['a=1', 'b=1', 'c=1']);
+    assert.deepEqual(await keys(snap.scan()), ['a=1', 'b=1']);
+    snap.close();
+  } finally {
+    await db.close();
+  }
+});

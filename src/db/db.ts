@@ -35,7 +35,7 @@ import {
 } from './options.js';
 import type { Settings } from './settings.js';
 import { Snapshot } from './snapshot.js';
-import { checkKey, checkReadKey, checkValue, type WriteBatch } from './write-batch.js';
+import { checkKey, checkReadKey, checkValue, newOp, type WriteBatch } from './write-batch.js';
 
 /** Options of Db.open. */
 export interface DbOpenOptions {
@@ -115,7 +115,7 @@ export class Db {
   put(key: Uint8Array | string, value: Uint8Array | string, options?: PutOptions): Promise<WriteHandle> {
     return wrap(async () => {
       const o = checkWriteOptions(options);
-      const op = { kind: 'value' as const, key: checkKey(key), value: checkValue(value), ttl: o.ttl };
+      const op = newOp('value', checkKey(key), checkValue(value), o.ttl);
       return { seq: BigInt(await this.#inner.write([op], o.awaitDurable)) };
     });
   }
@@ -124,7 +124,7 @@ export class Db {
   delete(key: Uint8Array | string, options?: WriteOptions): Promise<WriteHandle> {
     return wrap(async () => {
       const o = checkWriteOptions(options);
-      const op = { kind: 'tombstone' as const, key: checkKey(key), value: new Uint8Array(0), ttl: undefined };
+      const op = newOp('tombstone', checkKey(key), new Uint8Array(0), undefined);
       return { seq: BigInt(await this.#inner.write([op], o.awaitDurable)) };
     });
   }
@@ -137,7 +137,7 @@ export class Db {
   ): Promise<WriteHandle> {
     return wrap(async () => {
       const o = checkWriteOptions(options);
-      const op = { kind: 'merge' as const, key: checkKey(key), value: checkValue(operand), ttl: o.ttl };
+      const op = newOp('merge', checkKey(key), checkValue(operand), o.ttl);
       return { seq: BigInt(await this.#inner.write([op], o.awaitDurable)) };
     });
   }
@@ -145,12 +145,16 @@ export class Db {
   /** Applies a batch atomically (one seq). An empty batch is invalid. */
   write(batch: WriteBatch, options?: WriteOptions): Promise<WriteHandle> {
     return wrap(async () => {
-      if (batch === null || typeof batch !== 'object' || !Array.isArray((batch as WriteBatch).ops)) {
+      if (
+        batch === null ||
+        typeof batch !== 'object' ||
+        typeof (batch as WriteBatch).takeOps !== 'function'
+      ) {
         throw invalidError('INVALID_ARGUMENT', 'write() takes a WriteBatch');
       }
       if (batch.ops.length === 0) throw invalidError('EMPTY_BATCH', 'the batch is empty');
       const o = checkWriteOptions(options);
-      return { seq: BigInt(await this.#inner.write([...batch.ops], o.awaitDurable)) };
+      return { seq: BigInt(await this.#inner.write(batch.takeOps(), o.awaitDurable)) };
     });
   }
 

@@ -27,12 +27,29 @@ export interface BatchOpOptions {
   readonly ttl?: Ttl;
 }
 
-/** @internal One operation in a batch. */
+/**
+ * @internal One operation in a batch, shaped as the row it becomes (a RowEntry plus its TTL option): the first
+ * write of a batch fills seq, createTs and expireTs in place and hands the ops to the memtable as its rows, which
+ * saves an object and a copy per row. A batch written again is copied first (see {@link WriteBatch.takeOps}).
+ */
 export interface BatchOp {
-  readonly kind: 'value' | 'tombstone' | 'merge';
   readonly key: Uint8Array;
   readonly value: Uint8Array;
+  seq: number;
+  readonly kind: 'value' | 'tombstone' | 'merge';
+  createTs: number | undefined;
+  expireTs: number | undefined;
   readonly ttl: Ttl | undefined;
+}
+
+/** @internal A new operation (seq and timestamps are filled when it is written). */
+export function newOp(
+  kind: BatchOp['kind'],
+  key: Uint8Array,
+  value: Uint8Array,
+  ttl: Ttl | undefined,
+): BatchOp {
+  return { key, value, seq: 0, kind, createTs: undefined, expireTs: undefined, ttl };
 }
 
 const EMPTY = new Uint8Array(0);
@@ -100,25 +117,37 @@ function checkOptions(options: unknown): BatchOpOptions {
 export class WriteBatch {
   /** @internal */
   readonly ops: BatchOp[] = [];
+  #written = false;
+
+  /**
+   * @internal The ops to write: this batch's own the first time (they become memtable rows), fresh copies
+   * after that, so rows already written never change.
+   */
+  takeOps(): BatchOp[] {
+    if (!this.#written) {
+      this.#written = true;
+      return this.ops.slice();
+    }
+    return this.ops.map((op) => newOp(op.kind, op.key, op.value, op.ttl));
+  }
 
   /** Sets `key` to `value`. */
   put(key: Uint8Array | string, value: Uint8Array | string, options?: BatchOpOptions): this {
     const o = checkOptions(options);
-    const op: BatchOp = { kind: 'value', key: checkKey(key), value: checkValue(value), ttl: checkTtl(o.ttl) };
-    this.ops.push(op);
+    this.ops.push(newOp('value', checkKey(key), checkValue(value), checkTtl(o.ttl)));
     return this;
   }
 
   /** Deletes `key`. */
   delete(key: Uint8Array | string): this {
-    this.ops.push({ kind: 'tombstone', key: checkKey(key), value: EMPTY, ttl: undefined });
+    this.ops.push(newOp('tombstone', checkKey(key), EMPTY, undefined));
     return this;
   }
 
   /** Adds a merge operand for `key` (needs a merge operator on the database). */
   merge(key: Uint8Array | string, operand: Uint8Array | string, options?: BatchOpOptions): this {
     const o = checkOptions(options);
-    this.ops.push({ kind: 'merge', key: checkKey(key), value: checkValue(operand), ttl: checkTtl(o.ttl) });
+    this.ops.push(newOp('merge', checkKey(key), checkValue(operand), checkTtl(o.ttl)));
     return this;
   }
 
