@@ -4,8 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { MergeOperator } from '../lsm/merge-operator.js';
-import { fromUtf8, utf8 } from '../util/bytes.js';
+import fc from 'fast-check';
+import { fcParams, smallKeyArb } from '../../test/support/format-arbitraries.js';
+import type { RowEntry } from '../format/row.js';
+import { ArrayRowIterator, collectRowsSync } from '../lsm/array-iterator.js';
+import { type MergeOperator, MergeOperatorIterator } from '../lsm/merge-operator.js';
+import { compareBytes, fromUtf8, toHex, utf8 } from '../util/bytes.js';
 import { isShaleDBError } from '../util/errors.js';
 import { batchRows, expireTsFor } from './batch-rows.js';
 import { WriteBatch } from './write-batch.js';
@@ -71,4 +75,56 @@ test('bad keys, values and options are invalid and leave the batch unchanged', (
   for (const f of bad) assert.throws(f, (e) => isShaleDBError(e, 'invalid'));
   assert.equal(b.size, 1);
   assert.doesNotThrow(() => new WriteBatch().put(new Uint8Array(65_535).fill(1), ''));
+});
+
+test('rows match a reference ordering for random batches (short keys, shared prefixes, repeats)', () => {
+  const keyArb = fc.oneof(smallKeyArb, fc.constantFrom(utf8('key00001'), utf8('key00002'), utf8('key0')));
+  const opArb = fc.record({
+    kind: fc.constantFrom('value', 'tombstone', 'merge') as fc.Arbitrary<'value' | 'tombstone' | 'merge'>,
+    key: keyArb,
+    value: fc.string({ maxLength: 3 }),
+  });
+  fc.assert(
+    fc.property(fc.array(opArb, { minLength: 1, maxLength: 60 }), (ops) => {
+      const b = new WriteBatch();
+      for (const o of ops) {
+        if (o.kind === 'value') b.put(o.key, o.value);
+        else if (o.kind === 'tombstone') b.delete(o.key);
+        else b.merge(o.key, o.value);
+      }
+      // Reference: order by key, newest op first; per key keep ops back to the last put or delete; fold merges.
+      const order = ops.map((_, i) => i).sort((x, y) => compareBytes(ops[x]!.key, ops[y]!.key) || y - x);
+      const kept: RowEntry[] = [];
+      for (let i = 0; i < order.length; ) {
+        let j = i;
+        let ended = false;
+        for (; j < order.length && compareBytes(ops[order[j]!]!.key, ops[order[i]!]!.key) === 0; j++) {
+          if (ended) continue;
+          const o = ops[order[j]!]!;
+          kept.push({
+            key: o.key,
+            value: utf8(o.kind === 'tombstone' ? '' : o.value),
+            seq: 7,
+            kind: o.kind,
+            createTs: 1000,
+            expireTs: undefined,
+          });
+          if (o.kind !== 'merge') ended = true;
+        }
+        i = j;
+      }
+      const want =
+        ops.length === 1
+          ? kept
+          : collectRowsSync(
+              new MergeOperatorIterator(concat, new ArrayRowIterator(kept), {
+                mergeDifferentExpireTs: false,
+              }),
+            );
+      const got = batchRows(b.takeOps(), 7, 1000, null, concat);
+      const show = (r: RowEntry) => `${toHex(r.key)}:${r.kind}:${fromUtf8(r.value)}@${r.seq}/${r.createTs}`;
+      assert.deepEqual(got.map(show), want.map(show));
+    }),
+    fcParams('batch rows reference', 300),
+  );
 });

@@ -77,9 +77,11 @@ export class BloomFilterBuilder {
       let x = h[2 * k + 1]! % m;
       let d = h[2 * k]! % m;
       for (let i = 0; i < probes; i++) {
-        d = (d + i) % m;
+        d += i;
+        if (d >= m) d %= m; // (d + i) % m without a division in the common case
         bits[x >>> 3]! |= 1 << (x & 7);
-        x = (x + d) % m;
+        x += d;
+        if (x >= m) x -= m; // both were < m
       }
     }
     return out;
@@ -127,9 +129,11 @@ export class BloomFilter {
     let x = low % m;
     let d = high % m;
     for (let i = 0; i < this.probes; i++) {
-      d = (d + i) % m;
+      d += i;
+      if (d >= m) d %= m; // (d + i) % m without a division in the common case
       if ((bits[x >>> 3]! & (1 << (x & 7))) === 0) return false;
-      x = (x + d) % m;
+      x += d;
+      if (x >= m) x -= m; // both were < m
     }
     return true;
   }
