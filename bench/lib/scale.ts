@@ -66,7 +66,7 @@ const DEFAULT: Scale = {
   batchCapMs: 1.5 * S,
   durableConcurrency: [1, 256],
   durableOps: 200_000,
-  durableCapMs: 1.5 * S,
+  durableCapMs: 3 * S,
   loadKeys: { 100: 1_000_000, 1024: 200_000 },
   getWarmupMs: 1.5 * S,
   getOps: 1_000_000,

@@ -133,8 +133,8 @@ export class WriteBatch {
 
   /** Sets `key` to `value`. */
   put(key: Uint8Array | string, value: Uint8Array | string, options?: BatchOpOptions): this {
-    const o = checkOptions(options);
-    this.ops.push(newOp('value', checkKey(key), checkValue(value), checkTtl(o.ttl)));
+    const ttl = options === undefined ? undefined : checkTtl(checkOptions(options).ttl);
+    this.ops.push(newOp('value', checkKey(key), checkValue(value), ttl));
     return this;
   }
 
@@ -146,8 +146,8 @@ export class WriteBatch {
 
   /** Adds a merge operand for `key` (needs a merge operator on the database). */
   merge(key: Uint8Array | string, operand: Uint8Array | string, options?: BatchOpOptions): this {
-    const o = checkOptions(options);
-    this.ops.push(newOp('merge', checkKey(key), checkValue(operand), checkTtl(o.ttl)));
+    const ttl = options === undefined ? undefined : checkTtl(checkOptions(options).ttl);
+    this.ops.push(newOp('merge', checkKey(key), checkValue(operand), ttl));
     return this;
   }
 

@@ -15,12 +15,14 @@ export class ByteArena {
   readonly #slabBytes: number;
   readonly #largeBytes: number;
   #slab: Uint8Array;
+  #buffer: ArrayBuffer;
   #used = 0;
 
   constructor(slabBytes = 256 * 1024, largeBytes = 4096) {
     this.#slabBytes = slabBytes;
     this.#largeBytes = largeBytes;
     this.#slab = new Uint8Array(slabBytes);
+    this.#buffer = this.#slab.buffer;
   }
 
   /** A private copy of `src`. */
@@ -29,11 +31,13 @@ export class ByteArena {
     if (n > this.#largeBytes) return copyBytes(src);
     if (this.#used + n > this.#slabBytes) {
       this.#slab = new Uint8Array(this.#slabBytes);
+      this.#buffer = this.#slab.buffer;
       this.#used = 0;
     }
     const start = this.#used;
     this.#slab.set(src, start);
     this.#used = start + n;
-    return this.#slab.subarray(start, start + n);
+    // The constructor, not subarray: subarray looks up the species constructor on every call.
+    return new Uint8Array(this.#buffer, start, n);
   }
 }
