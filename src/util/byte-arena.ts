@@ -21,8 +21,8 @@ export class ByteArena {
   constructor(slabBytes = 256 * 1024, largeBytes = 4096) {
     this.#slabBytes = slabBytes;
     this.#largeBytes = largeBytes;
-    this.#slab = new Uint8Array(slabBytes);
-    this.#buffer = this.#slab.buffer;
+    this.#buffer = new ArrayBuffer(slabBytes);
+    this.#slab = new Uint8Array(this.#buffer);
   }
 
   /** A private copy of `src`. */
@@ -30,8 +30,8 @@ export class ByteArena {
     const n = src.length;
     if (n > this.#largeBytes) return copyBytes(src);
     if (this.#used + n > this.#slabBytes) {
-      this.#slab = new Uint8Array(this.#slabBytes);
-      this.#buffer = this.#slab.buffer;
+      this.#buffer = new ArrayBuffer(this.#slabBytes);
+      this.#slab = new Uint8Array(this.#buffer);
       this.#used = 0;
     }
     const start = this.#used;
