@@ -96,6 +96,7 @@ async function main(argv: readonly string[]): Promise<number> {
       seed: args.seed,
       flushIntervalMs: args.flushIntervalMs,
       compactorPollMs: args.compactorPollMs,
+      repeat: args.repeat,
       dirs,
       progress,
       argv,

@@ -20,6 +20,7 @@ import { runLoop } from '../bench/lib/driver.js';
 import { LatencyHistogram } from '../bench/lib/histogram.js';
 import { xmlEscape } from '../bench/lib/report-svg.js';
 import type { BenchReport, CellResult } from '../bench/lib/result.js';
+import { medianRounds } from '../bench/lib/suite.js';
 import { testSeed } from '../src/util/random.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -253,6 +254,45 @@ test('argument parsing: modes, selections, defaults and errors', () => {
   assert.throws(() => parseArgs(['--quick', '--smoke']), /choose one/);
   assert.throws(() => parseArgs(['--values', '0']), /positive integer/);
   assert.throws(() => parseArgs(['--frobnicate']), /unknown option/);
+  assert.equal(full.repeat, 1);
+  const repeated = parseArgs(['--repeat', '5', '--only', 'batch']);
+  assert.equal(repeated.repeat, 5);
+  assert.equal(parseArgs(['--repeat', '3']).name, 'partial.local');
+  assert.throws(() => parseArgs(['--repeat', '0']), /positive integer/);
+});
+
+test('repeated rounds: each cell is its median round by throughput, failed rounds left out', () => {
+  const cell = (engine: 'shaledb' | 'leveldb', opsPerSec: number, error?: string): CellResult => ({
+    workload: 'batch',
+    phase: 'batch1000',
+    engine,
+    valueBytes: 100,
+    unit: 'key',
+    concurrency: 1,
+    ops: opsPerSec,
+    elapsedMs: 1000,
+    opsPerSec,
+    extra: { loadMs: opsPerSec },
+    error,
+  });
+  const out = medianRounds([
+    cell('shaledb', 300),
+    cell('leveldb', 10),
+    cell('shaledb', 500),
+    cell('leveldb', 0, 'boom'),
+    cell('shaledb', 400),
+    cell('leveldb', 0, 'boom'),
+  ]);
+  assert.equal(out.length, 2);
+  const shale = out.find((c) => c.engine === 'shaledb')!;
+  assert.equal(shale.opsPerSec, 400);
+  assert.deepEqual(shale.extra, { loadMs: 400, rounds: 3, roundsMinOpsPerSec: 300, roundsMaxOpsPerSec: 500 });
+  const level = out.find((c) => c.engine === 'leveldb')!;
+  assert.equal(level.opsPerSec, 10);
+  assert.equal(level.extra?.['rounds'], 1);
+  const allFailed = medianRounds([cell('shaledb', 0, 'x'), cell('shaledb', 0, 'y')]);
+  assert.equal(allFailed.length, 1);
+  assert.equal(allFailed[0]!.error, 'x');
 });
 
 test('SVG text is escaped', () => {

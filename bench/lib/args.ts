@@ -26,6 +26,8 @@ export interface BenchArgs {
   readonly seed: number;
   readonly flushIntervalMs: number;
   readonly compactorPollMs: number;
+  /** Rounds of the plan; each figure is the median round's (by throughput). */
+  readonly repeat: number;
   readonly progress: boolean;
   /** Exit 1 when a cell failed or a correctness check found a problem. */
   readonly strict: boolean;
@@ -61,6 +63,8 @@ Tuning:
   --seed <n>              data seed (default 42)
   --flush-interval <ms>   WAL flush interval of the object-store engines (default 100)
   --compactor-poll <ms>   compactor poll interval of the object-store engines (default 200)
+  --repeat <n>            run the selected cells n times, round by round, and report each cell's median round
+                          by throughput (min and max in the JSON; for noisy machines, with --only)
   --help                  this text
 `;
 
@@ -91,6 +95,7 @@ interface Raw {
   seed: number;
   flush: number;
   poll: number;
+  repeat: number;
   progress: boolean;
   strict: boolean;
   from?: string;
@@ -105,6 +110,7 @@ function parseFlags(argv: readonly string[]): Raw {
     seed: 42,
     flush: 100,
     poll: 200,
+    repeat: 1,
     progress: true,
     strict: false,
     help: false,
@@ -125,6 +131,7 @@ function parseFlags(argv: readonly string[]): Raw {
     else if (a === '--seed') raw.seed = positiveInt(next(), a);
     else if (a === '--flush-interval') raw.flush = positiveInt(next(), a);
     else if (a === '--compactor-poll') raw.poll = positiveInt(next(), a);
+    else if (a === '--repeat') raw.repeat = positiveInt(next(), a);
     else if (a === '--no-progress' || a === '--quiet') raw.progress = false;
     else if (a === '--strict') raw.strict = true;
     else if (a === '--from') raw.from = list(next(), a).join(',');
@@ -169,7 +176,8 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
   const { engines, notSelected } = selectEngines(raw);
   const workloads = WORKLOAD_IDS.filter((w) => raw.only === undefined || raw.only.includes(w));
   const valueSizes = raw.values ?? (raw.mode === 'smoke' ? [100] : [100, 1024]);
-  const filtered = raw.only !== undefined || raw.engines !== undefined || raw.values !== undefined;
+  const filtered =
+    raw.only !== undefined || raw.engines !== undefined || raw.values !== undefined || raw.repeat !== 1;
   // Scratch runs are named *.local.* (ignored by git); only a full default run writes latest.*.
   const name =
     raw.name ?? (raw.mode === 'default' && !filtered ? 'latest' : `${filtered ? 'partial' : raw.mode}.local`);
@@ -186,6 +194,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     seed: raw.seed,
     flushIntervalMs: raw.flush,
     compactorPollMs: raw.poll,
+    repeat: raw.repeat,
     progress: raw.progress,
     strict: raw.strict,
     from: raw.from,

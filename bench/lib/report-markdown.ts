@@ -149,6 +149,14 @@ function workloadSection(r: BenchReport, w: WorkloadId): string[] {
         `${fmtNumber(x['loadKeysPerSec'])} keys/s, settled in ${fmtDuration(x['settleMs'] ?? 0)}, reopened in ${fmtDuration(x['openMs'] ?? 0)}`,
     );
   }
+  for (const c of cells) {
+    const x = c.extra;
+    if (x?.['rounds'] === undefined) continue;
+    notes.push(
+      `- ${ENGINE_NAMES[c.engine]} ${c.phase} ${valueLabel(c.valueBytes)}: median of ${x['rounds']} rounds; ` +
+        `lowest ${fmtNumber(Math.round(x['roundsMinOpsPerSec'] ?? 0))}, highest ${fmtNumber(Math.round(x['roundsMaxOpsPerSec'] ?? 0))} ${rateUnit(c)}`,
+    );
+  }
   return notes.length > 0 ? [...out, '', ...notes, ''] : [...out, ''];
 }
 
@@ -226,6 +234,11 @@ function parametersSection(r: BenchReport): string[] {
     `- Caps (ops / ms): puts ${fmtNumber(s.putOps)} / ${s.putCapMs}; batches ${fmtNumber(s.batchKeys)} keys / ${s.batchCapMs}; durable ${fmtNumber(s.durableOps)} / ${s.durableCapMs} at c = ${s.durableConcurrency.join(', ')}`,
     `- Read data set: ${loads.join(', ')}; gets ${s.coldGetCapMs} ms cold, then ${s.getWarmupMs} ms warm-up and ${s.getCapMs} ms warm; full scan ${s.fullScanCapMs} ms; range scans ${s.rangeScanCapMs} ms; mixed ${s.mixedCapMs} ms`,
     `- S3 model: ${s.s3CapMs} ms per phase; cold gets at c = ${s.s3ColdConcurrency.join(', ')}`,
+    ...(r.parameters.repeat === undefined
+      ? []
+      : [
+          `- Rounds: ${r.parameters.repeat}; each figure is the cell's median round by throughput (lowest and highest rounds in the JSON extras)`,
+        ]),
     `- Command: ${['npm run bench --', ...r.parameters.argv].join(' ')}`,
     '',
   ];

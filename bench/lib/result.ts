@@ -70,6 +70,8 @@ export interface BenchReport {
     readonly workloads: readonly WorkloadId[];
     readonly flushIntervalMs: number;
     readonly compactorPollMs: number;
+    /** Rounds run (absent: 1); with more, each cell is its median round by throughput. */
+    readonly repeat?: number | undefined;
     readonly tempRoot: string;
     readonly scale: Scale;
     readonly argv: readonly string[];

@@ -33,6 +33,8 @@ export interface SuiteOptions {
   readonly seed: number;
   readonly flushIntervalMs: number;
   readonly compactorPollMs: number;
+  /** Rounds of the whole plan (default 1). */
+  readonly repeat?: number;
   readonly dirs: TempDirs;
   readonly progress: Progress;
   readonly argv: readonly string[];
@@ -68,6 +70,39 @@ function summarize(cells: readonly CellResult[]): string {
     .join(' | ');
 }
 
+/**
+ * One cell per (workload, phase, engine, value size): the median round by throughput among the rounds that did
+ * not fail (a failed cell only when all failed), with the rounds' count, minimum and maximum in `extra`.
+ */
+export function medianRounds(cells: readonly CellResult[]): CellResult[] {
+  const groups = new Map<string, CellResult[]>();
+  for (const c of cells) {
+    const k = `${c.workload}|${c.phase}|${c.engine}|${c.valueBytes}`;
+    const g = groups.get(k);
+    if (g === undefined) groups.set(k, [c]);
+    else g.push(c);
+  }
+  const out: CellResult[] = [];
+  for (const g of groups.values()) {
+    const ok = g.filter((c) => c.error === undefined).sort((a, b) => a.opsPerSec - b.opsPerSec);
+    if (ok.length === 0) {
+      out.push(g[0]!);
+      continue;
+    }
+    const median = ok[(ok.length - 1) >>> 1]!;
+    out.push({
+      ...median,
+      extra: {
+        ...median.extra,
+        rounds: ok.length,
+        roundsMinOpsPerSec: ok[0]!.opsPerSec,
+        roundsMaxOpsPerSec: ok[ok.length - 1]!.opsPerSec,
+      },
+    });
+  }
+  return out;
+}
+
 /** Runs the suite and returns its report. */
 export async function runSuite(o: SuiteOptions): Promise<BenchReport> {
   const t0 = nowMs();
@@ -79,32 +114,35 @@ export async function runSuite(o: SuiteOptions): Promise<BenchReport> {
   const plan: { w: ReturnType<typeof workloadsFor>[number]; vb: number; e: EngineDefinition }[] = [];
   for (const w of workloadsFor(selected))
     for (const vb of o.valueSizes) for (const e of usable) if (w.appliesTo(e)) plan.push({ w, vb, e });
-  o.progress.setTotal(plan.length);
+  const rounds = o.repeat ?? 1;
+  o.progress.setTotal(plan.length * rounds);
   const results: CellResult[] = [];
-  for (const { w, vb, e } of plan) {
-    const ctx: WorkloadContext = {
-      engine: e,
-      valueBytes: vb,
-      scale: o.scale,
-      data,
-      progress: o.progress,
-      dirs: o.dirs,
-      flushIntervalMs: o.flushIntervalMs,
-      compactorPollMs: o.compactorPollMs,
-      selected,
-    };
-    o.progress.startCell(`${w.title} · ${ENGINE_NAMES[e.id]} · ${vb} B`);
-    const cellStart = nowMs();
-    let cells: CellResult[];
-    try {
-      cells = await w.run(ctx);
-    } catch (err) {
-      cells = [failedCell(ctx, w.ids.find((id) => selected.has(id)) ?? w.ids[0]!, 'all', err)];
+  for (let round = 0; round < rounds; round++)
+    for (const { w, vb, e } of plan) {
+      const ctx: WorkloadContext = {
+        engine: e,
+        valueBytes: vb,
+        scale: o.scale,
+        data,
+        progress: o.progress,
+        dirs: o.dirs,
+        flushIntervalMs: o.flushIntervalMs,
+        compactorPollMs: o.compactorPollMs,
+        selected,
+      };
+      const of = rounds > 1 ? ` · round ${round + 1}/${rounds}` : '';
+      o.progress.startCell(`${w.title} · ${ENGINE_NAMES[e.id]} · ${vb} B${of}`);
+      const cellStart = nowMs();
+      let cells: CellResult[];
+      try {
+        cells = await w.run(ctx);
+      } catch (err) {
+        cells = [failedCell(ctx, w.ids.find((id) => selected.has(id)) ?? w.ids[0]!, 'all', err)];
+      }
+      results.push(...cells);
+      machine.loadAvg1mAfterCells.push(Math.round(os.loadavg()[0]! * 100) / 100);
+      o.progress.endCell(`${summarize(cells)} (${((nowMs() - cellStart) / 1000).toFixed(1)} s)`);
     }
-    results.push(...cells);
-    machine.loadAvg1mAfterCells.push(Math.round(os.loadavg()[0]! * 100) / 100);
-    o.progress.endCell(`${summarize(cells)} (${((nowMs() - cellStart) / 1000).toFixed(1)} s)`);
-  }
   machine.loadAvgEnd = os.loadavg().map((x) => Math.round(x * 100) / 100);
   const model = selected.has('s3') && usable.some((e) => e.id === 'shaledb') ? s3Model() : undefined;
   return {
@@ -120,12 +158,13 @@ export async function runSuite(o: SuiteOptions): Promise<BenchReport> {
       workloads: o.workloads,
       flushIntervalMs: o.flushIntervalMs,
       compactorPollMs: o.compactorPollMs,
+      repeat: rounds > 1 ? rounds : undefined,
       tempRoot: o.dirs.root,
       scale: o.scale,
       argv: o.argv,
     },
     engines: reports,
-    results,
+    results: rounds > 1 ? medianRounds(results) : results,
     s3Model: model === undefined ? undefined : { ...model },
   };
 }
