@@ -7,7 +7,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { CountingStore } from '../../test/support/counting-store.js';
 import {
   fcParams,
   plainRow,
@@ -15,6 +14,7 @@ import {
   sortedRowsArb,
   walRowsArb,
 } from '../../test/support/format-arbitraries.js';
+import { CountingObjectStore } from '../object-store/counting-store.js';
 import { MemoryObjectStore } from '../object-store/memory-store.js';
 import { compareBytes, equalBytes } from '../util/bytes.js';
 import { isDataError } from '../util/errors.js';
@@ -192,18 +192,18 @@ test('a range scan fetches only its blocks, in growing batches', async () => {
       expireTs: undefined,
     }),
   );
-  const counting = new CountingStore(await put(rows, { blockSize: 4096 }));
+  const counting = new CountingObjectStore(await put(rows, { blockSize: 4096 }), { logGets: true });
   const r = await SstReader.open(counting, 'sst', { readAheadBytes: 64 * 1024 });
   await r.index();
   counting.reset();
   const got = await collectRows(r.iter({ start: Buffer.from('key01000'), end: Buffer.from('key01010') }));
   assert.equal(got.length, 10);
-  assert.equal(counting.gets.length, 1);
-  assert.ok(counting.gets[0]!.bytes <= 2 * 4096 + 8);
+  assert.equal(counting.getLog.length, 1);
+  assert.ok(counting.getLog[0]!.bytes <= 2 * 4096 + 8);
   counting.reset();
   const all = await collectRows(r.iter());
   assert.equal(all.length, 5000);
-  const sizes = counting.gets.map((g) => g.bytes);
+  const sizes = counting.getLog.map((g) => g.bytes);
   assert.ok(sizes.length < 20, `${sizes.length} GETs`);
   assert.ok(Math.max(...sizes) <= 64 * 1024 + 4096);
   const total = sizes.reduce((a, b) => a + b, 0);

@@ -44,3 +44,21 @@ it('counts calls, failures by reason, bytes and listed objects', async () => {
   s.reset();
   assert.equal(s.calls('put'), 0);
 });
+
+it('logs successful GETs only when asked, in call order, and reset clears the log', async () => {
+  const quiet = new CountingObjectStore(new MemoryObjectStore());
+  await quiet.put('a', bytesOf('12345'));
+  await quiet.get('a');
+  assert.deepEqual(quiet.getLog, []);
+  const s = new CountingObjectStore(new MemoryObjectStore(), { logGets: true });
+  await s.put('a', bytesOf('12345'));
+  await s.get('a', { range: { offset: 1, length: 2 } });
+  await s.get('missing').catch(() => {});
+  await s.get('a');
+  assert.deepEqual(s.getLog, [
+    { path: 'a', range: { offset: 1, length: 2 }, bytes: 2 },
+    { path: 'a', range: undefined, bytes: 5 },
+  ]);
+  s.reset();
+  assert.deepEqual(s.getLog, []);
+});

@@ -3,6 +3,9 @@
  * and bytes got. It sits wherever the requests to be counted pass: above a backend to count what reaches the
  * store (cost), or above a RetryingObjectStore to count what callers asked for. It injects no faults.
  *
+ * With `logGets`, it also keeps every successful GET (path, range, bytes) in call order, so tests can check that
+ * a reader fetches only what it needs.
+ *
  * Invariants: every call is counted once when it starts, and once more as a failure if it rejects; `list` counts one
  * call per listing plus the number of objects listed. Bytes are counted on success only.
  * Concurrency: counters are updated on the event loop; `snapshot()` is a consistent copy.
@@ -44,15 +47,26 @@ function emptyCounts(): RequestCounts {
   return { operations, bytesPut: 0, bytesGot: 0, objectsListed: 0 };
 }
 
+/** One successful GET, as logged with `logGets`. */
+export interface LoggedGet {
+  readonly path: string;
+  readonly range: GetRange | undefined;
+  readonly bytes: number;
+}
+
 /** An ObjectStore that counts requests to another. */
 export class CountingObjectStore implements ObjectStore {
   readonly description: string;
   readonly inner: ObjectStore;
+  /** Successful GETs in call order (only with `logGets`; cleared by `reset`). */
+  readonly getLog: LoggedGet[] = [];
+  readonly #logGets: boolean;
   #counts: RequestCounts = emptyCounts();
 
-  constructor(inner: ObjectStore) {
+  constructor(inner: ObjectStore, options: { readonly logGets?: boolean } = {}) {
     this.inner = inner;
     this.description = inner.description;
+    this.#logGets = options.logGets ?? false;
   }
 
   /** A copy of the counters. */
@@ -68,6 +82,7 @@ export class CountingObjectStore implements ObjectStore {
   /** Sets every counter to zero. */
   reset(): void {
     this.#counts = emptyCounts();
+    this.getLog.length = 0;
   }
 
   async put(path: string, bytes: Uint8Array, options?: PutOptions): Promise<PutResult> {
@@ -94,6 +109,7 @@ export class CountingObjectStore implements ObjectStore {
   async get(path: string, options?: GetOptions): Promise<GetResult> {
     const r = await this.#count('get', () => this.inner.get(path, options));
     this.#counts.bytesGot += r.bytes.length;
+    if (this.#logGets) this.getLog.push({ path, range: options?.range, bytes: r.bytes.length });
     return r;
   }
 
@@ -111,6 +127,7 @@ export class CountingObjectStore implements ObjectStore {
     if (r !== undefined) {
       op.calls++;
       this.#counts.bytesGot += r.bytes.length;
+      if (this.#logGets) this.getLog.push({ path, range, bytes: r.bytes.length });
     }
     return r;
   }
