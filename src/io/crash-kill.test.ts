@@ -7,13 +7,13 @@
  * KILLS rounds on one directory, so each child also recovers from the previous kill.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { decodeObject, decodePayload } from '../../test/support/io-crash-records.js';
 import { withTempDir } from '../../test/support/io-temp-dir.js';
+import { spawnKillableChild } from '../../test/support/kill-child.js';
 import { systemClock } from '../util/clock.js';
 import { SeededRand, testSeed } from '../util/random.js';
 import { openJournal } from './journal.js';
@@ -59,48 +59,16 @@ async function runAndKill(
   rand: SeededRand,
   acked: Acked,
 ): Promise<boolean> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dir, String(seed), String(round)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let ready = false;
-  let buffered = '';
-  let stderr = '';
-  let onReady: () => void = () => {};
-  const readyOrExit = new Promise<void>((resolve) => {
-    onReady = resolve;
-  });
-  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
-    child.on('exit', (code, signal) => {
-      onReady();
-      resolve({ code, signal });
-    }),
-  );
-  child.stderr.on('data', (d: Buffer) => {
-    stderr += d.toString();
-  });
-  child.stdout.on('data', (d: Buffer) => {
-    buffered += d.toString();
-    const lines = buffered.split('\n');
-    buffered = lines.pop()!;
-    for (const line of lines) {
-      const a = JSON.parse(line) as Ack;
-      if (a.t === 'ready') {
-        ready = true;
-        onReady();
-      }
-      record(acked, a);
-    }
-  });
+  const child = spawnKillableChild(CHILD, [dir, String(seed), String(round)], (m) => record(acked, m as Ack));
   if (rand.nextInt(5) === 0) {
     await systemClock.sleep(rand.nextInt(500));
   } else {
-    await readyOrExit;
+    await child.ready;
     await systemClock.sleep(20 + rand.nextInt(300));
   }
-  child.kill('SIGKILL');
-  const { signal } = await exited;
+  const { signal, stderr } = await child.kill();
   assert.equal(signal, 'SIGKILL', `round ${round}: the child exited on its own: ${stderr}`);
-  return ready;
+  return child.isReady();
 }
 
 async function verifyJournal(dir: string, acked: Acked, ctx: string): Promise<void> {

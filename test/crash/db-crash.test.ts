@@ -6,12 +6,12 @@
  * every acknowledged put is present with its value and every acknowledged delete is absent.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Db } from '../../src/db/db.js';
 import { SeededRand, testSeed } from '../../src/util/random.js';
 import { withTempDir } from '../support/io-temp-dir.js';
+import { spawnKillableChild } from '../support/kill-child.js';
 
 const KILLS = 24;
 const CHILD = fileURLToPath(new URL('../support/db-crash-child.ts', import.meta.url));
@@ -32,45 +32,17 @@ async function runAndKill(
   rand: SeededRand,
   acked: Acked,
 ): Promise<number> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dir, String(seed), String(round)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let buffered = '';
-  let stderr = '';
   let acks = 0;
-  let onReady: () => void = () => {};
-  const ready = new Promise<void>((r) => {
-    onReady = r;
+  const child = spawnKillableChild(CHILD, [dir, String(seed), String(round)], (m) => {
+    if (m.t !== 'put' && m.t !== 'del') return;
+    const keys = m['keys'] as string[];
+    for (const k of keys) (m.t === 'put' ? acked.present : acked.deleted).add(k);
+    acks += keys.length;
   });
-  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
-    child.on('exit', (code, signal) => {
-      onReady();
-      resolve({ code, signal });
-    }),
-  );
-  child.stderr.on('data', (d: Buffer) => {
-    stderr += d.toString();
-  });
-  child.stdout.on('data', (d: Buffer) => {
-    buffered += d.toString();
-    let nl = buffered.indexOf('\n');
-    while (nl >= 0) {
-      const line = buffered.slice(0, nl);
-      buffered = buffered.slice(nl + 1);
-      nl = buffered.indexOf('\n');
-      const msg = JSON.parse(line) as { t: string; keys?: string[] };
-      if (msg.t === 'ready') onReady();
-      else if (msg.t === 'put' || msg.t === 'del') {
-        for (const k of msg.keys!) (msg.t === 'put' ? acked.present : acked.deleted).add(k);
-        acks += msg.keys!.length;
-      }
-    }
-  });
-  await ready;
+  await child.ready;
   // Let it write for a while (sometimes not at all), then kill it mid-flight.
   await new Promise((r) => setTimeout(r, rand.nextInt(5) === 0 ? rand.nextInt(20) : 100 + rand.nextInt(500)));
-  child.kill('SIGKILL');
-  const { signal } = await exited;
+  const { signal, stderr } = await child.kill();
   assert.equal(signal, 'SIGKILL', `child ended on its own: ${stderr}`);
   return acks;
 }
