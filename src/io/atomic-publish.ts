@@ -67,35 +67,29 @@ interface PublishContext {
  * Atomically and durably writes `data` (one buffer or a list of chunks) to `finalPath`.
  * Throws IoError (code ALREADY_EXISTS in mode 'create' when the path exists; IO_ENOSPC, IO_EIO, ... otherwise).
  */
-export async function publishFile(
+export function publishFile(
   finalPath: string,
   data: Uint8Array | readonly Uint8Array[],
   options: PublishOptions,
 ): Promise<void> {
-  const ctx = contextFor(finalPath, options);
-  options.signal?.throwIfAborted();
-  const temp = await openTemp(ctx);
-  try {
-    let pos = 0;
-    for (const chunk of data instanceof Uint8Array ? [data] : data) {
-      await writeTemp(temp, chunk, pos);
-      pos += chunk.length;
-    }
-    await sealTemp(ctx, temp);
-  } catch (e) {
-    await discardTemp(ctx.fs, temp);
-    throw e;
-  }
-  await commitTemp(ctx, temp.path);
+  return publishChunks(finalPath, data instanceof Uint8Array ? [data] : data, options);
 }
 
 /**
  * Like {@link publishFile} for large objects: streams `chunks` into the temp file, holding one chunk at a time.
  * If the source throws, the temp file is removed and the source's error is rethrown as is.
  */
-export async function publishFileFromChunks(
+export function publishFileFromChunks(
   finalPath: string,
   chunks: AsyncIterable<Uint8Array>,
+  options: PublishOptions,
+): Promise<void> {
+  return publishChunks(finalPath, chunks, options);
+}
+
+async function publishChunks(
+  finalPath: string,
+  chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
   options: PublishOptions,
 ): Promise<void> {
   const ctx = contextFor(finalPath, options);
