@@ -106,10 +106,10 @@ export class DbInner {
     let durable: Promise<void>;
     if (d.walWriter !== undefined) {
       durable = rows.length === 1 ? d.walWriter.appendOne(rows[0]!) : d.walWriter.append(rows);
-      for (const r of rows) mt.put(r);
+      mt.putAll(rows);
       d.walWriter.maybeTriggerFlush();
     } else {
-      for (const r of rows) mt.put(r);
+      mt.putAll(rows);
       durable = d.state.memtableUploaded.promise;
     }
     d.oracle.commit(seq);

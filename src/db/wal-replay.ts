@@ -66,9 +66,9 @@ export async function replayWal(
     fill();
     if (rows === undefined) break;
     lastWalId = id;
-    for (const row of rows) {
-      if (row.seq <= minSeq) continue;
-      table.put(row);
+    const fresh = rows.filter((row) => row.seq > minSeq);
+    table.putAll(fresh);
+    for (const row of fresh) {
       if (row.seq > lastSeq) lastSeq = row.seq;
       if (row.createTs !== undefined && (lastTick === undefined || row.createTs > lastTick))
         lastTick = row.createTs;

@@ -144,6 +144,21 @@ test('iterators stay ordered and complete while writes land between steps', asyn
       for (let r = it.next(); r !== undefined; r = it.next()) {
         seen.push(r as RowEntry);
         // Concurrent writes with fresh seqs (never equal to existing pairs).
+        if (rand.nextInt(50) === 0) {
+          // A sorted batch: a run of its own, which may merge runs under the iterator.
+          const ks = [...new Set(Array.from({ length: 200 }, () => rand.nextInt(40)))].sort((a, b) => a - b);
+          const batchSeq = 500_000 + round * 10_000 + seen.length * 3;
+          mt.putAll(
+            ks.map((k) => ({
+              key: key(k),
+              value: Uint8Array.of(2),
+              seq: batchSeq,
+              kind: 'value',
+              createTs: 0,
+              expireTs: undefined,
+            })),
+          );
+        }
         for (let i = 0; i < rand.nextInt(3); i++) {
           mt.put({
             key: key(rand.nextInt(40)),
@@ -164,6 +179,96 @@ test('iterators stay ordered and complete while writes land between steps', asyn
       const ids = new Set(seen.map((r) => `${Buffer.from(r.key).toString('hex')}/${r.seq}`));
       for (const r of before)
         assert.ok(ids.has(`${Buffer.from(r.key).toString('hex')}/${r.seq}`), `${order} missed a row`);
+    }
+  }
+});
+
+test('sorted batches become runs: merges, lookups and iteration across runs match the model', async () => {
+  const seed = testSeed();
+  console.log(`seed ${seed}`);
+  const rand = new SeededRand(seed);
+  for (let round = 0; round < 8; round++) {
+    const mt = new Memtable();
+    const all: RowEntry[] = [];
+    let seq = 1;
+    // Batches of 0..300 rows (sorted, unique keys, one fresh seq), single puts, and WAL-replay-like groups that
+    // hold several seqs, interleaved; keys from a small space so one key has versions in several runs.
+    for (let step = 0; step < 60; step++) {
+      const choice = rand.nextInt(4);
+      if (choice === 0) {
+        const row = randomRows(rand, 1)[0]!;
+        const r = { ...row, seq: seq++ };
+        mt.put(r);
+        all.push(r);
+        continue;
+      }
+      const n = rand.nextInt(300);
+      const keys = new Set<number>();
+      for (let i = 0; i < n; i++) keys.add(rand.nextInt(600));
+      const sorted = [...keys].sort((a, b) => a - b);
+      const batchSeq = seq;
+      const rows: RowEntry[] = sorted.map((k) => ({
+        key: key(k),
+        value: Uint8Array.of(k & 0xff),
+        seq: choice === 3 ? batchSeq + rand.nextInt(3) : batchSeq,
+        kind: (['value', 'tombstone', 'merge'] as const)[rand.nextInt(3)]!,
+        createTs: step,
+        expireTs: undefined,
+      }));
+      seq += 3;
+      mt.putAll(rows);
+      all.push(...rows);
+    }
+    // A batch out of order, and one reusing an old seq, take the row-by-row path and still land.
+    const unsorted: RowEntry[] = [];
+    for (let i = 0; i < 40; i++)
+      unsorted.push({
+        key: key(1000 + ((i * 7) % 40)),
+        value: Uint8Array.of(i),
+        seq,
+        kind: 'value',
+        createTs: 1,
+        expireTs: undefined,
+      });
+    seq++;
+    mt.putAll(unsorted);
+    all.push(...unsorted);
+    const replaced = all
+      .filter((r) => r.seq < 40)
+      .slice(0, 40)
+      .map((r) => ({ ...r, value: Uint8Array.of(9, 9) }));
+    replaced.sort(compareRows);
+    mt.putAll(replaced);
+    all.push(...replaced);
+
+    const expected = model(all);
+    assert.equal(mt.entryCount, expected.length);
+    assert.equal(
+      mt.sizeBytes,
+      expected.reduce((s, r) => s + estimatedRowSize(r), 0),
+    );
+    assert.deepEqual(await collectRows(mt.iterator()), expected);
+    assert.deepEqual(await collectRows(mt.iterator({}, 'desc')), descending(expected));
+    for (let q = 0; q < 50; q++) {
+      const a = key(rand.nextInt(700));
+      const b = key(rand.nextInt(700));
+      const range: KeyRange = {
+        start: a,
+        startInclusive: rand.nextInt(2) === 0,
+        end: b,
+        endInclusive: rand.nextInt(2) === 0,
+      };
+      const inR = expected.filter((r) => inRange(r, range));
+      assert.deepEqual(await collectRows(mt.iterator(range)), inR);
+      assert.deepEqual(await collectRows(mt.iterator(range, 'desc')), descending(inR));
+      const k = key(rand.nextInt(700));
+      const cap = rand.nextInt(seq + 2);
+      const out: RowEntry[] = [];
+      const terminal = mt.lookup(k, cap, out);
+      const versions = expected.filter((r) => compareBytes(r.key, k) === 0 && r.seq <= cap);
+      const firstTerminal = versions.findIndex((r) => r.kind !== 'merge');
+      assert.deepEqual(out, firstTerminal < 0 ? versions : versions.slice(0, firstTerminal + 1));
+      assert.equal(terminal, firstTerminal >= 0);
     }
   }
 });

@@ -11,8 +11,8 @@
 import type { RowEntry } from '../format/row.js';
 import type { KeyRange, RowIterator } from '../format/row-iterator.js';
 import { assert } from '../util/assert.js';
-import { compareBytes } from '../util/bytes.js';
-import { RowTree, rowAt, stepBack, stepForward, type TreePos } from './row-tree.js';
+import { compareBytes, equalBytes } from '../util/bytes.js';
+import { compareEntries, keyPrefix, lowerBound, MIN_RUN, type Run, RunIndex } from './run-index.js';
 
 const SEQ_ABOVE_ALL = Number.MAX_SAFE_INTEGER;
 const SEQ_BELOW_ALL = -1;
@@ -36,7 +36,7 @@ const SEQUENCE_SAMPLE_INTERVAL_S = 60;
 
 /** A memtable. */
 export class Memtable {
-  readonly #list = new RowTree();
+  readonly #index = new RunIndex();
   #sizeBytes = 0;
   #firstSeq: number | undefined;
   #lastSeq: number | undefined;
@@ -47,8 +47,52 @@ export class Memtable {
   /** Adds a row (replacing an equal (key, seq) row). */
   put(row: RowEntry): void {
     assert(!this.#frozen, 'put into a frozen memtable');
-    const old = this.#list.insert(row);
+    const fresh = this.#lastSeq === undefined || row.seq > this.#lastSeq;
+    const old = this.#index.insert(row, fresh);
     this.#sizeBytes += estimatedRowSize(row) - (old === undefined ? 0 : estimatedRowSize(old));
+    this.#noteRow(row);
+  }
+
+  /**
+   * Adds rows as `put` would one by one. Rows strictly ascending in LSM order whose seqs are all above every seq
+   * present (a written batch, a WAL SST on replay) are added as one sorted run; anything else goes row by row.
+   */
+  putAll(rows: readonly RowEntry[]): void {
+    assert(!this.#frozen, 'put into a frozen memtable');
+    const n = rows.length;
+    if (n < MIN_RUN) {
+      for (let i = 0; i < n; i++) this.put(rows[i]!);
+      return;
+    }
+    const pfx = new Float64Array(n);
+    const floor = this.#lastSeq ?? Number.MIN_SAFE_INTEGER;
+    let ok = true;
+    let size = 0;
+    let prev = rows[0]!;
+    let prevPfx = keyPrefix(prev.key);
+    pfx[0] = prevPfx;
+    for (let i = 0; i < n && ok; i++) {
+      const row = rows[i]!;
+      if (row.seq <= floor) ok = false;
+      if (i > 0) {
+        const p = keyPrefix(row.key);
+        pfx[i] = p;
+        if (compareEntries(prevPfx, prev, p, row) >= 0) ok = false;
+        prev = row;
+        prevPfx = p;
+      }
+      size += estimatedRowSize(row);
+    }
+    if (!ok) {
+      for (let i = 0; i < n; i++) this.put(rows[i]!);
+      return;
+    }
+    this.#index.insertRun(rows.slice(), pfx);
+    this.#sizeBytes += size;
+    for (let i = 0; i < n; i++) this.#noteRow(rows[i]!);
+  }
+
+  #noteRow(row: RowEntry): void {
     if (this.#firstSeq === undefined || row.seq < this.#firstSeq) this.#firstSeq = row.seq;
     if (this.#lastSeq === undefined || row.seq > this.#lastSeq) this.#lastSeq = row.seq;
     if (row.createTs !== undefined && row.createTs > this.#lastTick) this.#lastTick = row.createTs;
@@ -76,11 +120,11 @@ export class Memtable {
   }
 
   get isEmpty(): boolean {
-    return this.#list.count === 0;
+    return this.#index.count === 0;
   }
 
   get entryCount(): number {
-    return this.#list.count;
+    return this.#index.count;
   }
 
   get sizeBytes(): number {
@@ -105,12 +149,27 @@ export class Memtable {
    * value or tombstone. Returns true when such a terminal version was found (older sources need not be read).
    */
   lookup(key: Uint8Array, maxSeq: number, out: RowEntry[]): boolean {
-    if (this.#list.count === 0) return false;
-    const p = this.#list.seekGE(key, maxSeq);
-    for (let row = rowAt(p); row !== undefined && compareBytes(row.key, key) === 0; row = rowAt(p)) {
+    if (this.#index.count === 0) return false;
+    const pfx = keyPrefix(key);
+    // Each run holds a key's versions newest first; a run's versions past its first value or tombstone are hidden.
+    let found: RowEntry[] | undefined;
+    let runsWithKey = 0;
+    for (const run of this.#index.runs()) {
+      let i = lowerBound(run, pfx, key, maxSeq);
+      if (i >= run.n || run.pfx[i] !== pfx || !equalBytes(run.rows[i]!.key, key)) continue;
+      runsWithKey++;
+      found ??= [];
+      for (; i < run.n && run.pfx[i] === pfx && equalBytes(run.rows[i]!.key, key); i++) {
+        const row = run.rows[i]!;
+        found.push(row);
+        if (row.kind !== 'merge') break;
+      }
+    }
+    if (found === undefined) return false;
+    if (runsWithKey > 1) found.sort(bySeqDesc);
+    for (const row of found) {
       out.push(row);
       if (row.kind !== 'merge') return true;
-      stepForward(p);
     }
     return false;
   }
@@ -118,9 +177,13 @@ export class Memtable {
   /** An iterator over `range` in the given order (see RowIterator for the ordering rules). */
   iterator(range: KeyRange = {}, order: 'asc' | 'desc' = 'asc'): RowIterator {
     return order === 'asc'
-      ? new AscendingIterator(this.#list, range)
-      : new DescendingIterator(this.#list, range);
+      ? new AscendingIterator(this.#index, range)
+      : new DescendingIterator(this.#index, range);
   }
+}
+
+function bySeqDesc(a: RowEntry, b: RowEntry): number {
+  return b.seq - a.seq;
 }
 
 function beforeEnd(key: Uint8Array, range: KeyRange): boolean {
@@ -135,143 +198,212 @@ function afterStart(key: Uint8Array, range: KeyRange): boolean {
   return c > 0 || (c === 0 && range.startInclusive !== false);
 }
 
+/** Positions every run at its first entry >= (key, seq) (or at 0 without a key). */
+function seekRuns(runs: readonly Run[], key: Uint8Array | undefined, seq: number): Int32Array {
+  const pos = new Int32Array(runs.length);
+  if (key === undefined) return pos;
+  const pfx = keyPrefix(key);
+  for (let r = 0; r < runs.length; r++) pos[r] = lowerBound(runs[r]!, pfx, key, seq);
+  return pos;
+}
+
 /**
- * Ascending: walks the leaves. If the tree changed since the last step (a write landed while the caller awaited),
- * it re-seeks just past the last row it returned.
+ * Ascending: a merge of the runs, taking the smallest head each step. If the index changed since the last step (a
+ * write landed while the caller awaited), it re-reads the runs and re-seeks just past the last row it returned.
  */
 class AscendingIterator implements RowIterator {
-  readonly #tree: RowTree;
+  readonly #index: RunIndex;
   readonly #range: KeyRange;
-  #pos: TreePos | undefined;
+  #runs: readonly Run[];
+  #pos: Int32Array;
   #version: number;
   #last: RowEntry | undefined;
   #done = false;
   #closed = false;
 
-  constructor(tree: RowTree, range: KeyRange) {
-    this.#tree = tree;
+  constructor(index: RunIndex, range: KeyRange) {
+    this.#index = index;
     this.#range = range;
-    this.#version = tree.version;
+    this.#version = index.version;
+    this.#runs = index.runs();
     this.#pos = this.#start();
   }
 
-  #start(): TreePos {
+  #start(): Int32Array {
     const r = this.#range;
-    if (r.start === undefined) return this.#tree.first();
-    return this.#tree.seekGE(r.start, r.startInclusive === false ? SEQ_BELOW_ALL : SEQ_ABOVE_ALL);
+    return seekRuns(this.#runs, r.start, r.startInclusive === false ? SEQ_BELOW_ALL : SEQ_ABOVE_ALL);
   }
 
   next(): RowEntry | undefined {
     assert(!this.#closed, 'memtable iterator used after close');
     if (this.#done) return undefined;
-    if (this.#tree.version !== this.#version) {
-      this.#version = this.#tree.version;
+    if (this.#index.version !== this.#version) {
+      this.#version = this.#index.version;
+      this.#runs = this.#index.runs();
       const l = this.#last;
-      this.#pos = l === undefined ? this.#start() : this.#tree.seekGE(l.key, l.seq - 1);
+      this.#pos = l === undefined ? this.#start() : seekRuns(this.#runs, l.key, l.seq - 1);
     }
-    const p = this.#pos!;
-    const row = rowAt(p);
-    if (row === undefined || !beforeEnd(row.key, this.#range)) {
+    const runs = this.#runs;
+    const pos = this.#pos;
+    let best = -1;
+    let bestPfx = 0;
+    let bestRow: RowEntry | undefined;
+    for (let r = 0; r < runs.length; r++) {
+      const run = runs[r]!;
+      const i = pos[r]!;
+      if (i >= run.n) continue;
+      const p = run.pfx[i]!;
+      const row = run.rows[i]!;
+      if (bestRow === undefined || compareEntries(p, row, bestPfx, bestRow) < 0) {
+        best = r;
+        bestPfx = p;
+        bestRow = row;
+      }
+    }
+    if (bestRow === undefined || !beforeEnd(bestRow.key, this.#range)) {
       this.#done = true;
       return undefined;
     }
-    stepForward(p);
-    this.#last = row;
-    return row;
+    pos[best]!++;
+    this.#last = bestRow;
+    return bestRow;
   }
 
   seek(key: Uint8Array): void {
     assert(!this.#closed, 'memtable iterator used after close');
     if (!afterStart(key, this.#range)) return;
-    this.#version = this.#tree.version;
-    this.#pos = this.#tree.seekGE(key, SEQ_ABOVE_ALL);
+    this.#version = this.#index.version;
+    this.#runs = this.#index.runs();
+    this.#pos = seekRuns(this.#runs, key, SEQ_ABOVE_ALL);
     this.#last = undefined;
     this.#done = false;
   }
 
   close(): void {
     this.#closed = true;
-    this.#pos = undefined;
+    this.#runs = [];
   }
 }
 
 /**
- * Descending: keys from high to low, each key's versions newest first. It finds the last key at or below the bound,
- * walks that key's versions forward from its newest, then moves to the previous key. A change to the tree between
- * calls is handled by re-seeking from the last row returned.
+ * Descending: keys from high to low, each key's versions newest first. Each run's cursor walks backward; a step
+ * takes the largest key among the heads, gathers that key's versions from every run, and returns them newest first.
+ * A change to the index between calls re-reads the runs and re-seeks below the last key gathered (the rest of the
+ * gathered key's versions are returned as gathered).
  */
 class DescendingIterator implements RowIterator {
-  readonly #tree: RowTree;
+  readonly #index: RunIndex;
   readonly #range: KeyRange;
-  /** Position of the next row to return within the current key's versions. */
-  #pos: TreePos | undefined;
+  #runs: readonly Run[];
+  /** Per run, the index of the next entry to consider going backward (-1: none left). */
+  #pos: Int32Array;
   #version: number;
-  #last: RowEntry | undefined;
+  /** Entries below this key (or at it, when inclusive) remain; undefined: all. */
+  #bound: Uint8Array | undefined;
+  #boundInclusive: boolean;
+  readonly #group: RowEntry[] = [];
+  #gi = 0;
+  #done = false;
   #closed = false;
 
-  constructor(tree: RowTree, range: KeyRange) {
-    this.#tree = tree;
+  constructor(index: RunIndex, range: KeyRange) {
+    this.#index = index;
     this.#range = range;
-    this.#version = tree.version;
-    const end = range.end;
-    this.#pos = this.#groupBefore(end, end === undefined ? false : range.endInclusive !== true);
+    this.#version = index.version;
+    this.#runs = index.runs();
+    this.#bound = range.end;
+    this.#boundInclusive = range.endInclusive === true;
+    this.#pos = this.#position();
   }
 
-  /**
-   * The start of the newest key group whose key is < bound (exclusive) or <= bound (inclusive), or below every key
-   * when `bound` is undefined; undefined when there is none inside the range start.
-   */
-  #groupBefore(bound: Uint8Array | undefined, exclusive: boolean): TreePos | undefined {
-    let p: TreePos | undefined;
+  /** Cursors at the last entry within the bound in every run. */
+  #position(): Int32Array {
+    const runs = this.#runs;
+    const bound = this.#bound;
+    const pos = new Int32Array(runs.length);
     if (bound === undefined) {
-      p = this.#tree.last();
-    } else {
-      p = this.#tree.seekGE(bound, exclusive ? SEQ_ABOVE_ALL : SEQ_BELOW_ALL);
-      if (!stepBack(p)) p = undefined;
+      for (let r = 0; r < runs.length; r++) pos[r] = runs[r]!.n - 1;
+      return pos;
     }
-    if (p === undefined) return undefined;
-    const row = rowAt(p);
-    if (row === undefined || !afterStart(row.key, this.#range)) return undefined;
-    return this.#tree.seekGE(row.key, SEQ_ABOVE_ALL);
+    const pfx = keyPrefix(bound);
+    const seq = this.#boundInclusive ? SEQ_BELOW_ALL : SEQ_ABOVE_ALL;
+    for (let r = 0; r < runs.length; r++) pos[r] = lowerBound(runs[r]!, pfx, bound, seq) - 1;
+    return pos;
   }
 
   next(): RowEntry | undefined {
     assert(!this.#closed, 'memtable iterator used after close');
-    if (this.#tree.version !== this.#version) {
-      this.#version = this.#tree.version;
-      const l = this.#last;
-      if (l !== undefined) {
-        const p = this.#tree.seekGE(l.key, l.seq - 1);
-        const r = rowAt(p);
-        this.#pos = r !== undefined && compareBytes(r.key, l.key) === 0 ? p : this.#groupBefore(l.key, true);
+    if (this.#gi < this.#group.length) return this.#group[this.#gi++];
+    if (this.#done) return undefined;
+    if (this.#index.version !== this.#version) {
+      this.#version = this.#index.version;
+      this.#runs = this.#index.runs();
+      this.#pos = this.#position();
+    }
+    const runs = this.#runs;
+    const pos = this.#pos;
+    let bestPfx = 0;
+    let bestKey: Uint8Array | undefined;
+    for (let r = 0; r < runs.length; r++) {
+      const i = pos[r]!;
+      if (i < 0) continue;
+      const run = runs[r]!;
+      const p = run.pfx[i]!;
+      const key = run.rows[i]!.key;
+      if (bestKey === undefined || p > bestPfx || (p === bestPfx && compareBytes(key, bestKey) > 0)) {
+        bestPfx = p;
+        bestKey = key;
       }
     }
-    const p = this.#pos;
-    if (p === undefined) return undefined;
-    const row = rowAt(p);
-    if (row === undefined) {
-      this.#pos = undefined;
+    if (bestKey === undefined || !afterStart(bestKey, this.#range)) {
+      this.#done = true;
       return undefined;
     }
-    stepForward(p);
-    const following = rowAt(p);
-    if (following === undefined || compareBytes(following.key, row.key) !== 0) {
-      this.#pos = this.#groupBefore(row.key, true);
+    const group = this.#group;
+    group.length = 0;
+    this.#gi = 0;
+    let runsWithKey = 0;
+    for (let r = 0; r < runs.length; r++) {
+      const run = runs[r]!;
+      let i = pos[r]!;
+      if (i < 0 || run.pfx[i] !== bestPfx || !equalBytes(run.rows[i]!.key, bestKey)) continue;
+      runsWithKey++;
+      // Backward within one key is oldest first; reversed below (or sorted when several runs hold the key).
+      const from = group.length;
+      for (; i >= 0 && run.pfx[i] === bestPfx && equalBytes(run.rows[i]!.key, bestKey); i--)
+        group.push(run.rows[i]!);
+      pos[r] = i;
+      if (runsWithKey === 1) reverseFrom(group, from);
     }
-    this.#last = row;
-    return row;
+    if (runsWithKey > 1) group.sort(bySeqDesc);
+    this.#bound = bestKey;
+    this.#boundInclusive = false;
+    return group[this.#gi++];
   }
 
   seek(key: Uint8Array): void {
     assert(!this.#closed, 'memtable iterator used after close');
     if (!beforeEnd(key, this.#range)) return;
-    this.#version = this.#tree.version;
-    this.#pos = this.#groupBefore(key, false);
-    this.#last = undefined;
+    this.#version = this.#index.version;
+    this.#runs = this.#index.runs();
+    this.#bound = key;
+    this.#boundInclusive = true;
+    this.#pos = this.#position();
+    this.#group.length = 0;
+    this.#gi = 0;
+    this.#done = false;
   }
 
   close(): void {
     this.#closed = true;
-    this.#pos = undefined;
+    this.#runs = [];
+  }
+}
+
+function reverseFrom(a: RowEntry[], from: number): void {
+  for (let i = from, j = a.length - 1; i < j; i++, j--) {
+    const t = a[i]!;
+    a[i] = a[j]!;
+    a[j] = t;
   }
 }
