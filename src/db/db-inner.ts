@@ -70,6 +70,8 @@ export class DbInner {
   readonly d: DbInnerDeps;
   #closing: Promise<void> | undefined;
   #closedClean = false;
+  /** The wait every writer held by backpressure shares (see #backpressure). */
+  #pressureWait: Promise<void> | undefined;
 
   constructor(deps: DbInnerDeps) {
     this.d = deps;
@@ -118,21 +120,33 @@ export class DbInner {
     return durable;
   }
 
-  /** Undefined when writes may proceed, else a promise to wait on before re-checking. */
+  /**
+   * Undefined when writes may proceed, else a promise to wait on before re-checking. Every waiting writer shares one
+   * wait (one timer, one abort listener), which settles when the oldest flush in the way finishes.
+   */
   #backpressure(): Promise<void> | undefined {
     const d = this.d;
     const unflushed = (d.walWriter?.estimatedBytes ?? 0) + d.state.immBytes;
     if (unflushed < d.settings.maxUnflushedBytes) return undefined;
-    const waits: Promise<unknown>[] = [d.clock.sleep(BACKPRESSURE_WAIT_MS, d.abort.signal)];
+    if (this.#pressureWait !== undefined) return this.#pressureWait;
+    const timeout = new AbortController();
+    const onAbort = (): void => timeout.abort(d.abort.signal.reason);
+    d.abort.signal.addEventListener('abort', onAbort, { once: true });
+    const waits: Promise<unknown>[] = [d.clock.sleep(BACKPRESSURE_WAIT_MS, timeout.signal)];
+    if (d.abort.signal.aborted) onAbort();
     const oldest = d.state.imms[d.state.imms.length - 1];
     if (oldest !== undefined) waits.push(oldest.uploaded.promise);
     const wal = d.walWriter?.oldestPending();
     if (wal !== undefined) waits.push(wal);
     if (d.state.imms.length === 0 && d.walWriter !== undefined) void d.walWriter.flush().catch(() => {});
-    return Promise.race(waits).then(
-      () => this.checkOpen(),
-      () => this.checkOpen(),
-    );
+    const settle = (): void => {
+      this.#pressureWait = undefined;
+      d.abort.signal.removeEventListener('abort', onAbort);
+      timeout.abort();
+      this.checkOpen();
+    };
+    this.#pressureWait = Promise.race(waits).then(settle, settle);
+    return this.#pressureWait;
   }
 
   #maybeFreeze(): void {

@@ -69,7 +69,6 @@ export class WalWriter {
   readonly #frozen: Array<{ id: number; buffer: WalBuffer }> = [];
   #nextWalId: number;
   #recentFlushedWalId: number;
-  #flushRequested = false;
   /** A timer-driven flush is queued or scheduled. */
   #timerArmed = false;
   /** Monotonic start time of the last flush, and the time the armed timer flush is due. */
@@ -139,9 +138,9 @@ export class WalWriter {
   /** Requests a flush when the current buffer reached its size limit. */
   maybeTriggerFlush(): void {
     const b = this.#current;
-    if (this.#flushRequested) return;
     if (b.sizeBytes + b.rows.length * ROW_OVERHEAD_BYTES < this.#options.maxBufferBytes) return;
-    this.#flushRequested = true;
+    // Freeze now, not when the flush runs: a flush already in progress would let the buffer grow without bound.
+    this.#freezeCurrent();
     this.#task.send({ type: 'flush' });
   }
 
@@ -178,7 +177,6 @@ export class WalWriter {
   }
 
   #freezeCurrent(): void {
-    this.#flushRequested = false;
     if (this.#current.rows.length === 0) return;
     this.#frozen.push({ id: this.#nextWalId++, buffer: this.#current });
     this.#current = new WalBuffer();
