@@ -53,6 +53,61 @@ function descending(rows: RowEntry[]): RowEntry[] {
   return [...rows].sort((a, b) => compareBytes(b.key, a.key) || b.seq - a.seq);
 }
 
+/** Entry count, estimated size and full iteration both ways match the model. */
+async function assertWhole(mt: Memtable, expected: RowEntry[]): Promise<void> {
+  assert.equal(mt.entryCount, expected.length);
+  assert.equal(
+    mt.sizeBytes,
+    expected.reduce((s, r) => s + estimatedRowSize(r), 0),
+  );
+  assert.deepEqual(await collectRows(mt.iterator()), expected);
+  assert.deepEqual(await collectRows(mt.iterator({}, 'desc')), descending(expected));
+}
+
+/** A random range between keys below `keySpace`, iterated both ways, matches the model. */
+async function assertRandomRange(
+  mt: Memtable,
+  expected: RowEntry[],
+  rand: SeededRand,
+  keySpace: number,
+): Promise<void> {
+  const range: KeyRange = {
+    start: key(rand.nextInt(keySpace)),
+    startInclusive: rand.nextInt(2) === 0,
+    end: key(rand.nextInt(keySpace)),
+    endInclusive: rand.nextInt(2) === 0,
+  };
+  const inR = expected.filter((r) => inRange(r, range));
+  assert.deepEqual(await collectRows(mt.iterator(range)), inR);
+  assert.deepEqual(await collectRows(mt.iterator(range, 'desc')), descending(inR));
+}
+
+/** Iterators sought to `s` return the model's rows from `s` on, both ways. */
+async function assertSeek(mt: Memtable, expected: RowEntry[], s: Uint8Array): Promise<void> {
+  const it = mt.iterator({}, 'asc');
+  it.seek(s);
+  assert.deepEqual(
+    await collectRows(it),
+    expected.filter((r) => compareBytes(r.key, s) >= 0),
+  );
+  const dit = mt.iterator({}, 'desc');
+  dit.seek(s);
+  assert.deepEqual(
+    await collectRows(dit),
+    descending(expected).filter((r) => compareBytes(r.key, s) <= 0),
+  );
+}
+
+/** A lookup of key `k` at seq cap `cap` returns the model's versions up to the first value or tombstone. */
+function assertLookup(mt: Memtable, expected: RowEntry[], k: Uint8Array, cap: number): void {
+  const out: RowEntry[] = [];
+  const terminal = mt.lookup(k, cap, out);
+  const versions = expected.filter((r) => compareBytes(r.key, k) === 0 && r.seq <= cap);
+  const firstTerminal = versions.findIndex((r) => r.kind !== 'merge');
+  assert.deepEqual(out, firstTerminal < 0 ? versions : versions.slice(0, firstTerminal + 1));
+  assert.equal(terminal, firstTerminal >= 0);
+}
+
 test('memtable iterates, seeks and looks up like a sorted model', async () => {
   const seed = testSeed();
   console.log(`seed ${seed}`);
@@ -62,48 +117,11 @@ test('memtable iterates, seeks and looks up like a sorted model', async () => {
     const mt = new Memtable();
     for (const r of rows) mt.put(r);
     const expected = model(rows);
-    assert.equal(mt.entryCount, expected.length);
-    assert.equal(
-      mt.sizeBytes,
-      expected.reduce((s, r) => s + estimatedRowSize(r), 0),
-    );
-    assert.deepEqual(await collectRows(mt.iterator()), expected);
-    assert.deepEqual(await collectRows(mt.iterator({}, 'desc')), descending(expected));
+    await assertWhole(mt, expected);
+    await assertRandomRange(mt, expected, rand, 40);
 
-    const a = key(rand.nextInt(40));
-    const b = key(rand.nextInt(40));
-    const range: KeyRange = {
-      start: a,
-      startInclusive: rand.nextInt(2) === 0,
-      end: b,
-      endInclusive: rand.nextInt(2) === 0,
-    };
-    const inR = expected.filter((r) => inRange(r, range));
-    assert.deepEqual(await collectRows(mt.iterator(range)), inR, `asc ${round}`);
-    assert.deepEqual(await collectRows(mt.iterator(range, 'desc')), descending(inR), `desc ${round}`);
-
-    const s = key(rand.nextInt(40));
-    const it = mt.iterator({}, 'asc');
-    it.seek(s);
-    assert.deepEqual(
-      await collectRows(it),
-      expected.filter((r) => compareBytes(r.key, s) >= 0),
-    );
-    const dit = mt.iterator({}, 'desc');
-    dit.seek(s);
-    assert.deepEqual(
-      await collectRows(dit),
-      descending(expected).filter((r) => compareBytes(r.key, s) <= 0),
-    );
-
-    const k = key(rand.nextInt(40));
-    const cap = rand.nextInt(220);
-    const out: RowEntry[] = [];
-    const terminal = mt.lookup(k, cap, out);
-    const versions = expected.filter((r) => compareBytes(r.key, k) === 0 && r.seq <= cap);
-    const firstTerminal = versions.findIndex((r) => r.kind !== 'merge');
-    assert.deepEqual(out, firstTerminal < 0 ? versions : versions.slice(0, firstTerminal + 1));
-    assert.equal(terminal, firstTerminal >= 0);
+    await assertSeek(mt, expected, key(rand.nextInt(40)));
+    assertLookup(mt, expected, key(rand.nextInt(40)), rand.nextInt(220));
   }
 });
 
@@ -242,33 +260,11 @@ test('sorted batches become runs: merges, lookups and iteration across runs matc
     all.push(...replaced);
 
     const expected = model(all);
-    assert.equal(mt.entryCount, expected.length);
-    assert.equal(
-      mt.sizeBytes,
-      expected.reduce((s, r) => s + estimatedRowSize(r), 0),
-    );
-    assert.deepEqual(await collectRows(mt.iterator()), expected);
-    assert.deepEqual(await collectRows(mt.iterator({}, 'desc')), descending(expected));
+    await assertWhole(mt, expected);
     for (let q = 0; q < 50; q++) {
-      const a = key(rand.nextInt(700));
-      const b = key(rand.nextInt(700));
-      const range: KeyRange = {
-        start: a,
-        startInclusive: rand.nextInt(2) === 0,
-        end: b,
-        endInclusive: rand.nextInt(2) === 0,
-      };
-      const inR = expected.filter((r) => inRange(r, range));
-      assert.deepEqual(await collectRows(mt.iterator(range)), inR);
-      assert.deepEqual(await collectRows(mt.iterator(range, 'desc')), descending(inR));
-      const k = key(rand.nextInt(700));
-      const cap = rand.nextInt(seq + 2);
-      const out: RowEntry[] = [];
-      const terminal = mt.lookup(k, cap, out);
-      const versions = expected.filter((r) => compareBytes(r.key, k) === 0 && r.seq <= cap);
-      const firstTerminal = versions.findIndex((r) => r.kind !== 'merge');
-      assert.deepEqual(out, firstTerminal < 0 ? versions : versions.slice(0, firstTerminal + 1));
-      assert.equal(terminal, firstTerminal >= 0);
+      await assertRandomRange(mt, expected, rand, 700);
+      await assertSeek(mt, expected, key(rand.nextInt(700)));
+      assertLookup(mt, expected, key(rand.nextInt(700)), rand.nextInt(seq + 2));
     }
   }
 });
