@@ -5,7 +5,9 @@
  * Invariants: `sizeBytes` is the sum of SlateDB's estimated_size over live entries (key + value + 8 for seq + 8
  * per timestamp); a replaced (key, seq) entry's old size is subtracted. `lastTick` is the largest createTs put;
  * `firstSeq <= lastSeq` once non-empty. A frozen memtable rejects puts.
- * Concurrency: single event loop; iterators observe later inserts (the writer never removes nodes).
+ * Rows live in a RunIndex (sorted runs; see run-index.ts); `putAll` hands a sorted batch over as one run.
+ * Concurrency: single event loop; an iterator returns every row present when it was made, in order, and may or may
+ * not return rows inserted while it is in use (it re-seeks past its last row after any insert).
  */
 
 import type { RowEntry } from '../format/row.js';
