@@ -251,6 +251,10 @@ test('sorted batches become runs: merges, lookups and iteration across runs matc
     seq++;
     mt.putAll(unsorted);
     all.push(...unsorted);
+    const smallUnsorted = unsorted.slice(0, 10).map((r) => ({ ...r, seq }));
+    seq++;
+    mt.putAll(smallUnsorted);
+    all.push(...smallUnsorted);
     const replaced = all
       .filter((r) => r.seq < 40)
       .slice(0, 40)

@@ -57,39 +57,32 @@ export class Memtable {
 
   /**
    * Adds rows as `put` would one by one. Rows strictly ascending in LSM order whose seqs are all above every seq
-   * present (a written batch, a WAL SST on replay) are added as one sorted run; anything else goes row by row.
+   * present (a written batch, a WAL SST on replay) skip the search for an equal (key, seq) and, from MIN_RUN rows
+   * on, are added as one sorted run; anything else goes row by row.
    */
   putAll(rows: readonly RowEntry[]): void {
     assert(!this.#frozen, 'put into a frozen memtable');
     const n = rows.length;
-    if (n < MIN_RUN) {
-      for (let i = 0; i < n; i++) this.put(rows[i]!);
-      return;
-    }
+    if (n === 0) return;
     const pfx = new Float64Array(n);
     const floor = this.#lastSeq ?? Number.MIN_SAFE_INTEGER;
     let ok = true;
     let size = 0;
-    let prev = rows[0]!;
-    let prevPfx = keyPrefix(prev.key);
-    pfx[0] = prevPfx;
     for (let i = 0; i < n && ok; i++) {
       const row = rows[i]!;
+      const p = keyPrefix(row.key);
+      pfx[i] = p;
       if (row.seq <= floor) ok = false;
-      if (i > 0) {
-        const p = keyPrefix(row.key);
-        pfx[i] = p;
-        if (compareEntries(prevPfx, prev, p, row) >= 0) ok = false;
-        prev = row;
-        prevPfx = p;
-      }
+      else if (i > 0 && compareEntries(pfx[i - 1]!, rows[i - 1]!, p, row) >= 0) ok = false;
       size += estimatedRowSize(row);
     }
     if (!ok) {
       for (let i = 0; i < n; i++) this.put(rows[i]!);
       return;
     }
-    this.#index.insertRun(rows.slice(), pfx);
+    // Sorted and above every present seq: no row can collide with a present one or with another.
+    if (n >= MIN_RUN) this.#index.insertRun(rows.slice(), pfx);
+    else for (let i = 0; i < n; i++) this.#index.insert(rows[i]!, true);
     this.#sizeBytes += size;
     for (let i = 0; i < n; i++) this.#noteRow(rows[i]!);
   }
