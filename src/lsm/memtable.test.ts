@@ -49,6 +49,9 @@ function inRange(r: RowEntry, range: KeyRange): boolean {
   return true;
 }
 
+/** Merges from 64 rows on run in slices of 1 row per inserted row plus 4: merges stay in progress for long. */
+const SLICED = { syncMergeRows: 64, sliceRowsPerRow: 1, sliceBaseRows: 4 } as const;
+
 function descending(rows: RowEntry[]): RowEntry[] {
   return [...rows].sort((a, b) => compareBytes(b.key, a.key) || b.seq - a.seq);
 }
@@ -152,7 +155,8 @@ test('iterators stay ordered and complete while writes land between steps', asyn
   console.log(`seed ${seed}`);
   const rand = new SeededRand(seed);
   for (let round = 0; round < 20; round++) {
-    const mt = new Memtable();
+    // Odd rounds merge in slices from 64 rows on, so merges are in progress under the iterators.
+    const mt = new Memtable(round % 2 === 0 ? {} : SLICED);
     const initial = randomRows(rand, 2000);
     for (const r of initial) mt.put(r);
     const before = model(initial);
@@ -205,13 +209,18 @@ test('sorted batches become runs: merges, lookups and iteration across runs matc
   const seed = testSeed();
   console.log(`seed ${seed}`);
   const rand = new SeededRand(seed);
+  let sawSlicedMerge = false;
   for (let round = 0; round < 8; round++) {
-    const mt = new Memtable();
+    // Odd rounds merge in slices from 64 rows on: reads must see a merge's inputs until it completes.
+    const sliced = round % 2 === 1;
+    const mt = new Memtable(sliced ? SLICED : {});
     const all: RowEntry[] = [];
     let seq = 1;
     // Batches of 0..300 rows (sorted, unique keys, one fresh seq), single puts, and WAL-replay-like groups that
     // hold several seqs, interleaved; keys from a small space so one key has versions in several runs.
     for (let step = 0; step < 60; step++) {
+      if (mt.mergeBacklog > 0) sawSlicedMerge = true;
+      if (step === 30) await assertWhole(mt, model(all));
       const choice = rand.nextInt(4);
       if (choice === 0) {
         const row = randomRows(rand, 1)[0]!;
@@ -270,5 +279,20 @@ test('sorted batches become runs: merges, lookups and iteration across runs matc
       await assertSeek(mt, expected, key(rand.nextInt(700)));
       assertLookup(mt, expected, key(rand.nextInt(700)), rand.nextInt(seq + 2));
     }
+    // Single puts drive the merges in progress to completion; what they produce must still match.
+    while (mt.mergeBacklog > 0) {
+      const r: RowEntry = {
+        key: key(rand.nextInt(700)),
+        value: Uint8Array.of(3),
+        seq: seq++,
+        kind: 'value',
+        createTs: 0,
+        expireTs: undefined,
+      };
+      mt.put(r);
+      all.push(r);
+    }
+    await assertWhole(mt, model(all));
   }
+  assert.ok(sawSlicedMerge, 'some merge ran in slices');
 });

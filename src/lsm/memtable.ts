@@ -14,7 +14,15 @@ import type { RowEntry } from '../format/row.js';
 import type { KeyRange, RowIterator } from '../format/row-iterator.js';
 import { assert } from '../util/assert.js';
 import { compareBytes, equalBytes } from '../util/bytes.js';
-import { compareEntries, keyPrefix, lowerBound, MIN_RUN, type Run, RunIndex } from './run-index.js';
+import {
+  compareEntries,
+  keyPrefix,
+  lowerBound,
+  MIN_RUN,
+  type Run,
+  RunIndex,
+  type RunIndexOptions,
+} from './run-index.js';
 
 const SEQ_ABOVE_ALL = Number.MAX_SAFE_INTEGER;
 const SEQ_BELOW_ALL = -1;
@@ -38,13 +46,17 @@ const SEQUENCE_SAMPLE_INTERVAL_S = 60;
 
 /** A memtable. */
 export class Memtable {
-  readonly #index = new RunIndex();
+  readonly #index: RunIndex;
   #sizeBytes = 0;
   #firstSeq: number | undefined;
   #lastSeq: number | undefined;
   #lastTick = Number.MIN_SAFE_INTEGER;
   #frozen = false;
   readonly #samples: SequenceSample[] = [];
+
+  constructor(options: RunIndexOptions = {}) {
+    this.#index = new RunIndex(options);
+  }
 
   /** Adds a row (replacing an equal (key, seq) row). */
   put(row: RowEntry): void {
@@ -120,6 +132,11 @@ export class Memtable {
 
   get entryCount(): number {
     return this.#index.count;
+  }
+
+  /** Rows that merges in progress inside the index still have to move (see RunIndex). */
+  get mergeBacklog(): number {
+    return this.#index.mergeBacklog;
   }
 
   get sizeBytes(): number {

@@ -5,10 +5,15 @@
  * log2(rows / batch) times, always sequentially. This replaced a B+tree whose random inserts cost about 1 µs each in
  * cache misses at 600 000 rows; a merge touches memory in order and runs at a few ns per row.
  *
+ * Merges of up to `syncMergeRows` rows run at once; larger ones run in slices, a budget proportional to the rows
+ * each later insert adds, so no single write pays for merging the whole table. Until a sliced merge completes its
+ * two inputs stay in the index as they are (readers never see a partial output).
+ *
  * Invariants: at most one entry per (key, seq) across all runs and the tail (callers say when a row cannot collide,
- * otherwise `insert` searches and replaces in place); every run's `pfx[i]` is `keyPrefix(rows[i].key)` and orders
- * like the key whenever two prefixes differ; sealed runs never change except by in-place replacement of an equal
- * (key, seq) row; `version` changes on every insert, so iterators holding runs re-read `runs()` and re-seek.
+ * otherwise `insert` searches and replaces in place, after completing any merge in progress); every run's `pfx[i]`
+ * is `keyPrefix(rows[i].key)` and orders like the key whenever two prefixes differ; sealed runs never change except
+ * by in-place replacement of an equal (key, seq) row; `version` changes on every insert, so iterators holding runs
+ * re-read `runs()` and re-seek.
  * Concurrency: single event loop.
  */
 
@@ -73,21 +78,36 @@ export function lowerBound(run: Run, pfx: number, key: Uint8Array, seq: number):
   return lo;
 }
 
-/** One sorted run holding both inputs (which share no (key, seq)). */
-function mergeRuns(a: Run, b: Run): Run {
+/** A merge of two runs (which share no (key, seq)) into `out`, of which `out.n` rows are done. */
+interface Merge {
+  readonly a: Run;
+  readonly b: Run;
+  readonly out: Run;
+  i: number;
+  j: number;
+}
+
+function startMerge(a: Run, b: Run): Merge {
+  const n = a.n + b.n;
+  return { a, b, out: { pfx: new Float64Array(n), rows: new Array<RowEntry>(n), n: 0 }, i: 0, j: 0 };
+}
+
+/** Advances `m` by up to `budget` output rows; returns the rows done. */
+function stepMerge(m: Merge, budget: number): number {
+  const { a, b, out } = m;
   const an = a.n;
   const bn = b.n;
-  const n = an + b.n;
-  const pfx = new Float64Array(n);
-  const rows = new Array<RowEntry>(n);
   const ap = a.pfx;
   const bp = b.pfx;
   const ar = a.rows;
   const br = b.rows;
-  let i = 0;
-  let j = 0;
-  let o = 0;
-  while (i < an && j < bn) {
+  const pfx = out.pfx;
+  const rows = out.rows;
+  let i = m.i;
+  let j = m.j;
+  let o = out.n;
+  const end = Math.min(an + bn, o + budget);
+  while (o < end && i < an && j < bn) {
     const x = ap[i]!;
     const y = bp[j]!;
     let takeA: boolean;
@@ -107,23 +127,72 @@ function mergeRuns(a: Run, b: Run): Run {
       rows[o++] = br[j++]!;
     }
   }
-  if (i < an) pfx.set(ap.subarray(i, an), o);
-  while (i < an) rows[o++] = ar[i++]!;
-  if (j < bn) pfx.set(bp.subarray(j, bn), o);
-  while (j < bn) rows[o++] = br[j++]!;
-  return { pfx, rows, n };
+  if (o < end && i < an) {
+    const k = Math.min(an - i, end - o);
+    pfx.set(ap.subarray(i, i + k), o);
+    for (const stop = i + k; i < stop; ) rows[o++] = ar[i++]!;
+  }
+  if (o < end && j < bn) {
+    const k = Math.min(bn - j, end - o);
+    pfx.set(bp.subarray(j, j + k), o);
+    for (const stop = j + k; j < stop; ) rows[o++] = br[j++]!;
+  }
+  const done = o - out.n;
+  m.i = i;
+  m.j = j;
+  out.n = o;
+  return done;
+}
+
+function isMerge(slot: Run | Merge): slot is Merge {
+  return 'out' in slot;
+}
+
+/** The merged run of a slot, completing its merge first if one is in progress. */
+function settle(slot: Run | Merge): Run {
+  if (!isMerge(slot)) return slot;
+  stepMerge(slot, Number.POSITIVE_INFINITY);
+  return slot.out;
+}
+
+/** Merges of at most this many rows run at once by default (about a millisecond). */
+export const SYNC_MERGE_ROWS = 16_384;
+/** A sliced merge advances by this many rows per inserted row, plus SLICE_BASE_ROWS per insert. */
+const SLICE_ROWS_PER_ROW = 8;
+const SLICE_BASE_ROWS = 256;
+/** At most this many sliced merges are in progress at once. */
+const MAX_SLICED = 4;
+
+/** Options of a RunIndex (the defaults suit production; tests shrink them to keep merges in progress). */
+export interface RunIndexOptions {
+  /** Merges up to this many rows run at once; larger ones run in slices. */
+  readonly syncMergeRows?: number;
+  /** Rows a sliced merge advances per inserted row. */
+  readonly sliceRowsPerRow?: number;
+  /** Rows a sliced merge advances per insert call, on top of the per-row share. */
+  readonly sliceBaseRows?: number;
 }
 
 /** The index. */
 export class RunIndex {
-  /** Sealed runs, oldest (largest) first. */
-  #sealed: Run[] = [];
+  readonly #syncMergeRows: number;
+  readonly #sliceRowsPerRow: number;
+  readonly #sliceBaseRows: number;
+  /** Sealed runs and merges in progress, oldest (largest) first. */
+  readonly #slots: Array<Run | Merge> = [];
+  #merging = 0;
   #tail: Run = emptyTail();
-  /** Sealed runs and the tail, rebuilt after structural changes. */
+  /** Every readable run (a merge in progress shows as its two inputs) and the tail, rebuilt on changes. */
   #all: Run[] = [this.#tail];
   #count = 0;
   /** Changes on every insert (iterators re-read runs() and re-seek when it moved). */
   version = 0;
+
+  constructor(options: RunIndexOptions = {}) {
+    this.#syncMergeRows = options.syncMergeRows ?? SYNC_MERGE_ROWS;
+    this.#sliceRowsPerRow = options.sliceRowsPerRow ?? SLICE_ROWS_PER_ROW;
+    this.#sliceBaseRows = options.sliceBaseRows ?? SLICE_BASE_ROWS;
+  }
 
   get count(): number {
     return this.#count;
@@ -144,6 +213,8 @@ export class RunIndex {
     const pfx = keyPrefix(key);
     this.version++;
     if (!fresh) {
+      // A replacement must land in the run readers will keep, so merges in progress complete first.
+      if (this.#merging > 0) this.#settleAll();
       for (const run of this.#all) {
         const i = lowerBound(run, pfx, key, seq);
         if (
@@ -168,6 +239,7 @@ export class RunIndex {
     tail.n++;
     this.#count++;
     if (tail.n === TAIL_MAX) this.#sealTail();
+    if (this.#merging > 0) this.#advance(this.#sliceRowsPerRow + this.#sliceBaseRows);
     return undefined;
   }
 
@@ -181,6 +253,14 @@ export class RunIndex {
     if (this.#tail.n > 0) this.#sealTail();
     this.#count += rows.length;
     this.#push({ pfx, rows, n: rows.length });
+    if (this.#merging > 0) this.#advance(this.#sliceRowsPerRow * rows.length + this.#sliceBaseRows);
+  }
+
+  /** Rows merges in progress still have to produce (0 when none is). */
+  get mergeBacklog(): number {
+    let n = 0;
+    for (const s of this.#slots) if (isMerge(s)) n += s.out.pfx.length - s.out.n;
+    return n;
   }
 
   #sealTail(): void {
@@ -189,15 +269,77 @@ export class RunIndex {
     this.#push(tail);
   }
 
-  /** Appends a sealed run and merges while the previous run is less than twice the newest one. */
+  /** Appends a sealed run and merges as the size rule asks. */
   #push(run: Run): void {
-    const sealed = this.#sealed;
-    sealed.push(run);
-    while (sealed.length >= 2 && sealed[sealed.length - 2]!.n < 2 * sealed[sealed.length - 1]!.n) {
-      const b = sealed.pop()!;
-      const a = sealed.pop()!;
-      sealed.push(mergeRuns(a, b));
+    this.#slots.push(run);
+    this.#compact();
+  }
+
+  /**
+   * Merges adjacent finished runs while the older is less than twice the newer, newest pairs first. A merge in
+   * progress is not merged further until it completes (then this runs again), so a carry through several sizes
+   * becomes a sequence of sliced merges rather than one merge of everything. More than MAX_SLICED merges in
+   * progress (inserts outrunning their budget) completes the oldest at once.
+   */
+  #compact(): void {
+    const slots = this.#slots;
+    let s = slots.length - 1;
+    while (s >= 1) {
+      const x = slots[s - 1]!;
+      const y = slots[s]!;
+      if (isMerge(x) || isMerge(y) || x.n >= 2 * y.n) {
+        s--;
+        continue;
+      }
+      const m = startMerge(x, y);
+      if (m.out.pfx.length <= this.#syncMergeRows) {
+        stepMerge(m, Number.POSITIVE_INFINITY);
+        slots.splice(s - 1, 2, m.out);
+      } else {
+        slots.splice(s - 1, 2, m);
+        this.#merging++;
+      }
+      s--;
     }
-    this.#all = [...sealed, this.#tail];
+    while (this.#merging > MAX_SLICED) {
+      const oldest = slots.findIndex(isMerge);
+      slots[oldest] = settle(slots[oldest]!);
+      this.#merging--;
+    }
+    this.#rebuild();
+  }
+
+  /** Spends up to `budget` rows on merges in progress, newest (smallest, needed soonest) first. */
+  #advance(budget: number): void {
+    const slots = this.#slots;
+    let completed = false;
+    for (let s = slots.length - 1; s >= 0 && budget > 0; s--) {
+      const slot = slots[s]!;
+      if (!isMerge(slot)) continue;
+      budget -= stepMerge(slot, budget);
+      if (slot.out.n === slot.out.pfx.length) {
+        slots[s] = slot.out;
+        this.#merging--;
+        completed = true;
+      }
+    }
+    if (completed) this.#compact();
+  }
+
+  #settleAll(): void {
+    const slots = this.#slots;
+    for (let s = 0; s < slots.length; s++) slots[s] = settle(slots[s]!);
+    this.#merging = 0;
+    this.#rebuild();
+  }
+
+  #rebuild(): void {
+    const all: Run[] = [];
+    for (const s of this.#slots) {
+      if (isMerge(s)) all.push(s.a, s.b);
+      else all.push(s);
+    }
+    all.push(this.#tail);
+    this.#all = all;
   }
 }
