@@ -31,6 +31,7 @@ import { compareBytes } from '../util/bytes.js';
 import type { Clock } from '../util/clock.js';
 import { Ulid } from '../util/ids.js';
 import type { Rand } from '../util/random.js';
+import { ROWS_PER_CHECK_MASK, TimeSlice } from '../util/time-slice.js';
 
 /** Everything a job needs. */
 export interface CompactionJob {
@@ -147,7 +148,8 @@ async function writeOneSst(rows: Peekable, o: ExecutorOptions, stats: JobStats):
   let result: ReturnType<SstBuilder['finish']> | undefined;
   async function* chunks(): AsyncGenerator<Uint8Array> {
     let pendingBytes = 0;
-    for (;;) {
+    const slice = new TimeSlice();
+    for (let i = 1; ; i++) {
       o.signal.throwIfAborted();
       let r = rows.peek();
       if (r instanceof Promise) r = await r;
@@ -155,6 +157,7 @@ async function writeOneSst(rows: Peekable, o: ExecutorOptions, stats: JobStats):
       rows.take();
       const finished = b.add(r);
       stats.rowsWritten++;
+      if ((i & ROWS_PER_CHECK_MASK) === 0 && slice.due) await slice.next();
       if (finished !== undefined) pendingBytes += finished;
       if (b.finishedBlockBytes > o.maxSstSize) break;
       if (pendingBytes >= o.uploadChunkBytes) {
@@ -162,7 +165,7 @@ async function writeOneSst(rows: Peekable, o: ExecutorOptions, stats: JobStats):
         pendingBytes = 0;
       }
     }
-    result = b.finish();
+    result = await b.finishAsync(slice);
     for (const c of result.chunks) yield c;
   }
   await ts.store.putStream(compactedSstPath(ts.root, id), chunks(), { signal: o.signal });

@@ -23,6 +23,7 @@ import { assert } from '../util/assert.js';
 import { equalBytes } from '../util/bytes.js';
 import { internalError } from '../util/errors.js';
 import type { Ulid } from '../util/ids.js';
+import { ROWS_PER_CHECK_MASK, TimeSlice } from '../util/time-slice.js';
 import { walDir } from './paths.js';
 import type { ScanIoOptions, SstRef, SstView } from './reader.js';
 import type { CompressionCodec } from './settings.js';
@@ -170,7 +171,11 @@ export class TableStore {
       compression: formatCodec(this.options.codec),
       sizeHint,
     });
-    for (const r of rows) b.add(r);
+    const slice = new TimeSlice();
+    for (let i = 0; i < rows.length; i++) {
+      b.add(rows[i]!);
+      if ((i & ROWS_PER_CHECK_MASK) === 0 && slice.due) await slice.next();
+    }
     await this.store.put(walSstPath(this.root, id), sstBytes(b.finish()), { mode: 'create' });
   }
 
@@ -199,13 +204,15 @@ export class TableStore {
       filterBitsPerKey: this.options.filterBitsPerKey,
       sizeHint,
     });
-    for (;;) {
+    const slice = new TimeSlice();
+    for (let i = 1; ; i++) {
       let r = rows.next();
       if (r instanceof Promise) r = await r;
       if (r === undefined) break;
       b.add(r);
+      if ((i & ROWS_PER_CHECK_MASK) === 0 && slice.due) await slice.next();
     }
-    return b.finish();
+    return b.finishAsync(slice);
   }
 
   /** Writes an L0 SST with create-if-absent and returns its manifest entry. */

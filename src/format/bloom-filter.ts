@@ -12,6 +12,7 @@
  */
 import { assert } from '../util/assert.js';
 import { dataError } from '../util/errors.js';
+import type { TimeSlice } from '../util/time-slice.js';
 import { sipHash13 } from './siphash.js';
 
 /** A key's filter hash as two u32 halves, computed once and probed against many SSTs. */
@@ -64,16 +65,37 @@ export class BloomFilterBuilder {
 
   /** The encoded filter (u16 probes ‖ bits). Requires: at least one key. */
   build(): Uint8Array {
+    const out = this.#alloc();
+    this.#fill(out, 0, this.#count);
+    return out;
+  }
+
+  /** As `build`, yielding to the event loop whenever `slice` is used up (a filter of 10^6 keys takes ~100 ms). */
+  async buildAsync(slice: TimeSlice): Promise<Uint8Array> {
+    const out = this.#alloc();
+    for (let k = 0; k < this.#count; k += KEYS_PER_STEP) {
+      this.#fill(out, k, Math.min(this.#count, k + KEYS_PER_STEP));
+      if (slice.due) await slice.next();
+    }
+    return out;
+  }
+
+  #alloc(): Uint8Array {
     assert(this.#count > 0, 'a bloom filter needs at least one key');
     const probes = probesFor(this.bitsPerKey);
-    const nbytes = Math.ceil((this.#count * this.bitsPerKey) / 8);
-    const out = new Uint8Array(2 + nbytes);
+    const out = new Uint8Array(2 + Math.ceil((this.#count * this.bitsPerKey) / 8));
     out[0] = probes >>> 8;
     out[1] = probes & 0xff;
+    return out;
+  }
+
+  /** Sets the bits of keys [from, to) in `out` (made by #alloc). */
+  #fill(out: Uint8Array, from: number, to: number): void {
+    const probes = (out[0]! << 8) | out[1]!;
     const bits = out.subarray(2);
-    const m = nbytes * 8;
+    const m = bits.length * 8;
     const h = this.#hashes;
-    for (let k = 0; k < this.#count; k++) {
+    for (let k = from; k < to; k++) {
       let x = h[2 * k + 1]! % m;
       let d = h[2 * k]! % m;
       for (let i = 0; i < probes; i++) {
@@ -84,9 +106,11 @@ export class BloomFilterBuilder {
         if (x >= m) x -= m; // both were < m
       }
     }
-    return out;
   }
 }
+
+/** Keys whose bits are set between two looks at the time slice. */
+const KEYS_PER_STEP = 8192;
 
 /** A decoded filter. */
 export class BloomFilter {

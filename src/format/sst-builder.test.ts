@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fromHex, readU64BE, toHex } from '../util/bytes.js';
 import { isShaleDBError } from '../util/errors.js';
+import { TimeSlice } from '../util/time-slice.js';
 import type { RowEntry } from './row.js';
 import { encodeFenceSst, SstBuilder, sstBytes, WalSstBuilder } from './sst-builder.js';
 import { unframePart } from './sst-framing.js';
@@ -172,4 +173,26 @@ test('takeChunks streams finished blocks; the chunks concatenate to the same obj
   const sst = b.finish();
   parts.push(...sst.chunks);
   assert.equal(toHex(sstBytes({ ...sst, chunks: parts })), toHex(whole));
+});
+
+test('finishAsync builds the same bytes as finish, yielding to the event loop while it builds the filter', async () => {
+  const rows: RowEntry[] = [];
+  for (let i = 0; i < 50_000; i++) rows.push(put(`key${String(i).padStart(8, '0')}`, `v${i}`, i + 1));
+  const sync = new SstBuilder();
+  const sliced = new SstBuilder();
+  for (const r of rows) {
+    sync.add(r);
+    sliced.add(r);
+  }
+  let turns = 0;
+  const tick = (): void => {
+    turns++;
+    if (turns < 1000) setImmediate(tick);
+  };
+  setImmediate(tick);
+  // A slice of 0 ms is always used up, so every step of the filter build yields.
+  const before = turns;
+  const a = await sliced.finishAsync(new TimeSlice(0));
+  assert.ok(turns - before >= 2, `the event loop ran ${turns - before} times during the build`);
+  assert.deepEqual(sstBytes(a), sstBytes(sync.finish()));
 });

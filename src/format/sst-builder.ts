@@ -14,6 +14,7 @@ import type { Offset } from 'flatbuffers';
 import { assert } from '../util/assert.js';
 import { writeU32BE, writeU64BE } from '../util/bytes.js';
 import { crc32 } from '../util/crc.js';
+import type { TimeSlice } from '../util/time-slice.js';
 import { BlockBuilder } from './block-builder.js';
 import { BlockV1Builder } from './block-v1-builder.js';
 import { BloomFilterBuilder } from './bloom-filter.js';
@@ -342,14 +343,26 @@ export class SstBuilder {
 
   /** Finishes the SST. The builder must not be used afterwards. */
   finish(): EncodedSst {
+    return this.#finishWith(this.#useFilter() ? this.#filter.build() : undefined);
+  }
+
+  /** As `finish`, building the filter in steps that yield whenever `slice` is used up. */
+  async finishAsync(slice: TimeSlice): Promise<EncodedSst> {
+    return this.#finishWith(this.#useFilter() ? await this.#filter.buildAsync(slice) : undefined);
+  }
+
+  #useFilter(): boolean {
+    return this.#rows > 0 && this.#rows >= this.#minFilterKeys;
+  }
+
+  #finishWith(filter: Uint8Array | undefined): EncodedSst {
     this.#finishBlock();
-    const useFilter = this.#rows > 0 && this.#rows >= this.#minFilterKeys;
     const { tail, info } = encodeTail(
       this.#sink,
       'compacted',
       this.#first?.key,
       this.#last?.key,
-      useFilter ? this.#filter.build() : undefined,
+      filter,
       this.#stats,
     );
     const chunks = this.#sink.finishChunks(tail);
