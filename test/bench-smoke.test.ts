@@ -2,7 +2,8 @@
  * Smoke test of the side-by-side benchmark harness (bench/): runs `bench/main.ts --smoke` (a few hundred operations
  * per workload on ShaleDB, LevelDB and LMDB, 100-byte values) into a temp directory and checks that the markdown,
  * JSON and SVG outputs are produced and well-formed, that every workload produced a result per engine (ShaleDB
- * included, and its S3-model workload), and that every get and scan was checked correct. Also
+ * included, and its S3-model workload; the paced workload reports event-loop delay), and that every get and scan
+ * was checked correct. Also
  * checks the harness's own measuring pieces: histogram percentiles against exact ones (property test, seeded),
  * the closed-loop driver's counting, argument parsing, and SVG escaping. Never asserts speeds.
  */
@@ -121,7 +122,7 @@ test('bench --smoke produces well-formed markdown, JSON and SVG with a result pe
     const shale = report.engines.find((e) => e.id === 'shaledb')!;
     assert.ok(shale.available, `ShaleDB did not run: ${shale.reason}`);
     for (const engine of ran) {
-      for (const w of ['put', 'batch', 'durable', 'get', 'scan', 'mixed'] as const) {
+      for (const w of ['put', 'batch', 'durable', 'get', 'scan', 'mixed', 'loop'] as const) {
         const cells = report.results.filter((c) => c.engine === engine && c.workload === w);
         assert.ok(cells.length > 0, `no ${w} result for ${engine}`);
       }
@@ -141,6 +142,7 @@ test('bench --smoke produces well-formed markdown, JSON and SVG with a result pe
       '## 1. Non-durable puts',
       '## 3. Durable puts',
       '## 4. Random gets',
+      '## 9. Event-loop delay while ingesting',
       '## Correctness checks',
     ]) {
       assert.ok(md.includes(title), `markdown lacks ${title}`);

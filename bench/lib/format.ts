@@ -25,6 +25,7 @@ export const WORKLOAD_TITLES: Readonly<Record<WorkloadId, string>> = {
   scan: '5. Scans (full: rows/s; range: 100-key scans/s)',
   mixed: '6. Mixed: 80% gets, 20% non-durable puts',
   s3: '8. ShaleDB on the S3 latency model, against the bound the model implies',
+  loop: '9. Event-loop delay while ingesting at a fixed rate (batches of 1 000, non-durable)',
 };
 
 const DASH = '–';

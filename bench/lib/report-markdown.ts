@@ -70,7 +70,11 @@ function engineLines(r: BenchReport): string[] {
 }
 
 function ratioSection(r: BenchReport): string[] {
-  const shale = sortCells(r.results.filter((c) => c.engine === 'shaledb' && !c.error && c.workload !== 's3'));
+  const shale = sortCells(
+    r.results.filter(
+      (c) => c.engine === 'shaledb' && !c.error && c.workload !== 's3' && c.workload !== 'loop',
+    ),
+  );
   const out = ['## ShaleDB ÷ peer (throughput ratio; above 1× ShaleDB is faster)', ''];
   if (shale.length === 0) {
     const why = r.engines.find((e) => e.id === 'shaledb')?.reason ?? 'no ShaleDB results';
@@ -244,6 +248,66 @@ function parametersSection(r: BenchReport): string[] {
   ];
 }
 
+/** Milliseconds from microseconds, 3 significant figures. */
+function fmtMsOfUs(us: number | undefined): string {
+  return us === undefined ? '–' : fmtSig(us / 1000);
+}
+
+function loopSection(r: BenchReport): string[] {
+  const cells = sortCells(r.results.filter((c) => c.workload === 'loop'));
+  if (cells.length === 0) return [];
+  const head = [
+    'value',
+    'engine',
+    'target keys/s',
+    'sustained keys/s',
+    'loop p50 ms',
+    'loop p99 ms',
+    'loop p99.9 ms',
+    'loop max ms',
+    'batch p99 ms',
+    'batch max ms',
+  ];
+  const rows = cells.map((c) => {
+    if (c.error)
+      return [
+        valueLabel(c.valueBytes),
+        ENGINE_NAMES[c.engine],
+        `error: ${c.error}`,
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+      ];
+    const l = c.latency;
+    return [
+      valueLabel(c.valueBytes),
+      ENGINE_NAMES[c.engine],
+      fmtNumber(c.extra?.['targetKeysPerSec']),
+      fmtNumber(c.opsPerSec),
+      fmtMsOfUs(l?.p50Us),
+      fmtMsOfUs(l?.p99Us),
+      fmtMsOfUs(l?.p999Us),
+      fmtMsOfUs(l?.maxUs),
+      fmtMsOfUs(c.extra?.['batchP99Us']),
+      fmtMsOfUs(c.extra?.['batchMaxUs']),
+    ];
+  });
+  return [
+    `## ${WORKLOAD_TITLES.loop}`,
+    '',
+    'How late a 1 ms timer fired (`monitorEventLoopDelay`; an idle loop shows about 1 ms) while batches were issued on ' +
+      'schedule with a loop turn between them, and how long each batch call took. An engine that encodes on the ' +
+      'JavaScript thread delays everything else the application runs; one that works on its own threads does not.',
+    '',
+    ...table(head, rows, '--- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---:'),
+    '',
+  ];
+}
+
 /** Renders the whole report as markdown. */
 export function renderMarkdown(r: BenchReport): string {
   const sections = [
@@ -252,6 +316,7 @@ export function renderMarkdown(r: BenchReport): string {
     ...(['put', 'batch', 'durable', 'get', 'scan', 'mixed'] as const).map((w) => workloadSection(r, w)),
     requestsSection(r),
     s3Section(r),
+    loopSection(r),
     checksSection(r),
     engineLines(r),
     parametersSection(r),

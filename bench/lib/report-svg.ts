@@ -42,7 +42,8 @@ interface Group {
 function groups(r: BenchReport): Group[] {
   const out = new Map<string, Group>();
   for (const c of sortCells(r.results)) {
-    if (c.error || c.opsPerSec <= 0) continue;
+    // The paced workload's rate is its schedule, not a speed: it has its own table.
+    if (c.error || c.opsPerSec <= 0 || c.workload === 'loop') continue;
     const key = slotKey(c);
     let g = out.get(key);
     if (g === undefined) {

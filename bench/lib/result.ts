@@ -14,7 +14,7 @@ import type { MachineInfo } from './machine.js';
 import type { Mode, Scale } from './scale.js';
 
 /** Workload identifiers, in report order. */
-export const WORKLOAD_IDS = ['put', 'batch', 'durable', 'get', 'scan', 'mixed', 's3'] as const;
+export const WORKLOAD_IDS = ['put', 'batch', 'durable', 'get', 'scan', 'mixed', 's3', 'loop'] as const;
 
 /** One of {@link WORKLOAD_IDS}. */
 export type WorkloadId = (typeof WORKLOAD_IDS)[number];

@@ -49,12 +49,15 @@ export interface Scale {
   readonly s3CapMs: number;
   readonly s3LoadKeys: Readonly<Record<number, number>>;
   readonly s3ColdConcurrency: readonly number[];
+  /** 9. Paced ingest: target keys/s by value size, and how long. */
+  readonly loopKeysPerSec: Readonly<Record<number, number>>;
+  readonly loopMs: number;
 }
 
 const MS = 1;
 const S = 1000 * MS;
 
-/** The default suite: about 6-7 minutes with five engines and two value sizes on 2 cores. */
+/** The default suite: about 7-8 minutes with five engines and two value sizes on 2 cores. */
 const DEFAULT: Scale = {
   mode: 'default',
   warmupOps: 2_000,
@@ -83,6 +86,8 @@ const DEFAULT: Scale = {
   s3CapMs: 3 * S,
   s3LoadKeys: { 100: 200_000, 1024: 25_000 },
   s3ColdConcurrency: [1, 16],
+  loopKeysPerSec: { 100: 100_000, 1024: 25_000 },
+  loopMs: 8 * S,
 };
 
 /** `--quick`: the same workloads at about a tenth of the scale; under 2 minutes. */
@@ -103,6 +108,7 @@ const QUICK: Scale = {
   mixedCapMs: 400,
   s3CapMs: 1 * S,
   s3LoadKeys: { 100: 50_000, 1024: 6_000 },
+  loopMs: 1 * S,
 };
 
 /** `--smoke`: a few hundred operations per workload, for the test suite. */
@@ -135,6 +141,7 @@ const SMOKE: Scale = {
   s3CapMs: 400,
   s3LoadKeys: { 100: 500, 1024: 100 },
   s3ColdConcurrency: [1, 4],
+  loopMs: 300,
 };
 
 /** The scale of a mode. */

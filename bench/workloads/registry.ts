@@ -1,11 +1,12 @@
 /**
  * The workload registry: every workload in run order, and the mapping from user-selectable workload ids
- * (put, batch, durable, get, scan, mixed, s3) to the workloads that produce them.
+ * (put, batch, durable, get, scan, mixed, s3, loop) to the workloads that produce them.
  *
  * Invariants: each workload id is produced by exactly one workload.
  * Concurrency: immutable.
  */
 import type { WorkloadId } from '../lib/result.js';
+import { loopDelayWorkload } from './loop-delay.js';
 import { putBatchWorkload } from './put-batch.js';
 import { putDurableWorkload } from './put-durable.js';
 import { putSingleWorkload } from './put-single.js';
@@ -20,6 +21,7 @@ export const WORKLOADS: readonly Workload[] = [
   putDurableWorkload,
   readsWorkload,
   s3ModelWorkload,
+  loopDelayWorkload,
 ];
 
 /** The workloads needed for the selected ids, in run order. */
