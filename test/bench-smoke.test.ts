@@ -220,6 +220,33 @@ test('the driver stops at the operation count, counts every completion, and prop
     }),
     /boom/,
   );
+  assert.ok(Math.abs(r.opsPerSec - (r.ops * 1000) / r.elapsedMs) < 1e-6, 'count-bound: all ops over elapsed');
+});
+
+test('a loop stopped by its cap is rated by the operations completed within the cap, not its tail', async () => {
+  // Operations complete in waves (every 40 ms, like a store acknowledging once per flush interval): the ones
+  // issued just before the cap finish after it and are timed, but do not count toward the rate.
+  const waveMs = 40;
+  const start = performance.now();
+  const r = await runLoop({
+    concurrency: 8,
+    maxOps: 1_000_000,
+    capMs: 130,
+    op: () => {
+      const now = performance.now() - start;
+      const next = (Math.floor(now / waveMs) + 1) * waveMs;
+      return new Promise((resolve) => setTimeout(resolve, next - now));
+    },
+  });
+  const inCap = (r.opsPerSec * 130) / 1000;
+  assert.ok(
+    Number.isInteger(Math.round(inCap * 1e6) / 1e6),
+    `rate ${r.opsPerSec} is not a count over the cap`,
+  );
+  assert.ok(inCap > 0 && inCap <= r.ops, `${inCap} within the cap, ${r.ops} in all`);
+  assert.ok(r.ops - inCap <= 8, 'at most one tail operation per worker');
+  assert.ok(r.elapsedMs > 130, 'the tail is still waited for');
+  assert.equal(r.histogram.count, r.ops);
 });
 
 test('data: keys are unique 16-byte buffers that map back to their index; values are stable', () => {

@@ -91,19 +91,13 @@ function ratioSection(r: BenchReport): string[] {
   return [...out, ...table(head, rows, '--- | --- | ---: | ---: | ---: | ---: | ---:'), ''];
 }
 
+/** A table row for a failed cell: the leading cells, the error, then empty cells up to `width`. */
+function errorRow(lead: readonly string[], error: string, width: number): string[] {
+  return [...lead, `error: ${error}`, ...new Array<string>(Math.max(0, width - lead.length - 1)).fill('')];
+}
+
 function cellRow(r: BenchReport, c: CellResult): string[] {
-  if (c.error)
-    return [
-      c.phase,
-      valueLabel(c.valueBytes),
-      ENGINE_NAMES[c.engine],
-      `error: ${c.error}`,
-      '',
-      '',
-      '',
-      '',
-      '',
-    ];
+  if (c.error) return errorRow([c.phase, valueLabel(c.valueBytes), ENGINE_NAMES[c.engine]], c.error, 9);
   const l = c.latency;
   const ratio = c.engine === 'shaledb' ? '1×' : fmtRatio(ratioToShale(r.results, c));
   return [
@@ -185,7 +179,7 @@ function s3Section(r: BenchReport): string[] {
     'requests/op',
   ];
   const rows = cells.map((c) => {
-    if (c.error) return [c.phase, valueLabel(c.valueBytes), `error: ${c.error}`, '', '', '', '', '', '', ''];
+    if (c.error) return errorRow([c.phase, valueLabel(c.valueBytes)], c.error, head.length);
     const reqs = Object.values(c.requests ?? {}).reduce((a, b) => a + b, 0);
     return [
       c.phase,
@@ -269,19 +263,7 @@ function loopSection(r: BenchReport): string[] {
     'batch max ms',
   ];
   const rows = cells.map((c) => {
-    if (c.error)
-      return [
-        valueLabel(c.valueBytes),
-        ENGINE_NAMES[c.engine],
-        `error: ${c.error}`,
-        '',
-        '',
-        '',
-        '',
-        '',
-        '',
-        '',
-      ];
+    if (c.error) return errorRow([valueLabel(c.valueBytes), ENGINE_NAMES[c.engine]], c.error, head.length);
     const l = c.latency;
     return [
       valueLabel(c.valueBytes),

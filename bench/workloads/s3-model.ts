@@ -65,7 +65,7 @@ async function durablePhases(ctx: WorkloadContext, model: S3ModelFigures): Promi
           progress,
         });
         const floor = model.putMs + ((16 + vb) * 1000) / model.bandwidthBytesPerSec;
-        const ops = loop.elapsedMs > 0 ? (loop.ops * 1000) / loop.elapsedMs : 0;
+        const ops = loop.opsPerSec;
         return cellFromLoop(ctx, loop, {
           workload: 's3',
           phase: `durable c${c}`,
@@ -118,7 +118,7 @@ async function coldGetPhases(ctx: WorkloadContext, model: S3ModelFigures): Promi
       const gets = (requests['get'] ?? 0) + (requests['head'] ?? 0);
       const perOp = loop.ops > 0 ? Math.min(1, gets / loop.ops) : 1;
       const floor = (model.getMs + (BLOCK_BYTES * 1000) / model.bandwidthBytesPerSec) * perOp;
-      const ops = loop.elapsedMs > 0 ? (loop.ops * 1000) / loop.elapsedMs : 0;
+      const ops = loop.opsPerSec;
       cells.push(
         cellFromLoop(ctx, loop, {
           workload: 's3',

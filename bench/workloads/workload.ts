@@ -119,7 +119,7 @@ export function cellFromLoop(ctx: WorkloadContext, loop: LoopResult, f: CellFiel
     concurrency: f.concurrency,
     ops: units,
     elapsedMs: round(loop.elapsedMs),
-    opsPerSec: loop.elapsedMs > 0 ? round((units * 1000) / loop.elapsedMs) : 0,
+    opsPerSec: round(loop.opsPerSec * (f.unitsPerOp ?? 1)),
     latency: loop.histogram.summary(),
     requests: f.requests,
     extra: f.extra,
