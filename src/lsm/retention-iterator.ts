@@ -27,11 +27,15 @@ export interface RetentionOptions {
 export class RetentionIterator implements RowIterator {
   readonly #source: RowIterator;
   readonly #options: RetentionOptions;
-  /** Output rows of the current key, in order, and the read position in it. */
+  /** The result of a key with one version (the common case), returned before anything else. */
+  #single: RowEntry | undefined;
+  /** Output rows of the current key (several versions), and the read position in it. */
   readonly #out: RowEntry[] = [];
+  #outLen = 0;
   #outPos = 0;
-  /** The versions of the key being gathered (reused). */
+  /** The versions of the key being gathered (reused; `#groupLen` of them are live). */
   readonly #group: RowEntry[] = [];
+  #groupLen = 0;
   /** First row of the next key, read ahead. */
   #lookahead: RowEntry | undefined;
   #ended = false;
@@ -43,78 +47,74 @@ export class RetentionIterator implements RowIterator {
 
   next(): MaybePromise<RowEntry | undefined> {
     for (;;) {
-      if (this.#outPos < this.#out.length) return this.#out[this.#outPos++]!;
+      const single = this.#single;
+      if (single !== undefined) {
+        this.#single = undefined;
+        return single;
+      }
+      if (this.#outPos < this.#outLen) return this.#out[this.#outPos++]!;
       if (this.#ended && this.#lookahead === undefined) return undefined;
       const r = this.#collect();
       if (r instanceof Promise) return r.then(() => this.next());
     }
   }
 
-  /** Reads one key's versions into #out (filtered). Both arrays are reused across keys. */
+  /** Reads one key's versions into the group, then applies the rules. */
   #collect(): MaybePromise<void> {
-    const group = this.#group;
-    group.length = 0;
+    this.#groupLen = 0;
     if (this.#lookahead !== undefined) {
-      group.push(this.#lookahead);
+      this.#group[this.#groupLen++] = this.#lookahead;
       this.#lookahead = undefined;
     }
+    return this.#continueCollect();
+  }
+
+  #continueCollect(): MaybePromise<void> {
     for (;;) {
       if (this.#ended) break;
       const r = this.#source.next();
       if (r instanceof Promise) {
         return r.then((row) => {
-          if (this.#add(group, row)) return this.#continueCollect(group);
-          this.#finish(group);
+          if (this.#add(row)) return this.#continueCollect();
+          this.#finish();
         });
       }
-      if (!this.#add(group, r)) break;
+      if (!this.#add(r)) break;
     }
-    this.#finish(group);
-  }
-
-  #continueCollect(group: RowEntry[]): MaybePromise<void> {
-    for (;;) {
-      const r = this.#source.next();
-      if (r instanceof Promise) {
-        return r.then((row) => {
-          if (this.#add(group, row)) return this.#continueCollect(group);
-          this.#finish(group);
-        });
-      }
-      if (!this.#add(group, r)) {
-        this.#finish(group);
-        return;
-      }
-    }
+    this.#finish();
   }
 
   /** Adds a row of the current key; returns false at the end of the key (the row is kept as lookahead). */
-  #add(group: RowEntry[], row: RowEntry | undefined): boolean {
+  #add(row: RowEntry | undefined): boolean {
     if (row === undefined) {
       this.#ended = true;
       return false;
     }
-    const first = group[0];
-    if (first === undefined) {
-      group.push(row);
-      return true;
-    }
-    if (!equalBytes(first.key, row.key)) {
+    if (this.#groupLen > 0 && !equalBytes(this.#group[0]!.key, row.key)) {
       this.#lookahead = row;
       return false;
     }
-    group.push(row);
+    this.#group[this.#groupLen++] = row;
     return true;
   }
 
-  #finish(group: RowEntry[]): void {
-    applyRetention(group, this.#options, this.#out);
+  #finish(): void {
+    const n = this.#groupLen;
     this.#outPos = 0;
+    this.#outLen = 0;
+    if (n === 1) {
+      this.#single = retainOnly(this.#group[0]!, this.#options);
+    } else if (n > 1) {
+      const out = applyRetention(this.#group.slice(0, n), this.#options, this.#out);
+      this.#outLen = out.length;
+    }
   }
 
   seek(key: Uint8Array): MaybePromise<void> {
-    this.#out.length = 0;
+    this.#single = undefined;
+    this.#outLen = 0;
     this.#outPos = 0;
+    this.#groupLen = 0;
     this.#lookahead = undefined;
     this.#ended = false;
     return this.#source.seek(key);
@@ -125,6 +125,27 @@ export class RetentionIterator implements RowIterator {
   }
 }
 
+/** A version as written: an expired value becomes a tombstone, an expired merge operand is dropped (undefined). */
+function unexpired(row: RowEntry, expiryTickMs: number): RowEntry | undefined {
+  if (row.expireTs === undefined || row.expireTs > expiryTickMs) return row;
+  if (row.kind === 'merge') return undefined;
+  return {
+    key: row.key,
+    value: EMPTY,
+    seq: row.seq,
+    kind: 'tombstone',
+    createTs: row.createTs,
+    expireTs: undefined,
+  };
+}
+
+/** The retention rule for a key with one version: what applyRetention([row]) keeps, without arrays. */
+function retainOnly(row: RowEntry, options: RetentionOptions): RowEntry | undefined {
+  const kept = unexpired(row, options.expiryTickMs);
+  if (kept === undefined || (options.filterTombstones && kept.kind === 'tombstone')) return undefined;
+  return kept;
+}
+
 /** The retention rule for one key's versions (newest first), written into `kept` (cleared first). */
 export function applyRetention(
   versions: readonly RowEntry[],
@@ -133,23 +154,13 @@ export function applyRetention(
 ): RowEntry[] {
   kept.length = 0;
   let lastSeq = -1;
-  for (let row of versions) {
-    if (kept.length > 0 && row.seq === lastSeq) continue;
-    const isMerge = row.kind === 'merge';
-    if (row.expireTs !== undefined && row.expireTs <= options.expiryTickMs) {
-      if (isMerge) continue;
-      row = {
-        key: row.key,
-        value: EMPTY,
-        seq: row.seq,
-        kind: 'tombstone',
-        createTs: row.createTs,
-        expireTs: undefined,
-      };
-    }
+  for (const version of versions) {
+    if (kept.length > 0 && version.seq === lastSeq) continue;
+    const row = unexpired(version, options.expiryTickMs);
+    if (row === undefined) continue;
     kept.push(row);
     lastSeq = row.seq;
-    if (!(row.seq > options.retentionMinSeq || isMerge)) break;
+    if (!(row.seq > options.retentionMinSeq || row.kind === 'merge')) break;
   }
   if (options.filterTombstones) {
     while (kept.length > 0 && kept[kept.length - 1]!.kind === 'tombstone') kept.pop();
