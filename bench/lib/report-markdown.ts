@@ -281,7 +281,7 @@ function loopSection(r: BenchReport): string[] {
   return [
     `## ${WORKLOAD_TITLES.loop}`,
     '',
-    'How late a 1 ms timer fired (`monitorEventLoopDelay`; an idle loop shows about 1 ms) while batches were issued on ' +
+    'The gap between ticks of a 1 ms timer (`monitorEventLoopDelay`; about 1.1 ms on an idle loop) while batches were issued on ' +
       'schedule with a loop turn between them, and how long each batch call took. An engine that encodes on the ' +
       'JavaScript thread delays everything else the application runs; one that works on its own threads does not.',
     '',
