@@ -10,12 +10,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { faultyRetryingStore } from '../../test/support/faulty-store.js';
 import type { MergeOperator } from '../lsm/merge-operator.js';
-import { FaultInjectingObjectStore } from '../object-store/fault-injecting-store.js';
 import { LocalObjectStore } from '../object-store/local-store.js';
 import { MemoryObjectStore } from '../object-store/memory-store.js';
 import type { ObjectStore } from '../object-store/object-store.js';
-import { RetryingObjectStore } from '../object-store/retrying-store.js';
 import { SeededRand, testSeed } from '../util/random.js';
 import { Db } from './db.js';
 import type { Snapshot } from './snapshot.js';
@@ -62,16 +61,7 @@ const settings = {
 
 async function run(seed: number, makeStore: () => ObjectStore, steps: number): Promise<void> {
   const rand = new SeededRand(seed);
-  const faulty = new FaultInjectingObjectStore(makeStore(), {
-    seed,
-    rates: { default: { errorRate: 0.03, timeoutRate: 0.005, timeoutMs: 20, appliedFraction: 0.5 } },
-  });
-  const store = new RetryingObjectStore(faulty, {
-    backoffInitialMs: 1,
-    backoffMaxMs: 4,
-    attemptsMax: 30,
-    rand,
-  });
+  const { faulty, store } = faultyRetryingStore(makeStore(), seed, rand, 0.03, 0.005);
   const open = () => Db.open('model', store, { settings, mergeOperator: concat, retry: false });
   let db = await open();
   const stats = { crashes: 0, reopens: 0, lostUnacknowledged: 0, snapshotsChecked: 0 };

@@ -6,15 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  Db,
-  FaultInjectingObjectStore,
-  MemoryObjectStore,
-  type MergeOperator,
-  RetryingObjectStore,
-  WriteBatch,
-} from '../../src/index.js';
+import { Db, MemoryObjectStore, type MergeOperator, WriteBatch } from '../../src/index.js';
 import { SeededRand, testSeed } from '../../src/util/random.js';
+import { faultyRetryingStore } from '../support/faulty-store.js';
 
 const concat: MergeOperator = (_k, existing, ops) =>
   Buffer.concat([...(existing === undefined ? [] : [existing]), ...ops]);
@@ -49,16 +43,7 @@ test('random workload with compaction and GC running and faults injected', async
   const seed = testSeed();
   console.log(`seed ${seed}`);
   const rand = new SeededRand(seed);
-  const faulty = new FaultInjectingObjectStore(new MemoryObjectStore(), {
-    seed,
-    rates: { default: { errorRate: 0.02, timeoutRate: 0.003, timeoutMs: 20, appliedFraction: 0.5 } },
-  });
-  const store = new RetryingObjectStore(faulty, {
-    backoffInitialMs: 1,
-    backoffMaxMs: 4,
-    attemptsMax: 30,
-    rand,
-  });
+  const { faulty, store } = faultyRetryingStore(new MemoryObjectStore(), seed, rand, 0.02, 0.003);
   const open = () => Db.open('cm', store, { settings, mergeOperator: concat, retry: false });
   let db = await open();
   const model = new Map<string, Expect>();
