@@ -239,13 +239,17 @@ test('sorted batches become runs: merges, lookups and iteration across runs matc
         value: Uint8Array.of(k & 0xff),
         seq: choice === 3 ? batchSeq + rand.nextInt(3) : batchSeq,
         kind: (['value', 'tombstone', 'merge'] as const)[rand.nextInt(3)]!,
-        createTs: step,
+        createTs: 2000 + step,
         expireTs: undefined,
       }));
       seq += 3;
       mt.putAll(rows);
       all.push(...rows);
     }
+    // The bookkeeping flushes read follows both paths.
+    assert.equal(mt.firstSeq, Math.min(...all.map((r) => r.seq)));
+    assert.equal(mt.lastSeq, Math.max(...all.map((r) => r.seq)));
+    assert.equal(mt.lastTick, Math.max(...all.map((r) => r.createTs ?? Number.MIN_SAFE_INTEGER)));
     // A batch out of order, and one reusing an old seq, take the row-by-row path and still land.
     const unsorted: RowEntry[] = [];
     for (let i = 0; i < 40; i++)

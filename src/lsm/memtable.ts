@@ -70,9 +70,9 @@ export class Memtable {
   /**
    * Adds rows as `put` would one by one. Rows strictly ascending in LSM order whose seqs are all above every seq
    * present (a written batch, a WAL SST on replay) skip the search for an equal (key, seq) and, from MIN_RUN rows
-   * on, are added as one sorted run; anything else goes row by row.
+   * on, are added as one sorted run; anything else goes row by row. Takes ownership of `rows` (the run keeps it).
    */
-  putAll(rows: readonly RowEntry[]): void {
+  putAll(rows: RowEntry[]): void {
     assert(!this.#frozen, 'put into a frozen memtable');
     const n = rows.length;
     if (n === 0) return;
@@ -80,6 +80,9 @@ export class Memtable {
     const floor = this.#lastSeq ?? Number.MIN_SAFE_INTEGER;
     let ok = true;
     let size = 0;
+    let minSeq = Number.POSITIVE_INFINITY;
+    let maxSeq = floor;
+    let tick = this.#lastTick;
     for (let i = 0; i < n && ok; i++) {
       const row = rows[i]!;
       const p = keyPrefix(row.key);
@@ -87,16 +90,21 @@ export class Memtable {
       if (row.seq <= floor) ok = false;
       else if (i > 0 && compareEntries(pfx[i - 1]!, rows[i - 1]!, p, row) >= 0) ok = false;
       size += estimatedRowSize(row);
+      if (row.seq < minSeq) minSeq = row.seq;
+      if (row.seq > maxSeq) maxSeq = row.seq;
+      if (row.createTs !== undefined && row.createTs > tick) tick = row.createTs;
     }
     if (!ok) {
       for (let i = 0; i < n; i++) this.put(rows[i]!);
       return;
     }
     // Sorted and above every present seq: no row can collide with a present one or with another.
-    if (n >= MIN_RUN) this.#index.insertRun(rows.slice(), pfx);
+    if (n >= MIN_RUN) this.#index.insertRun(rows, pfx);
     else for (let i = 0; i < n; i++) this.#index.insert(rows[i]!, true);
     this.#sizeBytes += size;
-    for (let i = 0; i < n; i++) this.#noteRow(rows[i]!);
+    this.#firstSeq ??= minSeq;
+    this.#lastSeq = maxSeq;
+    this.#lastTick = tick;
   }
 
   #noteRow(row: RowEntry): void {
