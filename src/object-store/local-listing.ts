@@ -11,6 +11,7 @@
  */
 import * as fs from 'node:fs';
 import { join } from 'node:path';
+import { yieldToEventLoop } from '../util/time-slice.js';
 import { compareStrings } from './listing.js';
 import { decodeSegment, encodeSegment, isHiddenFileName } from './local-paths.js';
 import type { ObjectMeta } from './object-store.js';
@@ -122,8 +123,4 @@ function mayHold(dirPrefix: string, prefix: string, startAfter: string | undefin
   if (!dirPrefix.startsWith(prefix) && !prefix.startsWith(dirPrefix)) return false;
   if (startAfter === undefined || startAfter.startsWith(dirPrefix)) return true;
   return compareStrings(dirPrefix, startAfter) > 0;
-}
-
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }

@@ -10,6 +10,11 @@
 /** Default slice: short enough that other work waits a few ms, long enough that yielding costs nothing visible. */
 export const DEFAULT_SLICE_MS = 5;
 
+/** Resolves after one turn of the event loop (timers and IO callbacks queued before it run first). */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise<void>((resolve) => setImmediate(resolve));
+}
+
 /** Loops look at the clock when `(i & ROWS_PER_CHECK_MASK) === 0`: once per 256 items. */
 export const ROWS_PER_CHECK_MASK = 255;
 
@@ -30,7 +35,7 @@ export class TimeSlice {
 
   /** Yields to the event loop, then starts a new slice. */
   async next(): Promise<void> {
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await yieldToEventLoop();
     this.#deadline = performance.now() + this.sliceMs;
   }
 }
