@@ -7,6 +7,7 @@
  * or throws an 'invalid' INVALID_SETTING error naming the setting; unknown setting names are rejected.
  * Concurrency: pure.
  */
+import { checkCodecAvailable } from '../format/compression.js';
 import { parseDurationMs } from '../util/duration.js';
 import { invalidError } from '../util/errors.js';
 
@@ -258,6 +259,7 @@ export function resolveSettings(input: Partial<Settings> = {}): ResolvedSettings
   if (typeof s.walEnabled !== 'boolean') bad('walEnabled', 'expected a boolean');
   const codecs = ['snappy', 'zlib', 'lz4', 'zstd', null];
   if (!codecs.includes(s.compressionCodec)) bad('compressionCodec', `expected one of ${codecs.join(', ')}`);
+  if (s.compressionCodec !== null) checkCodecAvailable(s.compressionCodec);
   return {
     flushIntervalMs: s.flushInterval === null ? null : positiveDuration(s.flushInterval, 'flushInterval'),
     walEnabled: s.walEnabled,
