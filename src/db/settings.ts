@@ -11,7 +11,7 @@ import { checkCodecAvailable } from '../format/compression.js';
 import { parseDurationMs } from '../util/duration.js';
 import { invalidError } from '../util/errors.js';
 
-/** A duration: "100ms", "5s", "1s+500ms", or milliseconds. */
+/** A duration as SlateDB 0.12.1 writes one ("100ms", "1s 500ms", "1h30m", "0"; see util/duration.ts), or milliseconds. */
 export type Duration = string | number;
 
 /** Block compression for new SSTs (null = none). */
