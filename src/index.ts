@@ -1,6 +1,7 @@
 /**
  * The public API of ShaleDB: everything a user imports from "shaledb" is re-exported here, and nothing else is
- * public.
+ * public. Test and benchmark helpers live in "shaledb/testing" (testing.ts), the abstract-level adapter in
+ * "shaledb/level" (level/index.ts).
  */
 import './compactor/register.js';
 
@@ -31,15 +32,6 @@ export { type BatchOpOptions, type Ttl, WriteBatch } from './db/write-batch.js';
 export * from './gc/index.js';
 export type { MergeOperator } from './lsm/merge-operator.js';
 export { CountingObjectStore, type RequestCounts } from './object-store/counting-store.js';
-export {
-  FaultInjectingObjectStore,
-  type FaultInjectingOptions,
-} from './object-store/fault-injecting-store.js';
-export {
-  type LatencyModel,
-  LatencyModelObjectStore,
-  S3_STANDARD_MODEL,
-} from './object-store/latency-model-store.js';
 export { LocalObjectStore, type LocalObjectStoreOptions } from './object-store/local-store.js';
 export { MemoryObjectStore } from './object-store/memory-store.js';
 export {
@@ -57,5 +49,5 @@ export {
 } from './object-store/object-store.js';
 export { type ResolveObjectStoreOptions, resolveObjectStore } from './object-store/resolve.js';
 export { RetryingObjectStore, type RetryingObjectStoreOptions } from './object-store/retrying-store.js';
-export type { CloseReason, ErrorKind } from './util/errors.js';
+export type { CloseReason, ErrorCode, ErrorKind } from './util/errors.js';
 export { isDataError, ShaleDBError } from './util/errors.js';

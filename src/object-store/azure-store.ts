@@ -90,6 +90,7 @@ export class AzureBlobObjectStore implements ObjectStore {
   readonly #clock: Clock;
   readonly #rand: Rand;
 
+  /** @internal Takes the loaded SDK; use the create function, which loads it. */
   constructor(sdk: typeof AzureSdk, options: AzureBlobObjectStoreOptions) {
     if (typeof options.container !== 'string' || options.container === '') {
       throw invalidError('INVALID_ARGUMENT', 'azure: a container name is required');

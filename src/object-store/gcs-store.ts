@@ -64,6 +64,7 @@ export class GcsObjectStore implements ObjectStore {
   readonly #keys: KeyPrefix;
   readonly #listPageSize: number;
 
+  /** @internal Takes the loaded SDK; use the create function, which loads it. */
   constructor(sdk: typeof GcsSdk, options: GcsObjectStoreOptions) {
     if (typeof options.bucket !== 'string' || options.bucket === '') {
       throw invalidError('INVALID_ARGUMENT', 'gcs: a bucket name is required');

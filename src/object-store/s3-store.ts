@@ -103,6 +103,7 @@ export class S3ObjectStore implements ObjectStore {
   readonly #listPageSize: number;
   readonly #clock: Clock;
 
+  /** @internal Takes the loaded SDK; use the create function, which loads it. */
   constructor(sdk: typeof S3Sdk, options: S3ObjectStoreOptions) {
     if (typeof options.bucket !== 'string' || options.bucket === '') {
       throw invalidError('INVALID_ARGUMENT', 's3: a bucket name is required');
