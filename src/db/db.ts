@@ -100,9 +100,10 @@ export class Db {
 
   /**
    * Opens (creating if needed) the database at `path` in `store` (an ObjectStore or a URL such as
-   * `file:///abs/dir`, `memory:///`, `s3://bucket/prefix`). Fences any previous writer of the database.
+   * `file:///abs/dir`, `memory:///`, `s3://bucket/prefix`, as a string or a URL). Fences any previous writer of
+   * the database. Unknown option keys are 'invalid' errors.
    */
-  static open(path: string, store: ObjectStore | string, options: DbOpenOptions = {}): Promise<Db> {
+  static open(path: string, store: ObjectStore | string | URL, options: DbOpenOptions = {}): Promise<Db> {
     return wrap(async () => new Db(await openDb(path, store, options)));
   }
 
@@ -123,7 +124,7 @@ export class Db {
   /** Deletes `key`. */
   delete(key: Uint8Array | string, options?: WriteOptions): Promise<WriteHandle> {
     return wrap(async () => {
-      const o = checkWriteOptions(options);
+      const o = checkWriteOptions(options, false);
       const op = newOp('tombstone', checkKey(key), new Uint8Array(0), undefined);
       return { seq: BigInt(await this.#inner.write([op], o.awaitDurable)) };
     });
@@ -153,7 +154,7 @@ export class Db {
         throw invalidError('INVALID_ARGUMENT', 'write() takes a WriteBatch');
       }
       if (batch.ops.length === 0) throw invalidError('EMPTY_BATCH', 'the batch is empty');
-      const o = checkWriteOptions(options);
+      const o = checkWriteOptions(options, false);
       return { seq: BigInt(await this.#inner.write(batch.takeOps(), o.awaitDurable)) };
     });
   }
@@ -282,6 +283,11 @@ export class Db {
   /** Flushes the WAL and closes. Idempotent. The memtable stays in the WAL (as 0.12.1 does). */
   close(): Promise<void> {
     return wrap(() => this.#inner.close());
+  }
+
+  /** `await using db = await Db.open(...)` closes the database at the end of the block. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 }
 
