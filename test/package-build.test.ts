@@ -69,6 +69,8 @@ test('the tarball ships both builds, declarations, self-contained source maps an
     'package/dist/cjs/index.d.ts',
     'package/dist/cjs/package.json',
     'package/dist/testing.js',
+    'package/dist/level/index.js',
+    'package/dist/cjs/level/index.js',
     'package/dist/cli/main.js',
     'package/LICENSE',
   ]) {
@@ -158,6 +160,38 @@ test('require from CommonJS gives the same API', () => {
     app,
   );
   assert.equal(testing.stdout.trim(), 'function', testing.stderr);
+});
+
+test('shaledb/level works from ESM and CommonJS on a local database', () => {
+  const body = (mode: string) => `
+    const db = new ShaleLevel('file://' + ${JSON.stringify(join(work, 'level'))} + '/${mode}', { valueEncoding: 'json' });
+    await db.put('a', { n: 1 });
+    await db.batch([{ type: 'put', key: 'b', value: { n: 2 } }, { type: 'del', key: 'a' }]);
+    const entries = await db.iterator({ reverse: true, limit: 5 }).all();
+    await db.close();
+    console.log(JSON.stringify(entries));`;
+  const esm = run(
+    [
+      process.execPath,
+      '--input-type=module',
+      '-e',
+      `import { ShaleLevel } from 'shaledb/level';
+${body('esm')}`,
+    ],
+    app,
+  );
+  assert.equal(esm.status, 0, esm.stderr);
+  assert.deepEqual(lastJson(esm.stdout), [['b', { n: 2 }]]);
+  const cjs = run(
+    [
+      process.execPath,
+      '-e',
+      `const { ShaleLevel } = require('shaledb/level'); (async () => {${body('cjs')}})().catch((e) => { console.error(e); process.exit(1); });`,
+    ],
+    app,
+  );
+  assert.equal(cjs.status, 0, cjs.stderr);
+  assert.deepEqual(lastJson(cjs.stdout), [['b', { n: 2 }]]);
 });
 
 test('TypeScript consumers type-check under node16 resolution from ESM and CommonJS; ErrorCode is a union', () => {

@@ -23,6 +23,7 @@ const LAYERS: Record<string, number> = {
   compactor: 6,
   gc: 6,
   admin: 7,
+  level: 7,
   cli: 8,
   '(root)': 9,
 };
