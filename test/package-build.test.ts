@@ -229,9 +229,13 @@ test('TypeScript consumers type-check under node16 resolution from ESM and Commo
   assert.equal(r.status, 0, `tsc: ${r.stdout}${r.stderr}`);
 });
 
-test('the installed shaledb bin runs', () => {
+test('the installed shaledb bin runs: --help and --version', () => {
   const bin = join(app, 'node_modules/.bin/shaledb');
   const help = run([bin, '--help'], app);
   assert.equal(help.status, 0, help.stderr);
   assert.match(help.stdout, /usage: shaledb <command>/);
+  const version = run([bin, '--version'], app);
+  assert.equal(version.status, 0, version.stderr);
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+  assert.equal(version.stdout.trim(), pkg.version);
 });
