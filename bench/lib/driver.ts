@@ -96,13 +96,14 @@ export async function runLoop<P = undefined>(o: LoopOptions<P>): Promise<LoopRes
   for (let w = 0; w < Math.max(1, o.concurrency); w++) workers.push(worker());
   await Promise.all(workers);
   if (failed !== undefined) throw failed;
-  const drainStart = nowMs();
+  let drainMs = 0;
   if (o.drain !== undefined) {
+    const drainStart = nowMs();
     const r = o.drain();
     if (isThenable(r)) await r;
+    drainMs = nowMs() - drainStart;
   }
   const end = nowMs();
-  const drainMs = end - drainStart;
   const elapsedMs = end - start;
   const capped = issued < o.maxOps && doneInCap > 0;
   const opsPerSec = capped
