@@ -16,7 +16,7 @@ import type { KeyRange, MaybePromise, RowIterator } from '../format/row-iterator
 import type { Memtable } from '../lsm/memtable.js';
 import { MergeIterator } from '../lsm/merge-iterator.js';
 import type { MergeOperator } from '../lsm/merge-operator.js';
-import { compareBytes } from '../util/bytes.js';
+import { compareBytes, equalBytes } from '../util/bytes.js';
 import { resolveVersions } from './db-iterator.js';
 
 /** What the reader needs of one SST. */
@@ -199,14 +199,27 @@ export function overlaps(sst: SstRef, range: KeyRange): boolean {
   return true;
 }
 
-/** Iterates one sorted run's SSTs in order (ascending or descending), opening each only when reached. */
+/**
+ * Iterates one sorted run's SSTs in order (ascending or descending), opening each only when reached.
+ *
+ * One key's versions may straddle neighbouring SSTs (the earlier SST ends with the newer versions, the next one
+ * starts with the older ones). Ascending iteration meets them newest first by construction; descending iteration
+ * reaches the later SST first, so when a row's key is both the current SST's first key and the previous SST's last
+ * key, it gathers that key's versions from every SST holding them and yields them newest first (lowest SST first).
+ */
 export class SortedRunIterator implements RowIterator {
   readonly #ssts: readonly SstRef[];
   readonly #range: KeyRange;
   readonly #desc: boolean;
   readonly #io: ScanIoOptions | undefined;
+  /** straddles[i]: SST i starts with the key SST i-1 ends with. */
+  readonly #straddles: readonly boolean[];
   #index: number;
   #current: RowIterator | undefined;
+  /** Descending: a straddling key's versions, gathered newest first, and the first row after them. */
+  #ready: RowEntry[] = [];
+  #readyPos = 0;
+  #lookahead: RowEntry | undefined;
 
   constructor(ssts: readonly SstRef[], range: KeyRange, order: 'asc' | 'desc', io?: ScanIoOptions) {
     this.#ssts = ssts.filter((s) => overlaps(s, range));
@@ -214,18 +227,32 @@ export class SortedRunIterator implements RowIterator {
     this.#desc = order === 'desc';
     this.#io = io;
     this.#index = this.#desc ? this.#ssts.length - 1 : 0;
+    this.#straddles = this.#ssts.map((s, i) => {
+      const prev = i > 0 ? this.#ssts[i - 1]!.lastKey : undefined;
+      return prev !== undefined && s.firstKey !== undefined && equalBytes(prev, s.firstKey);
+    });
+  }
+
+  #open(i: number): RowIterator {
+    return this.#ssts[i]!.view().iterator(this.#range, this.#desc ? 'desc' : 'asc', this.#io);
   }
 
   next(): MaybePromise<RowEntry | undefined> {
+    if (this.#readyPos < this.#ready.length) return this.#ready[this.#readyPos++]!;
+    const la = this.#lookahead;
+    if (la !== undefined) {
+      this.#lookahead = undefined;
+      return this.#check(la);
+    }
     for (;;) {
       if (this.#current === undefined) {
-        const sst = this.#ssts[this.#index];
-        if (sst === undefined) return undefined;
-        this.#current = sst.view().iterator(this.#range, this.#desc ? 'desc' : 'asc', this.#io);
+        if (this.#ssts[this.#index] === undefined) return undefined;
+        this.#current = this.#open(this.#index);
       }
       const r = this.#current.next();
-      if (r instanceof Promise) return r.then((row) => (row === undefined ? this.#advance() : row));
-      if (r !== undefined) return r;
+      if (r instanceof Promise)
+        return r.then((row) => (row === undefined ? this.#advance() : this.#check(row)));
+      if (r !== undefined) return this.#check(r);
       this.#current.close();
       this.#current = undefined;
       this.#index += this.#desc ? -1 : 1;
@@ -239,9 +266,63 @@ export class SortedRunIterator implements RowIterator {
     return this.next();
   }
 
+  /** Passes a row of the current SST on, or starts gathering a straddling key (descending only). */
+  #check(row: RowEntry): MaybePromise<RowEntry | undefined> {
+    if (!this.#desc || this.#straddles[this.#index] !== true) return row;
+    if (!equalBytes(row.key, this.#ssts[this.#index]!.firstKey!)) return row;
+    return this.#gather(row);
+  }
+
+  /**
+   * Gathers every version of `first.key` from the current SST (where it is the first key, so the rest of the SST)
+   * and from the earlier SSTs that end with it, then yields them newest first.
+   */
+  #gather(first: RowEntry): MaybePromise<RowEntry | undefined> {
+    const key = first.key;
+    const groups: RowEntry[][] = [[first]];
+    /** Takes one row of the gathering; false when the gathering is complete. */
+    const accept = (row: RowEntry | undefined): boolean => {
+      if (row !== undefined) {
+        if (equalBytes(row.key, key)) {
+          groups[groups.length - 1]!.push(row);
+          return true;
+        }
+        this.#lookahead = row;
+        return false;
+      }
+      this.#current?.close();
+      this.#current = undefined;
+      if (this.#straddles[this.#index] === true) {
+        this.#index--;
+        this.#current = this.#open(this.#index);
+        groups.push([]);
+        return true;
+      }
+      this.#index--;
+      return false;
+    };
+    const finish = (): RowEntry => {
+      this.#ready = [];
+      for (let g = groups.length - 1; g >= 0; g--) for (const r of groups[g]!) this.#ready.push(r);
+      this.#readyPos = 1;
+      return this.#ready[0]!;
+    };
+    const drive = (): MaybePromise<RowEntry | undefined> => {
+      for (;;) {
+        const r = this.#current!.next();
+        if (r instanceof Promise) return r.then((row) => (accept(row) ? drive() : finish()));
+        if (!accept(r)) return finish();
+      }
+    };
+    return drive();
+  }
+
   seek(key: Uint8Array): MaybePromise<void> {
     this.#current?.close();
     this.#current = undefined;
+    this.#ready = [];
+    this.#readyPos = 0;
+    this.#lookahead = undefined;
     // Position on the SST that may hold `key` (first one covering it in iteration order).
     const n = this.#ssts.length;
     if (this.#desc) {
@@ -259,15 +340,17 @@ export class SortedRunIterator implements RowIterator {
         i++;
       this.#index = i;
     }
-    const sst = this.#ssts[this.#index];
-    if (sst === undefined) return;
-    this.#current = sst.view().iterator(this.#range, this.#desc ? 'desc' : 'asc', this.#io);
+    if (this.#ssts[this.#index] === undefined) return;
+    this.#current = this.#open(this.#index);
     return this.#current.seek(key);
   }
 
   close(): void {
     this.#current?.close();
     this.#current = undefined;
+    this.#ready = [];
+    this.#readyPos = 0;
+    this.#lookahead = undefined;
     this.#index = this.#desc ? -1 : this.#ssts.length;
   }
 }

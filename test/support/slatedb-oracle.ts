@@ -143,6 +143,11 @@ export class OracleDb {
     }
   }
 
+  /** The native database handle, for suites that read through SlateDB's whole API (owned by this OracleDb). */
+  get native(): Slate.Db {
+    return this.#db;
+  }
+
   /** Writes one batch (awaiting durability by default); returns its seq and create_ts. */
   async write(ops: readonly WorkloadOp[], awaitDurable = true): Promise<BatchHandle> {
     const m = this.m;
