@@ -1,6 +1,8 @@
 /**
  * Behaviour of compactor options that had none: `subcompactions` splits one compaction's output into key ranges
- * (several SSTs where one would do), with the same rows; `manifestUpdateTimeout` bounds the compactor's epoch claim.
+ * (several SSTs where one would do), with the same rows; `maxConcurrentCompactions` bounds the jobs running at once
+ * (checked with a scheduler that always has more work than allowed); `manifestUpdateTimeout` bounds the compactor's
+ * epoch claim.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -8,13 +10,19 @@ import { Db } from '../db/db.js';
 import { resolveSettings } from '../db/settings.js';
 import { TableStore } from '../db/table-store.js';
 import { MemoryObjectStore } from '../object-store/memory-store.js';
-import { ObjectStoreError, type PutOptions, type PutResult } from '../object-store/object-store.js';
+import {
+  ObjectStoreError,
+  type PutOptions,
+  type PutResult,
+  type PutStreamOptions,
+} from '../object-store/object-store.js';
 import { compareBytes, fromUtf8 } from '../util/bytes.js';
-import { ManualClock } from '../util/clock.js';
+import { ManualClock, systemClock } from '../util/clock.js';
 import { TaskExecutor } from '../util/dispatcher.js';
 import { isShaleDBError } from '../util/errors.js';
 import { SeededRand } from '../util/random.js';
 import { Compactor } from './compactor.js';
+import type { CompactionScheduler, PlannedCompaction } from './scheduler.js';
 import './register.js';
 
 function settings(compactor: object | null) {
@@ -118,4 +126,108 @@ test('compactorOptions.manifestUpdateTimeout bounds the compactor epoch claim wh
   // 200 ms at 30 ms an attempt: the claim gave up after about seven attempts, not at the first or never.
   assert.ok(store.attempts >= 6 && store.attempts <= 9, `${store.attempts} attempts`);
   await exec.shutdown();
+});
+
+/** Compacts the oldest L0 into a new sorted run (phase 1), or each idle sorted run into itself (phase 2). */
+function testScheduler(phase: 1 | 2): CompactionScheduler {
+  return {
+    propose(view, maxConcurrent) {
+      const m = view.manifest;
+      const busy = new Set(view.active.flatMap((a) => [a.destination, ...a.compaction.spec.sortedRuns]));
+      const out: PlannedCompaction[] = [];
+      if (phase === 1) {
+        const oldest = m.l0[m.l0.length - 1];
+        const top = m.compacted.length === 0 ? 0 : m.compacted[0]!.id + 1;
+        if (oldest !== undefined && view.active.length === 0)
+          out.push({ l0: [oldest.id], sortedRuns: [], destination: top });
+        return out;
+      }
+      for (const sr of m.compacted) {
+        if (view.active.length + out.length >= maxConcurrent) break;
+        if (!busy.has(sr.id)) out.push({ l0: [], sortedRuns: [sr.id], destination: sr.id });
+      }
+      return out;
+    },
+    validate() {},
+  };
+}
+
+/** Counts compaction outputs being uploaded at once (each upload held for a while). */
+class SlowOutputStore extends MemoryObjectStore {
+  inFlight = 0;
+  most = 0;
+  uploads = 0;
+
+  override async putStream(
+    path: string,
+    chunks: AsyncIterable<Uint8Array>,
+    options: PutStreamOptions = {},
+  ): Promise<PutResult> {
+    if (!path.startsWith('db/compacted/')) return super.putStream(path, chunks, options);
+    this.uploads++;
+    this.most = Math.max(this.most, ++this.inFlight);
+    try {
+      await new Promise((r) => setTimeout(r, 40));
+      return await super.putStream(path, chunks, options);
+    } finally {
+      this.inFlight--;
+    }
+  }
+}
+
+test('maxConcurrentCompactions bounds the compactions running at once', async () => {
+  for (const max of [1, 3]) {
+    const store = new SlowOutputStore();
+    const db = await Db.open('db', store, { settings: settings(null) });
+    for (let l0 = 0; l0 < 5; l0++) {
+      for (let i = 0; i < 50; i++) await db.put(`k${l0}-${i}`, `v${i}`, { awaitDurable: false });
+      await db.flush({ type: 'memtable' });
+    }
+    await db.close();
+    const tableStore = new TableStore(store, 'db', {
+      codec: null,
+      blockSize: 4096,
+      minFilterKeys: 1000,
+      filterBitsPerKey: 10,
+      blockCacheBytes: 1 << 20,
+    });
+    const run = async (phase: 1 | 2, until: (c: Compactor) => boolean): Promise<void> => {
+      const rand = new SeededRand(phase);
+      const exec = new TaskExecutor(systemClock, rand);
+      const c = await Compactor.start({
+        root: 'db',
+        store,
+        tableStore,
+        options: resolveSettings(settings({ maxConcurrentCompactions: max })).compactorOptions!,
+        clock: systemClock,
+        rand,
+        mergeOperator: undefined,
+        executor: exec,
+        scheduler: testScheduler(phase),
+      });
+      c.poll();
+      await waitFor(() => until(c), `phase ${phase}`);
+      await exec.shutdown();
+      await c.stop();
+    };
+    // Phase 1: five sorted runs, one compaction at a time (L0 compactions never overlap).
+    await run(1, (c) => c.stats.compactionsCompleted === 5);
+    store.most = 0;
+    store.uploads = 0;
+    // Phase 2: five independent sorted-run compactions are always on offer.
+    await run(2, (c) => c.stats.compactionsCompleted >= 5);
+    assert.ok(store.uploads >= 5);
+    if (max === 1) assert.equal(store.most, 1);
+    else assert.ok(store.most >= 2 && store.most <= max, `${store.most} compactions at once with max ${max}`);
+    const again = await Db.open('db', store, { settings: settings(null) });
+    try {
+      assert.equal(again.status().l0Count, 0);
+      assert.equal(again.status().sortedRunCount, 5);
+      let n = 0;
+      for await (const _ of again.scan()) n++;
+      assert.equal(n, 250);
+    } finally {
+      await again.close();
+    }
+  }
 });
