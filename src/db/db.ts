@@ -257,7 +257,10 @@ export class Db {
     });
   }
 
-  /** Writes the WAL buffer now (type 'wal', the default) or flushes the memtable to L0 ('memtable'). */
+  /**
+   * Writes the WAL buffer now (type 'wal', the default) or flushes the memtable to L0 ('memtable'). With
+   * `walEnabled: false` both flush the memtable to L0, which is what makes writes durable there.
+   */
   flush(options?: FlushOptions): Promise<void> {
     return wrap(() => this.#inner.flush(checkFlushOptions(options)));
   }
