@@ -23,6 +23,7 @@ import { DbIterator } from './db-iterator.js';
 import type { DbState } from './db-state.js';
 import type { MemtableFlusher } from './memtable-flusher.js';
 import type { MonotonicClock } from './mono-clock.js';
+import type { WriteHandle } from './options.js';
 import type { SeqOracle } from './oracle.js';
 import { getRow, scanSources } from './reader.js';
 import type { ResolvedSettings } from './settings.js';
@@ -84,8 +85,11 @@ export class DbInner {
     if (this.#closing !== undefined || r !== undefined) throw closedError('clean', 'database is closed');
   }
 
-  /** Applies a batch (ops validated); resolves with the seq once the write is durable if asked. */
-  write(ops: BatchOp[], awaitDurable: boolean): MaybePromise<number> | Promise<number> {
+  /**
+   * Applies a batch (ops validated); returns its handle (seq and the createTs on its rows), once the write is
+   * durable if asked.
+   */
+  write(ops: BatchOp[], awaitDurable: boolean): MaybePromise<WriteHandle> {
     this.checkOpen();
     const pressure = this.#backpressure();
     if (pressure !== undefined) return pressure.then(() => this.write(ops, awaitDurable));
@@ -95,9 +99,10 @@ export class DbInner {
     const seq = this.d.oracle.nextSeq();
     const rows = batchRows(ops, seq, now, this.d.settings.defaultTtlMs, this.d.mergeOperator);
     const durable = this.#apply(rows, seq, now);
-    if (!awaitDurable) return seq;
+    const handle: WriteHandle = { seq: BigInt(seq), createTs: now };
+    if (!awaitDurable) return handle;
     return durable.then(
-      () => seq,
+      () => handle,
       (e) => Promise.reject(asClosedIfClosing(e)),
     );
   }
@@ -198,17 +203,22 @@ export class DbInner {
     this.checkOpen();
     const d = this.d;
     if (d.walWriter !== undefined) await d.walWriter.flush().catch((e) => Promise.reject(asClosed(e)));
-    if (type === 'memtable' || d.walWriter === undefined) {
-      const uploaded = this.freezeMemtable();
-      const pending = d.state.imms.map((i) => i.uploaded.promise);
-      if (uploaded !== undefined) pending.push(uploaded);
-      await Promise.all(pending).catch((e) => Promise.reject(asClosed(e)));
-    }
+    if (type === 'memtable' || d.walWriter === undefined) await this.#flushMemtables();
+  }
+
+  /** Freezes the memtable and waits until it and every older immutable memtable are in a published manifest. */
+  async #flushMemtables(): Promise<void> {
+    const d = this.d;
+    const uploaded = this.freezeMemtable();
+    const pending = d.state.imms.map((i) => i.uploaded.promise);
+    if (uploaded !== undefined) pending.push(uploaded);
+    await Promise.all(pending).catch((e) => Promise.reject(asClosed(e)));
   }
 
   /**
-   * Closes as 0.12.1 does: flush the WAL (the memtable is not flushed to L0), write the current manifest again,
-   * stop every task. Idempotent; concurrent callers share one close.
+   * Closes as 0.12.1 does: flush the WAL (the memtable is not flushed to L0) or, with the WAL disabled, flush the
+   * memtable to L0 (else acknowledged writes would be lost); write the current manifest again; stop every task.
+   * Idempotent; concurrent callers share one close.
    */
   close(): Promise<void> {
     if (this.#closing === undefined) this.#closing = this.#close();
@@ -221,6 +231,7 @@ export class DbInner {
     if (d.executor.closeResult === undefined) {
       try {
         if (d.walWriter !== undefined) await d.walWriter.flush();
+        else await this.#flushMemtables();
         await d.flusher.writeManifest();
       } catch (e) {
         failure = e;

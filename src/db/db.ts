@@ -11,7 +11,6 @@
 import type { MergeOperator } from '../lsm/merge-operator.js';
 import type { ObjectStore } from '../object-store/object-store.js';
 import { ByteArena } from '../util/byte-arena.js';
-import { toBytes } from '../util/bytes.js';
 import type { Clock } from '../util/clock.js';
 import { invalidError, toShaleDBError, unavailableError } from '../util/errors.js';
 import type { Rand } from '../util/random.js';
@@ -30,6 +29,7 @@ import {
   type ScanOptions,
   type ScanRange,
   toKeyRange,
+  toPrefixRange,
   type WriteHandle,
   type WriteOptions,
 } from './options.js';
@@ -116,7 +116,7 @@ export class Db {
     return wrap(async () => {
       const o = checkWriteOptions(options);
       const op = newOp('value', checkKey(key), checkValue(value), o.ttl);
-      return { seq: BigInt(await this.#inner.write([op], o.awaitDurable)) };
+      return await this.#inner.write([op], o.awaitDurable);
     });
   }
 
@@ -125,7 +125,7 @@ export class Db {
     return wrap(async () => {
       const o = checkWriteOptions(options);
       const op = newOp('tombstone', checkKey(key), new Uint8Array(0), undefined);
-      return { seq: BigInt(await this.#inner.write([op], o.awaitDurable)) };
+      return await this.#inner.write([op], o.awaitDurable);
     });
   }
 
@@ -138,7 +138,7 @@ export class Db {
     return wrap(async () => {
       const o = checkWriteOptions(options);
       const op = newOp('merge', checkKey(key), checkValue(operand), o.ttl);
-      return { seq: BigInt(await this.#inner.write([op], o.awaitDurable)) };
+      return await this.#inner.write([op], o.awaitDurable);
     });
   }
 
@@ -154,7 +154,7 @@ export class Db {
       }
       if (batch.ops.length === 0) throw invalidError('EMPTY_BATCH', 'the batch is empty');
       const o = checkWriteOptions(options);
-      return { seq: BigInt(await this.#inner.write(batch.takeOps(), o.awaitDurable)) };
+      return await this.#inner.write(batch.takeOps(), o.awaitDurable);
     });
   }
 
@@ -239,11 +239,11 @@ export class Db {
     }
   }
 
-  /** Iterates the keys that start with `prefix`. */
+  /** Iterates the keys that start with `prefix` (an empty prefix: every key, as in 0.12.1). */
   scanPrefix(prefix: Uint8Array | string, options?: ScanOptions): DbIterator {
     try {
       const o = checkScanOptions(options);
-      return this.#inner.scan(prefixRange(prefix), o, o.order);
+      return this.#inner.scan(toPrefixRange(prefix), o, o.order);
     } catch (e) {
       throw toShaleDBError(e);
     }
@@ -257,7 +257,10 @@ export class Db {
     });
   }
 
-  /** Writes the WAL buffer now (type 'wal', the default) or flushes the memtable to L0 ('memtable'). */
+  /**
+   * Writes the WAL buffer now (type 'wal', the default) or flushes the memtable to L0 ('memtable'). With
+   * `walEnabled: false` both flush the memtable to L0, which is what makes writes durable there.
+   */
   flush(options?: FlushOptions): Promise<void> {
     return wrap(() => this.#inner.flush(checkFlushOptions(options)));
   }
@@ -279,26 +282,12 @@ export class Db {
     };
   }
 
-  /** Flushes the WAL and closes. Idempotent. The memtable stays in the WAL (as 0.12.1 does). */
+  /**
+   * Flushes and closes, as 0.12.1 does: with the WAL on, the WAL buffer is written (the memtable stays in the WAL);
+   * with `walEnabled: false`, the memtable is flushed to L0, so every acknowledged write survives a clean close.
+   * Idempotent.
+   */
   close(): Promise<void> {
     return wrap(() => this.#inner.close());
   }
-}
-
-/** The range of keys starting with `prefix`. */
-export function prefixRange(prefix: Uint8Array | string): {
-  start: Uint8Array;
-  startInclusive: true;
-  end?: Uint8Array;
-} {
-  const p = toBytes(prefix, 'prefix');
-  if (p.length === 0) throw invalidError('INVALID_KEY', 'prefix must not be empty');
-  for (let i = p.length - 1; i >= 0; i--) {
-    if (p[i]! < 0xff) {
-      const end = p.slice(0, i + 1);
-      end[i]!++;
-      return { start: p, startInclusive: true, end };
-    }
-  }
-  return { start: p, startInclusive: true };
 }

@@ -178,12 +178,22 @@ export class OracleDb {
 
   /** Every visible key-value, through SlateDB's own scan. */
   async scan(): Promise<VisibleRow[]> {
-    const it = await this.#db.scan({
-      start: undefined,
-      start_inclusive: true,
-      end: undefined,
-      end_inclusive: false,
-    });
+    return this.#collect(
+      await this.#db.scan({
+        start: undefined,
+        start_inclusive: true,
+        end: undefined,
+        end_inclusive: false,
+      }),
+    );
+  }
+
+  /** The visible key-values starting with `prefix`, through SlateDB's scan_prefix. */
+  async scanPrefix(prefix: Uint8Array): Promise<VisibleRow[]> {
+    return this.#collect(await this.#db.scan_prefix(prefix));
+  }
+
+  async #collect(it: Slate.DbIterator): Promise<VisibleRow[]> {
     const out: VisibleRow[] = [];
     try {
       for (let kv = await it.next(); kv !== undefined; kv = await it.next()) {
