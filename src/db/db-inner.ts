@@ -28,6 +28,7 @@ import { getRow, scanSources } from './reader.js';
 import type { ResolvedSettings } from './settings.js';
 import type { SnapshotRegistry } from './snapshot-registry.js';
 import type { TableStore } from './table-store.js';
+import { TransactionManager, type TxnState } from './transaction-manager.js';
 import type { FenceableObject } from './transactional-object.js';
 import type { WalWriter } from './wal-writer.js';
 import type { BatchOp } from './write-batch.js';
@@ -68,6 +69,8 @@ export interface SeqCap {
 /** The engine. */
 export class DbInner {
   readonly d: DbInnerDeps;
+  /** Live transactions and the recent commits they may conflict with. */
+  readonly txns = new TransactionManager();
   #closing: Promise<void> | undefined;
   #closedClean = false;
   /** The wait every writer held by backpressure shares (see #backpressure). */
@@ -84,17 +87,22 @@ export class DbInner {
     if (this.#closing !== undefined || r !== undefined) throw closedError('clean', 'database is closed');
   }
 
-  /** Applies a batch (ops validated); resolves with the seq once the write is durable if asked. */
-  write(ops: BatchOp[], awaitDurable: boolean): MaybePromise<number> | Promise<number> {
+  /**
+   * Applies a batch (ops validated); resolves with the seq once the write is durable if asked. With `txn`, the batch
+   * is that transaction's commit: it fails with TRANSACTION_CONFLICT (writing nothing) if the transaction conflicts.
+   */
+  write(ops: BatchOp[], awaitDurable: boolean, txn?: TxnState): MaybePromise<number> | Promise<number> {
     this.checkOpen();
     const pressure = this.#backpressure();
-    if (pressure !== undefined) return pressure.then(() => this.write(ops, awaitDurable));
+    if (pressure !== undefined) return pressure.then(() => this.write(ops, awaitDurable, txn));
     const now = this.d.monoClock.now();
-    if (now instanceof Promise) return now.then(() => this.write(ops, awaitDurable));
-    // From here to the end of #apply nothing awaits: the batch is atomic.
+    if (now instanceof Promise) return now.then(() => this.write(ops, awaitDurable, txn));
+    // From here to the end of #apply nothing awaits: the batch is atomic, and so are the conflict check and commit.
+    if (txn !== undefined) this.txns.checkCommit(txn);
     const seq = this.d.oracle.nextSeq();
     const rows = batchRows(ops, seq, now, this.d.settings.defaultTtlMs, this.d.mergeOperator);
     const durable = this.#apply(rows, seq, now);
+    if (txn !== undefined || this.txns.activeCount > 0) this.txns.committed(txn, rows, seq);
     if (!awaitDurable) return seq;
     return durable.then(
       () => seq,

@@ -11,7 +11,6 @@
 import type { MergeOperator } from '../lsm/merge-operator.js';
 import type { ObjectStore } from '../object-store/object-store.js';
 import { ByteArena } from '../util/byte-arena.js';
-import { toBytes } from '../util/bytes.js';
 import type { Clock } from '../util/clock.js';
 import { invalidError, toShaleDBError, unavailableError } from '../util/errors.js';
 import type { Rand } from '../util/random.js';
@@ -33,8 +32,11 @@ import {
   type WriteHandle,
   type WriteOptions,
 } from './options.js';
+import { prefixRange } from './prefix-range.js';
 import type { Settings } from './settings.js';
 import { Snapshot } from './snapshot.js';
+import { checkIsolation, DbTransaction } from './transaction.js';
+import type { IsolationLevel } from './transaction-manager.js';
 import { checkKey, checkReadKey, checkValue, newOp, type WriteBatch } from './write-batch.js';
 
 /** Options of Db.open. */
@@ -257,6 +259,19 @@ export class Db {
     });
   }
 
+  /**
+   * Begins a transaction at `isolation` ('snapshot', the default, or 'serializableSnapshot'): reads see the database
+   * as of now plus the transaction's own writes; `commit()` applies its writes atomically or fails with kind
+   * 'transaction' (TRANSACTION_CONFLICT). See docs/transactions.md.
+   */
+  begin(isolation: IsolationLevel = 'snapshot'): Promise<DbTransaction> {
+    return wrap(async () => {
+      const level = checkIsolation(isolation);
+      this.#inner.checkOpen();
+      return new DbTransaction(this.#inner, level);
+    });
+  }
+
   /** Writes the WAL buffer now (type 'wal', the default) or flushes the memtable to L0 ('memtable'). */
   flush(options?: FlushOptions): Promise<void> {
     return wrap(() => this.#inner.flush(checkFlushOptions(options)));
@@ -283,22 +298,4 @@ export class Db {
   close(): Promise<void> {
     return wrap(() => this.#inner.close());
   }
-}
-
-/** The range of keys starting with `prefix`. */
-export function prefixRange(prefix: Uint8Array | string): {
-  start: Uint8Array;
-  startInclusive: true;
-  end?: Uint8Array;
-} {
-  const p = toBytes(prefix, 'prefix');
-  if (p.length === 0) throw invalidError('INVALID_KEY', 'prefix must not be empty');
-  for (let i = p.length - 1; i >= 0; i--) {
-    if (p[i]! < 0xff) {
-      const end = p.slice(0, i + 1);
-      end[i]!++;
-      return { start: p, startInclusive: true, end };
-    }
-  }
-  return { start: p, startInclusive: true };
 }
