@@ -516,3 +516,66 @@ test('a transaction pins its start seq until it completes; conflict state is pru
     assert.equal(db.inner.txns.recentCount, 0, 'nothing is tracked while no transaction is live');
   });
 });
+
+test('concurrent read-modify-write transactions with retries lose no update (SI) and keep a sum (SSI)', async () => {
+  await withDb(async (db) => {
+    await db.put('counter', '0');
+    let conflicts = 0;
+    const increment = async () => {
+      for (;;) {
+        const t = await db.begin('snapshot');
+        const v = Number(str(await t.get('counter')));
+        await new Promise((r) => setImmediate(r)); // let other workers interleave
+        t.put('counter', String(v + 1));
+        try {
+          await t.commit({ awaitDurable: false });
+          return;
+        } catch (e) {
+          if (!isConflict(e)) throw e;
+          conflicts++;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, () => Promise.all([increment(), increment(), increment()])));
+    assert.equal(str(await db.get('counter')), '24', 'every increment counted once');
+    assert.ok(conflicts > 0, 'the workers did interleave');
+
+    // Transfers between accounts that each check the source balance: SSI keeps the total and no negative balance.
+    const accounts = ['acct/a', 'acct/b', 'acct/c'];
+    for (const a of accounts) await db.put(a, '10');
+    const transfer = async (from: string, to: string, amount: number) => {
+      for (;;) {
+        const t = await db.begin('serializableSnapshot');
+        const balances = await rows(t.scanPrefix('acct/'));
+        const get = (k: string) => Number(balances.find((b) => b.startsWith(`${k}=`))!.split('=')[1]);
+        await new Promise((r) => setImmediate(r));
+        if (get(from) < amount) {
+          t.rollback();
+          return;
+        }
+        t.put(from, String(get(from) - amount));
+        t.put(to, String(get(to) + amount));
+        try {
+          await t.commit({ awaitDurable: false });
+          return;
+        } catch (e) {
+          if (!isConflict(e)) throw e;
+        }
+      }
+    };
+    const jobs: Promise<void>[] = [];
+    for (let i = 0; i < 30; i++) jobs.push(transfer(accounts[i % 3]!, accounts[(i + 1) % 3]!, 1 + (i % 7)));
+    await Promise.all(jobs);
+    const final = await Promise.all(accounts.map(async (a) => Number(str(await db.get(a)))));
+    assert.equal(
+      final.reduce((x, y) => x + y, 0),
+      30,
+      `total kept: ${final}`,
+    );
+    assert.ok(
+      final.every((b) => b >= 0),
+      `no negative balance: ${final}`,
+    );
+    assert.equal(db.inner.txns.activeCount, 0);
+  });
+});
