@@ -107,7 +107,8 @@ test('differential: the same transaction script has the same reads and commit ou
         // SSI scans are left out: 0.12.1 tracks less of a scanned range than ShaleDB (see the next test).
         const [a, b] = [key(), key()].sort();
         const lo = rand.nextInt(3) === 0 ? undefined : a;
-        const hi = rand.nextInt(3) === 0 ? undefined : b;
+        // An empty range (lo = hi) is left out: 0.12.1's binding rejects it, ShaleDB returns nothing.
+        const hi = rand.nextInt(3) === 0 || b === lo ? undefined : b;
         const got: string[] = [];
         const range = { ...(lo === undefined ? {} : { gte: lo }), ...(hi === undefined ? {} : { lt: hi }) };
         for await (const kv of x.shale.scan(range)) got.push(`${str(kv.key)}=${str(kv.value)}`);
