@@ -93,7 +93,7 @@ test('differential: the same transaction script has the same reads and commit ou
     const live: Pair[] = [];
     const key = () => `k${rand.nextInt(8)}`;
     const val = () => String.fromCharCode(97 + rand.nextInt(26));
-    for (let step = 0; step < 400; step++) {
+    for (let step = 0; step < 600; step++) {
       const ctx = `seed ${seed} step ${step}`;
       const p = rand.nextInt(100);
       const x = live.length > 0 ? live[rand.nextInt(live.length)]! : undefined;
@@ -191,6 +191,30 @@ test('documented difference: a phantom in an empty SSI scan conflicts in ShaleDB
     await shale.put('task/1', 'x');
     assert.equal(await a.commit(), 'ok', '0.12.1 misses the phantom');
     assert.equal(await shaleCommit(b), 'conflict', 'ShaleDB reports it');
+  } finally {
+    await shale.close();
+    await slate.close();
+    rmSync(slateDir, { recursive: true, force: true });
+  }
+});
+
+test('a completed transaction fails as invalid on both engines; a pending value reads with seq u64::MAX', async (t) => {
+  const m = await requireOracle();
+  if (typeof m === 'string') return t.skip(m);
+  const slateDir = mkdtempSync(join(tmpdir(), 'txn-slate-'));
+  const slate = await SlateTxnDb.open(m, slateDir);
+  const shale = await Db.open('db', 'memory:///', { settings, mergeOperator: concat });
+  try {
+    const a = await slate.begin('snapshot');
+    const b = await shale.begin('snapshot');
+    await a.put('k', 'v');
+    b.put('k', 'v');
+    assert.equal((await a.getKeyValue('k'))?.seq, 0xffff_ffff_ffff_ffffn);
+    assert.equal((await b.getKeyValue('k'))?.seq, 0xffff_ffff_ffff_ffffn);
+    assert.equal(await a.commit(), 'ok');
+    assert.equal(await shaleCommit(b), 'ok');
+    await assert.rejects(a.get('k'), (e) => (e as { tag?: string }).tag === 'Invalid');
+    await assert.rejects(b.get('k'), (e) => isShaleDBError(e, 'invalid', 'TRANSACTION_COMPLETED'));
   } finally {
     await shale.close();
     await slate.close();

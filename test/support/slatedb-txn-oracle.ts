@@ -116,6 +116,12 @@ export class SlateTxn {
     return dec(await this.#t.get(enc(key)));
   }
 
+  /** The seq SlateDB reports for `key`'s visible version, or undefined. */
+  async getKeyValue(key: string): Promise<{ seq: bigint } | undefined> {
+    const kv = await this.#t.get_key_value(enc(key));
+    return kv === undefined ? undefined : { seq: BigInt(kv.seq) };
+  }
+
   /** key=value pairs of a scan of [gte, lt) (open bounds when undefined). */
   async scan(gte: string | undefined, lt: string | undefined): Promise<string[]> {
     const it = await this.#t.scan({
