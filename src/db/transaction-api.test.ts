@@ -243,12 +243,14 @@ test('a closed or fenced database fails transaction reads and commits as closed'
   const db = await Db.open('txn', store, { settings });
   const t = await db.begin('snapshot');
   t.put('k', 'v');
-  const t2 = await db.begin('snapshot');
-  t2.put('k2', 'v');
+  const empty = await db.begin('serializableSnapshot');
+  await empty.get('k');
   await db.close();
   await assert.rejects(db.begin(), (e) => isShaleDBError(e, 'closed'));
   await assert.rejects(t.get('k'), (e) => isShaleDBError(e, 'closed'));
   await assert.rejects(t.commit(), (e) => isShaleDBError(e, 'closed'));
+  assert.ok(t.completed);
+  assert.equal(await empty.commit(), undefined, 'an empty commit writes nothing, so it needs no open database');
 
   const w1 = await Db.open('fence', store, { settings });
   const f = await w1.begin('snapshot');
