@@ -250,7 +250,11 @@ test('a closed or fenced database fails transaction reads and commits as closed'
   await assert.rejects(t.get('k'), (e) => isShaleDBError(e, 'closed'));
   await assert.rejects(t.commit(), (e) => isShaleDBError(e, 'closed'));
   assert.ok(t.completed);
-  assert.equal(await empty.commit(), undefined, 'an empty commit writes nothing, so it needs no open database');
+  assert.equal(
+    await empty.commit(),
+    undefined,
+    'an empty commit writes nothing, so it needs no open database',
+  );
 
   const w1 = await Db.open('fence', store, { settings });
   const f = await w1.begin('snapshot');
