@@ -27,6 +27,9 @@ export {
   type Settings,
 } from './db/settings.js';
 export { Snapshot } from './db/snapshot.js';
+export { DbTransaction } from './db/transaction.js';
+export { TransactionIterator } from './db/transaction-iterator.js';
+export type { IsolationLevel } from './db/transaction-manager.js';
 export { type BatchOpOptions, type Ttl, WriteBatch } from './db/write-batch.js';
 export * from './gc/index.js';
 export type { MergeOperator } from './lsm/merge-operator.js';

@@ -29,6 +29,7 @@ import { getRow, scanSources } from './reader.js';
 import type { ResolvedSettings } from './settings.js';
 import type { SnapshotRegistry } from './snapshot-registry.js';
 import type { TableStore } from './table-store.js';
+import { TransactionManager, type TxnState } from './transaction-manager.js';
 import type { FenceableObject } from './transactional-object.js';
 import type { WalWriter } from './wal-writer.js';
 import type { BatchOp } from './write-batch.js';
@@ -69,6 +70,8 @@ export interface SeqCap {
 /** The engine. */
 export class DbInner {
   readonly d: DbInnerDeps;
+  /** Live transactions and the recent commits they may conflict with. */
+  readonly txns = new TransactionManager();
   #closing: Promise<void> | undefined;
   #closedClean = false;
   /** The wait every writer held by backpressure shares (see #backpressure). */
@@ -87,18 +90,21 @@ export class DbInner {
 
   /**
    * Applies a batch (ops validated); returns its handle (seq and the createTs on its rows), once the write is
-   * durable if asked.
+   * durable if asked. With `txn`, the batch is that transaction's commit: it fails with TRANSACTION_CONFLICT
+   * (writing nothing) if the transaction conflicts.
    */
-  write(ops: BatchOp[], awaitDurable: boolean): MaybePromise<WriteHandle> {
+  write(ops: BatchOp[], awaitDurable: boolean, txn?: TxnState): MaybePromise<WriteHandle> {
     this.checkOpen();
     const pressure = this.#backpressure();
-    if (pressure !== undefined) return pressure.then(() => this.write(ops, awaitDurable));
+    if (pressure !== undefined) return pressure.then(() => this.write(ops, awaitDurable, txn));
     const now = this.d.monoClock.now();
-    if (now instanceof Promise) return now.then(() => this.write(ops, awaitDurable));
-    // From here to the end of #apply nothing awaits: the batch is atomic.
+    if (now instanceof Promise) return now.then(() => this.write(ops, awaitDurable, txn));
+    // From here to the end of #apply nothing awaits: the batch is atomic, and so are the conflict check and commit.
+    if (txn !== undefined) this.txns.checkCommit(txn);
     const seq = this.d.oracle.nextSeq();
     const rows = batchRows(ops, seq, now, this.d.settings.defaultTtlMs, this.d.mergeOperator);
     const durable = this.#apply(rows, seq, now);
+    if (txn !== undefined || this.txns.activeCount > 0) this.txns.committed(txn, rows, seq);
     const handle: WriteHandle = { seq: BigInt(seq), createTs: now };
     if (!awaitDurable) return handle;
     return durable.then(

@@ -35,6 +35,8 @@ import {
 } from './options.js';
 import type { Settings } from './settings.js';
 import { Snapshot } from './snapshot.js';
+import { checkIsolation, DbTransaction } from './transaction.js';
+import type { IsolationLevel } from './transaction-manager.js';
 import { checkKey, checkReadKey, checkValue, newOp, type WriteBatch } from './write-batch.js';
 
 /** Options of Db.open. */
@@ -254,6 +256,19 @@ export class Db {
     return wrap(async () => {
       this.#inner.checkOpen();
       return new Snapshot(this.#inner, this.#inner.d.oracle.lastCommittedSeq);
+    });
+  }
+
+  /**
+   * Begins a transaction at `isolation` ('snapshot', the default, or 'serializableSnapshot'): reads see the database
+   * as of now plus the transaction's own writes; `commit()` applies its writes atomically or fails with kind
+   * 'transaction' (TRANSACTION_CONFLICT). See docs/transactions.md.
+   */
+  begin(isolation: IsolationLevel = 'snapshot'): Promise<DbTransaction> {
+    return wrap(async () => {
+      const level = checkIsolation(isolation);
+      this.#inner.checkOpen();
+      return new DbTransaction(this.#inner, level);
     });
   }
 
