@@ -10,6 +10,7 @@
 
 import type { MergeOperator } from '../lsm/merge-operator.js';
 import type { ObjectStore } from '../object-store/object-store.js';
+import type { Settings } from '../store/settings.js';
 import { ByteArena } from '../util/byte-arena.js';
 import { toBytes } from '../util/bytes.js';
 import type { Clock } from '../util/clock.js';
@@ -33,7 +34,6 @@ import {
   type WriteHandle,
   type WriteOptions,
 } from './options.js';
-import type { Settings } from './settings.js';
 import { Snapshot } from './snapshot.js';
 import { checkKey, checkReadKey, checkValue, newOp, type WriteBatch } from './write-batch.js';
 
@@ -100,7 +100,8 @@ export class Db {
 
   /**
    * Opens (creating if needed) the database at `path` in `store` (an ObjectStore or a URL such as
-   * `file:///abs/dir`, `memory:///`, `s3://bucket/prefix`). Fences any previous writer of the database.
+   * `file:///abs/dir`, `memory:///`, `s3://bucket/prefix`). Fences any previous writer of the database. This opens
+   * the writer alone; the package's Db.open (src/open/open.ts) also starts the embedded compactor and GC.
    */
   static open(path: string, store: ObjectStore | string, options: DbOpenOptions = {}): Promise<Db> {
     return wrap(async () => new Db(await openDb(path, store, options)));
