@@ -34,11 +34,14 @@ export class NameTable {
   readonly #ids = new Map<string, Ulid>();
   readonly #names = new Map<string, string>();
 
-  /** The ULID named `name` (made on first use; ULIDs are in order of first use). */
-  ulid(name: string): Ulid {
+  /**
+   * The ULID named `name`, made on first use with ULID time `timeMs` (default 2024-06-10) and a counter as its
+   * random part (so ULIDs of one time are in order of first use).
+   */
+  ulid(name: string, timeMs = 0x0190_0000_0000): Ulid {
     let id = this.#ids.get(name);
     if (id === undefined) {
-      id = new Ulid(0x0190_0000_0000_0000n, BigInt(this.#ids.size + 1));
+      id = new Ulid(BigInt(timeMs) << 16n, BigInt(this.#ids.size + 1));
       this.#ids.set(name, id);
       this.#names.set(id.toString(), name);
     }
