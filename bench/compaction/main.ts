@@ -59,7 +59,7 @@ async function buildL0s(store: ObjectStore, codec: CompressionCodec, mb: number,
     }
     await db.flush({ type: 'memtable' });
   }
-  const m = db.inner.d.state.manifest;
+  const m = db.inner.manifest;
   await db.close();
   return m;
 }

@@ -58,6 +58,16 @@ export interface DbInnerDeps {
   readonly onClose: () => Promise<void>;
 }
 
+/** What Db.status reports, read in one go. */
+export interface DbProgress {
+  readonly durableSeq: number;
+  readonly lastCommittedSeq: number;
+  readonly manifestId: number;
+  readonly manifest: Manifest;
+  readonly immutableMemtables: number;
+  readonly nextWalId: number;
+}
+
 /** Visible-seq cap options of a read. */
 export interface SeqCap {
   readonly remote: boolean;
@@ -67,19 +77,19 @@ export interface SeqCap {
 
 /** The engine. */
 export class DbInner {
-  readonly d: DbInnerDeps;
+  readonly #d: DbInnerDeps;
   #closing: Promise<void> | undefined;
   #closedClean = false;
   /** The wait every writer held by backpressure shares (see #backpressure). */
   #pressureWait: Promise<void> | undefined;
 
   constructor(deps: DbInnerDeps) {
-    this.d = deps;
+    this.#d = deps;
   }
 
   /** Throws the closed error if the database is closed, closing, or failed. */
   checkOpen(): void {
-    const r = this.d.executor.closeResult;
+    const r = this.#d.executor.closeResult;
     if (r !== undefined && !r.ok) throw asClosed(r.error);
     if (this.#closing !== undefined || r !== undefined) throw closedError('clean', 'database is closed');
   }
@@ -89,11 +99,11 @@ export class DbInner {
     this.checkOpen();
     const pressure = this.#backpressure();
     if (pressure !== undefined) return pressure.then(() => this.write(ops, awaitDurable));
-    const now = this.d.monoClock.now();
+    const now = this.#d.monoClock.now();
     if (now instanceof Promise) return now.then(() => this.write(ops, awaitDurable));
     // From here to the end of #apply nothing awaits: the batch is atomic.
-    const seq = this.d.oracle.nextSeq();
-    const rows = batchRows(ops, seq, now, this.d.settings.defaultTtlMs, this.d.mergeOperator);
+    const seq = this.#d.oracle.nextSeq();
+    const rows = batchRows(ops, seq, now, this.#d.settings.defaultTtlMs, this.#d.mergeOperator);
     const durable = this.#apply(rows, seq, now);
     if (!awaitDurable) return seq;
     return durable.then(
@@ -103,7 +113,7 @@ export class DbInner {
   }
 
   #apply(rows: RowEntry[], seq: number, now: number): Promise<void> {
-    const d = this.d;
+    const d = this.#d;
     const mt = d.state.memtable;
     let durable: Promise<void>;
     if (d.walWriter !== undefined) {
@@ -125,7 +135,7 @@ export class DbInner {
    * wait (one timer, one abort listener), which settles when the oldest flush in the way finishes.
    */
   #backpressure(): Promise<void> | undefined {
-    const d = this.d;
+    const d = this.#d;
     const unflushed = (d.walWriter?.estimatedBytes ?? 0) + d.state.immBytes;
     if (unflushed < d.settings.maxUnflushedBytes) return undefined;
     if (this.#pressureWait !== undefined) return this.#pressureWait;
@@ -150,7 +160,7 @@ export class DbInner {
   }
 
   #maybeFreeze(): void {
-    const d = this.d;
+    const d = this.#d;
     const recent = d.walWriter?.recentFlushedWalId ?? 0;
     const lastFreezeWalId = d.state.imms[0]?.recentFlushedWalId ?? d.state.manifest.replayAfterWalId;
     const big = d.state.memtable.sizeBytes >= d.settings.l0SstSizeBytes;
@@ -159,7 +169,7 @@ export class DbInner {
 
   /** Freezes the active memtable and queues it for L0 upload; returns its uploaded promise (if any). */
   freezeMemtable(): Promise<void> | undefined {
-    const d = this.d;
+    const d = this.#d;
     const imm = d.state.freezeMemtable(d.walWriter?.recentFlushedWalId ?? d.state.manifest.replayAfterWalId);
     if (imm === undefined) return undefined;
     d.flusher.notifyFrozen(imm);
@@ -168,7 +178,7 @@ export class DbInner {
 
   /** The highest seq a read with these options may see. */
   maxSeq(cap: SeqCap): number {
-    const o = this.d.oracle;
+    const o = this.#d.oracle;
     let max = cap.dirty ? o.lastSeq : o.lastCommittedSeq;
     if (cap.remote) max = Math.min(max, o.durableSeq);
     if (cap.snapshotSeq !== undefined) max = Math.min(max, cap.snapshotSeq);
@@ -178,16 +188,16 @@ export class DbInner {
   /** Point lookup. */
   getRow(key: Uint8Array, cap: SeqCap): MaybePromise<RowEntry | undefined> {
     this.checkOpen();
-    return getRow(this.d.state.readView(), key, this.maxSeq(cap), this.d.mergeOperator);
+    return getRow(this.#d.state.readView(), key, this.maxSeq(cap), this.#d.mergeOperator);
   }
 
   /** A scan iterator. */
   scan(range: KeyRange, cap: SeqCap, order: 'asc' | 'desc'): DbIterator {
     this.checkOpen();
-    const source = scanSources(this.d.state.readView(), range, order);
+    const source = scanSources(this.#d.state.readView(), range, order);
     return new DbIterator(source, {
       maxSeq: this.maxSeq(cap),
-      mergeOperator: this.d.mergeOperator,
+      mergeOperator: this.#d.mergeOperator,
       order,
       range,
     });
@@ -196,7 +206,7 @@ export class DbInner {
   /** flush(): the WAL, or the memtable to L0 (after the WAL). */
   async flush(type: 'wal' | 'memtable'): Promise<void> {
     this.checkOpen();
-    const d = this.d;
+    const d = this.#d;
     if (d.walWriter !== undefined) await d.walWriter.flush().catch((e) => Promise.reject(asClosed(e)));
     if (type === 'memtable' || d.walWriter === undefined) {
       const uploaded = this.freezeMemtable();
@@ -216,7 +226,7 @@ export class DbInner {
   }
 
   async #close(): Promise<void> {
-    const d = this.d;
+    const d = this.#d;
     let failure: unknown;
     if (d.executor.closeResult === undefined) {
       try {
@@ -240,7 +250,7 @@ export class DbInner {
    * Writes in the WAL buffer are lost; calls fail as closed/panic afterwards.
    */
   async simulateCrash(): Promise<void> {
-    const d = this.d;
+    const d = this.#d;
     d.executor.fail(closedError('panic', 'simulated crash'));
     d.abort.abort(closedError('panic', 'simulated crash'));
     this.#closing ??= (async () => {
@@ -252,10 +262,38 @@ export class DbInner {
 
   /** Why the database closed, once it has. */
   get closeReason(): 'clean' | 'fenced' | 'panic' | undefined {
-    const r = this.d.executor.closeResult;
+    const r = this.#d.executor.closeResult;
     if (r === undefined) return this.#closing === undefined ? undefined : 'clean';
     if (r.ok) return 'clean';
     return asClosed(r.error).closeReason;
+  }
+
+  /** The newest committed seq (where a new snapshot reads). */
+  get lastCommittedSeq(): number {
+    return this.#d.oracle.lastCommittedSeq;
+  }
+
+  /** Pins the versions visible at `seq` against compaction; returns the release. */
+  pinSnapshot(seq: number): () => void {
+    return this.#d.snapshots.pin(seq);
+  }
+
+  /** The writer's view of the manifest. */
+  get manifest(): Manifest {
+    return this.#d.state.manifest;
+  }
+
+  /** Progress counters (Db.status). */
+  progress(): DbProgress {
+    const d = this.#d;
+    return {
+      durableSeq: d.oracle.durableSeq,
+      lastCommittedSeq: d.oracle.lastCommittedSeq,
+      manifestId: d.manifest.id,
+      manifest: d.state.manifest,
+      immutableMemtables: d.state.imms.length,
+      nextWalId: d.walWriter?.nextWalId ?? 0,
+    };
   }
 
   /** True once close() finished without errors. */

@@ -254,7 +254,7 @@ export class Db {
   snapshot(): Promise<Snapshot> {
     return wrap(async () => {
       this.#inner.checkOpen();
-      return new Snapshot(this.#inner, this.#inner.d.oracle.lastCommittedSeq);
+      return new Snapshot(this.#inner, this.#inner.lastCommittedSeq);
     });
   }
 
@@ -265,18 +265,18 @@ export class Db {
 
   /** Progress and state. */
   status(): DbStatus {
-    const d = this.#inner.d;
-    const m = d.state.manifest;
+    const p = this.#inner.progress();
+    const m = p.manifest;
     return {
-      durableSeq: BigInt(d.oracle.durableSeq),
-      lastCommittedSeq: BigInt(d.oracle.lastCommittedSeq),
-      manifestId: BigInt(d.manifest.id),
+      durableSeq: BigInt(p.durableSeq),
+      lastCommittedSeq: BigInt(p.lastCommittedSeq),
+      manifestId: BigInt(p.manifestId),
       writerEpoch: BigInt(m.writerEpoch),
       closeReason: this.#inner.closeReason,
       l0Count: m.l0.length,
       sortedRunCount: m.compacted.length,
-      immutableMemtables: d.state.imms.length,
-      nextWalId: BigInt(d.walWriter?.nextWalId ?? 0),
+      immutableMemtables: p.immutableMemtables,
+      nextWalId: BigInt(p.nextWalId),
     };
   }
 

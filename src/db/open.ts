@@ -20,7 +20,7 @@ import { loadOrCreateManifest, manifestStore } from '../store/manifest-store.js'
 import { normalizeRoot } from '../store/paths.js';
 import type { Service, ServiceStarter } from '../store/services.js';
 import { type ResolvedSettings, resolveSettings } from '../store/settings.js';
-import { TableStore } from '../store/table-store.js';
+import { TableStore, tableStoreOptions } from '../store/table-store.js';
 import { FenceableObject } from '../store/transactional-object.js';
 import type { Clock } from '../util/clock.js';
 import { systemClock } from '../util/clock.js';
@@ -146,13 +146,11 @@ async function fenceOlderWriters(c: OpenContext, tableStore: TableStore): Promis
 
 async function openWithStore(c: OpenContext): Promise<DbInner> {
   const { root, store, ownedStore, settings, options, clock, rand } = c;
-  const tableStore = new TableStore(store, root, {
-    codec: settings.compressionCodec,
-    blockSize: options.blockSize ?? 4096,
-    minFilterKeys: settings.minFilterKeys,
-    filterBitsPerKey: settings.filterBitsPerKey,
-    blockCacheBytes: options.blockCacheBytes ?? 64 * 1024 * 1024,
-  });
+  const tableStore = new TableStore(
+    store,
+    root,
+    tableStoreOptions(settings, options.blockSize ?? 4096, options.blockCacheBytes ?? 64 * 1024 * 1024),
+  );
   const { manifest, state, fenceId } = await fenceOlderWriters(c, tableStore);
 
   const executor = new TaskExecutor(clock, rand);

@@ -5,9 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { EMPTY_SST_INFO } from '../../test/support/manifest-text.js';
 import type { CompactedSsTable, Manifest } from '../format/manifest.js';
 import { newManifest } from '../format/manifest.js';
-import type { SsTableInfo } from '../format/sst-info.js';
 import { MemoryObjectStore } from '../object-store/memory-store.js';
 import { invariants } from '../util/assert.js';
 import { isShaleDBError } from '../util/errors.js';
@@ -15,26 +15,13 @@ import { Ulid, Uuid } from '../util/ids.js';
 import { checkManifestWrite, MANIFEST_CHECKS, manifestViolations } from './manifest-invariants.js';
 import { manifestStore } from './manifest-store.js';
 
-const INFO: SsTableInfo = {
-  firstEntry: undefined,
-  lastEntry: undefined,
-  indexOffset: 0,
-  indexLen: 0,
-  filterOffset: 0,
-  filterLen: 0,
-  compressionCodec: 'none',
-  sstType: 'compacted',
-  statsOffset: 0,
-  statsLen: 0,
-};
-
 const key = (s: string): Uint8Array => new TextEncoder().encode(s);
 
 function sst(n: number, first?: string, last?: string): CompactedSsTable {
   return {
     id: new Ulid(1n, BigInt(n)),
     info: {
-      ...INFO,
+      ...EMPTY_SST_INFO,
       firstEntry: first === undefined ? undefined : key(first),
       lastEntry: last === undefined ? undefined : key(last),
     },

@@ -25,7 +25,7 @@ import { internalError } from '../util/errors.js';
 import type { Ulid } from '../util/ids.js';
 import { ROWS_PER_CHECK_MASK, TimeSlice } from '../util/time-slice.js';
 import { walDir } from './paths.js';
-import type { CompressionCodec } from './settings.js';
+import type { CompressionCodec, ResolvedSettings } from './settings.js';
 import type { ScanIoOptions, SortedRunRef, SstRef, SstView } from './sorted-run.js';
 
 /** Options of the table store. */
@@ -35,6 +35,21 @@ export interface TableStoreOptions {
   readonly minFilterKeys: number;
   readonly filterBitsPerKey: number;
   readonly blockCacheBytes: number;
+}
+
+/** Table options from resolved settings plus the open options that are not settings. */
+export function tableStoreOptions(
+  settings: Pick<ResolvedSettings, 'compressionCodec' | 'minFilterKeys' | 'filterBitsPerKey'>,
+  blockSize: number,
+  blockCacheBytes: number,
+): TableStoreOptions {
+  return {
+    codec: settings.compressionCodec,
+    blockSize,
+    minFilterKeys: settings.minFilterKeys,
+    filterBitsPerKey: settings.filterBitsPerKey,
+    blockCacheBytes,
+  };
 }
 
 /** Settings codec name -> format codec name. */

@@ -22,21 +22,15 @@ import type { ResolvedGcDirectoryOptions, ResolvedGcOptions } from '../../src/st
 import { ManualClock } from '../../src/util/clock.js';
 import { Ulid, Uuid } from '../../src/util/ids.js';
 import { SeededRand } from '../../src/util/random.js';
+import { EMPTY_SST_INFO } from './manifest-text.js';
 
 /** The fixture's start time: 2024-01-01T00:00:00Z. */
 export const T0 = 1_704_067_200_000;
 
 const INFO: SsTableInfo = {
+  ...EMPTY_SST_INFO,
   firstEntry: new Uint8Array([1]),
   lastEntry: new Uint8Array([2]),
-  indexOffset: 0,
-  indexLen: 0,
-  filterOffset: 0,
-  filterLen: 0,
-  compressionCodec: 'none',
-  sstType: 'compacted',
-  statsOffset: 0,
-  statsLen: 0,
 };
 
 /** A database state under construction. */

@@ -16,7 +16,8 @@ import { newManifest } from '../../src/format/manifest.js';
 import type { SsTableInfo } from '../../src/format/sst-info.js';
 import { Ulid, Uuid } from '../../src/util/ids.js';
 
-const INFO: SsTableInfo = {
+/** The info of an SST with no keys and no blocks; tests override the fields they need. */
+export const EMPTY_SST_INFO: SsTableInfo = {
   firstEntry: undefined,
   lastEntry: undefined,
   indexOffset: 0,
@@ -63,7 +64,11 @@ export class NameTable {
   /** An SST named `spec` (`name` or `name:size`). */
   sst(spec: string): CompactedSsTable {
     const [name, size] = spec.split(':');
-    return { id: this.ulid(name!), info: { ...INFO, indexLen: Number(size ?? 0) }, formatVersion: 2 };
+    return {
+      id: this.ulid(name!),
+      info: { ...EMPTY_SST_INFO, indexLen: Number(size ?? 0) },
+      formatVersion: 2,
+    };
   }
 }
 
