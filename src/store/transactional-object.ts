@@ -209,17 +209,37 @@ export class TransactionalObject<T> {
    * Applies `mutate` to the latest value and writes the result, refreshing and retrying on conflicts. `mutate`
    * returns undefined when no write is needed.
    */
-  async maybeApplyUpdate(mutate: (current: T) => T | undefined): Promise<void> {
-    for (;;) {
-      const next = mutate(this.#value);
-      if (next === undefined) return;
-      try {
-        await this.update(next);
-        return;
-      } catch (e) {
-        if (!(e instanceof VersionExistsError)) throw e;
-        await this.refresh();
-      }
+  maybeApplyUpdate(mutate: (current: T) => T | undefined): Promise<void> {
+    return applyUpdate(this, mutate);
+  }
+}
+
+/** What the CAS retry loop needs of a holder. */
+interface Holder<T> {
+  readonly value: T;
+  update(value: T): Promise<void>;
+  refresh(): Promise<T>;
+}
+
+/**
+ * The CAS retry loop of both holders: `before` (if any), then `mutate` the latest value and write it; on a
+ * conflict refresh and go again. Returns when `mutate` says no write is needed or the write landed.
+ */
+async function applyUpdate<T>(
+  holder: Holder<T>,
+  mutate: (current: T) => T | undefined,
+  before?: () => void,
+): Promise<void> {
+  for (;;) {
+    before?.();
+    const next = mutate(holder.value);
+    if (next === undefined) return;
+    try {
+      await holder.update(next);
+      return;
+    } catch (e) {
+      if (!(e instanceof VersionExistsError)) throw e;
+      await holder.refresh();
     }
   }
 }
@@ -340,18 +360,7 @@ export class FenceableObject<T> {
   }
 
   /** Like TransactionalObject.maybeApplyUpdate, with the epoch checked before every write and after refresh. */
-  async maybeApplyUpdate(mutate: (current: T) => T | undefined): Promise<void> {
-    for (;;) {
-      this.#checkEpoch();
-      const next = mutate(this.#inner.value);
-      if (next === undefined) return;
-      try {
-        await this.update(next);
-        return;
-      } catch (e) {
-        if (!(e instanceof VersionExistsError)) throw e;
-        await this.refresh();
-      }
-    }
+  maybeApplyUpdate(mutate: (current: T) => T | undefined): Promise<void> {
+    return applyUpdate(this, mutate, () => this.#checkEpoch());
   }
 }
