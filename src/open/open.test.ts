@@ -1,12 +1,11 @@
 /**
  * The root open: the package's Db.open starts the embedded compactor exactly when `compactorOptions` is set (its
  * first act is to take the compactions file and bump the compactor epoch), with nothing imported for side
- * effects; the writer's own open (db/db.ts) starts no service; the package entry exports the root open's Db.
+ * effects; the writer's own open (db/db.ts) starts no service (test/entry-point.test.ts: the package exports it).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Db as WriterDb } from '../db/db.js';
-import * as shaledb from '../index.js';
 import { MemoryObjectStore } from '../object-store/memory-store.js';
 import { manifestStore } from '../store/manifest-store.js';
 import { compactionsDir } from '../store/paths.js';
@@ -31,10 +30,6 @@ function options(clock: ManualClock, compactor: boolean) {
     },
   };
 }
-
-test('the package entry exports the root open', () => {
-  assert.equal(shaledb.Db, Db);
-});
 
 for (const compactor of [true, false]) {
   test(`Db.open with compactorOptions ${compactor ? 'set starts' : 'null starts no'} compactor`, async () => {
