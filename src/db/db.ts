@@ -10,6 +10,7 @@
 
 import type { MergeOperator } from '../lsm/merge-operator.js';
 import type { ObjectStore } from '../object-store/object-store.js';
+import type { Settings } from '../store/settings.js';
 import { ByteArena } from '../util/byte-arena.js';
 import type { Clock } from '../util/clock.js';
 import { invalidError, toShaleDBError, unavailableError } from '../util/errors.js';
@@ -33,7 +34,6 @@ import {
   type WriteHandle,
   type WriteOptions,
 } from './options.js';
-import type { Settings } from './settings.js';
 import { Snapshot } from './snapshot.js';
 import { checkIsolation, DbTransaction } from './transaction.js';
 import type { IsolationLevel } from './transaction-manager.js';
@@ -102,7 +102,8 @@ export class Db {
 
   /**
    * Opens (creating if needed) the database at `path` in `store` (an ObjectStore or a URL such as
-   * `file:///abs/dir`, `memory:///`, `s3://bucket/prefix`). Fences any previous writer of the database.
+   * `file:///abs/dir`, `memory:///`, `s3://bucket/prefix`). Fences any previous writer of the database. This opens
+   * the writer alone; the package's Db.open (src/open/open.ts) also starts the embedded compactor and GC.
    */
   static open(path: string, store: ObjectStore | string, options: DbOpenOptions = {}): Promise<Db> {
     return wrap(async () => new Db(await openDb(path, store, options)));
@@ -255,7 +256,7 @@ export class Db {
   snapshot(): Promise<Snapshot> {
     return wrap(async () => {
       this.#inner.checkOpen();
-      return new Snapshot(this.#inner, this.#inner.d.oracle.lastCommittedSeq);
+      return new Snapshot(this.#inner, this.#inner.lastCommittedSeq);
     });
   }
 
@@ -282,18 +283,18 @@ export class Db {
 
   /** Progress and state. */
   status(): DbStatus {
-    const d = this.#inner.d;
-    const m = d.state.manifest;
+    const p = this.#inner.progress();
+    const m = p.manifest;
     return {
-      durableSeq: BigInt(d.oracle.durableSeq),
-      lastCommittedSeq: BigInt(d.oracle.lastCommittedSeq),
-      manifestId: BigInt(d.manifest.id),
+      durableSeq: BigInt(p.durableSeq),
+      lastCommittedSeq: BigInt(p.lastCommittedSeq),
+      manifestId: BigInt(p.manifestId),
       writerEpoch: BigInt(m.writerEpoch),
       closeReason: this.#inner.closeReason,
       l0Count: m.l0.length,
       sortedRunCount: m.compacted.length,
-      immutableMemtables: d.state.imms.length,
-      nextWalId: BigInt(d.walWriter?.nextWalId ?? 0),
+      immutableMemtables: p.immutableMemtables,
+      nextWalId: BigInt(p.nextWalId),
     };
   }
 

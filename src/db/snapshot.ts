@@ -34,7 +34,7 @@ export class Snapshot {
     this.#inner = inner;
     this.#seq = seq;
     this.seq = BigInt(seq);
-    this.#release = inner.d.snapshots.pin(seq);
+    this.#release = inner.pinSnapshot(seq);
   }
 
   #check(): void {

@@ -6,9 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Db } from '../db/db.js';
-import { resolveSettings } from '../db/settings.js';
-import { TableStore } from '../db/table-store.js';
+import { Compactor } from '../compactor/compactor.js';
+import type { CompactionScheduler, PlannedCompaction } from '../compactor/scheduler.js';
 import { MemoryObjectStore } from '../object-store/memory-store.js';
 import {
   ObjectStoreError,
@@ -16,14 +15,14 @@ import {
   type PutResult,
   type PutStreamOptions,
 } from '../object-store/object-store.js';
+import { resolveSettings } from '../store/settings.js';
+import { TableStore } from '../store/table-store.js';
 import { compareBytes, fromUtf8 } from '../util/bytes.js';
 import { ManualClock, systemClock } from '../util/clock.js';
 import { TaskExecutor } from '../util/dispatcher.js';
 import { isShaleDBError } from '../util/errors.js';
 import { SeededRand } from '../util/random.js';
-import { Compactor } from './compactor.js';
-import type { CompactionScheduler, PlannedCompaction } from './scheduler.js';
-import './register.js';
+import { Db } from './open.js';
 
 function settings(compactor: object | null) {
   return {
@@ -57,7 +56,7 @@ test('subcompactions splits a compaction into key ranges: more output SSTs, the 
         await db.flush({ type: 'memtable' });
       }
       await waitFor(() => db.status().sortedRunCount > 0 && db.status().l0Count === 0, 'the compaction');
-      const run = db.inner.d.state.manifest.compacted[0]!;
+      const run = db.inner.manifest.compacted[0]!;
       outputs.set(subcompactions, run.ssts.length);
       // The output SSTs are ordered and disjoint.
       for (let i = 1; i < run.ssts.length; i++) {
