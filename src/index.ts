@@ -3,9 +3,7 @@
  * public. Test and benchmark helpers live in "shaledb/testing" (testing.ts), the abstract-level adapter in
  * "shaledb/level" (level/index.ts).
  */
-import './compactor/register.js';
-
-export { Db, type DbOpenOptions, type DbStatus } from './db/db.js';
+export type { DbOpenOptions, DbStatus } from './db/db.js';
 export { DbIterator, type KeyValue } from './db/db-iterator.js';
 export type {
   DurabilityFilter,
@@ -18,16 +16,10 @@ export type {
   WriteHandle,
   WriteOptions,
 } from './db/options.js';
-export {
-  type CompactorOptions,
-  type CompressionCodec,
-  type Duration,
-  defaultSettings,
-  type GarbageCollectorDirectoryOptions,
-  type GarbageCollectorOptions,
-  type Settings,
-} from './db/settings.js';
 export { Snapshot } from './db/snapshot.js';
+export { DbTransaction } from './db/transaction.js';
+export { TransactionIterator } from './db/transaction-iterator.js';
+export type { IsolationLevel } from './db/transaction-manager.js';
 export { type BatchOpOptions, type Ttl, WriteBatch } from './db/write-batch.js';
 export * from './gc/index.js';
 export type { MergeOperator } from './lsm/merge-operator.js';
@@ -49,5 +41,15 @@ export {
 } from './object-store/object-store.js';
 export { type ResolveObjectStoreOptions, resolveObjectStore } from './object-store/resolve.js';
 export { RetryingObjectStore, type RetryingObjectStoreOptions } from './object-store/retrying-store.js';
+export { Db } from './open/open.js';
+export {
+  type CompactorOptions,
+  type CompressionCodec,
+  type Duration,
+  defaultSettings,
+  type GarbageCollectorDirectoryOptions,
+  type GarbageCollectorOptions,
+  type Settings,
+} from './store/settings.js';
 export type { CloseReason, ErrorCode, ErrorKind } from './util/errors.js';
 export { isDataError, ShaleDBError } from './util/errors.js';
