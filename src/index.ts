@@ -1,6 +1,7 @@
 /**
  * The public API of ShaleDB: everything a user imports from "shaledb" is re-exported here, and nothing else is
- * public.
+ * public. Test and benchmark helpers live in "shaledb/testing" (testing.ts), the abstract-level adapter in
+ * "shaledb/level" (level/index.ts).
  */
 export type { DbOpenOptions, DbStatus } from './db/db.js';
 export { DbIterator, type KeyValue } from './db/db-iterator.js';
@@ -23,15 +24,6 @@ export { type BatchOpOptions, type Ttl, WriteBatch } from './db/write-batch.js';
 export * from './gc/index.js';
 export type { MergeOperator } from './lsm/merge-operator.js';
 export { CountingObjectStore, type RequestCounts } from './object-store/counting-store.js';
-export {
-  FaultInjectingObjectStore,
-  type FaultInjectingOptions,
-} from './object-store/fault-injecting-store.js';
-export {
-  type LatencyModel,
-  LatencyModelObjectStore,
-  S3_STANDARD_MODEL,
-} from './object-store/latency-model-store.js';
 export { LocalObjectStore, type LocalObjectStoreOptions } from './object-store/local-store.js';
 export { MemoryObjectStore } from './object-store/memory-store.js';
 export {
@@ -59,5 +51,5 @@ export {
   type GarbageCollectorOptions,
   type Settings,
 } from './store/settings.js';
-export type { CloseReason, ErrorKind } from './util/errors.js';
+export type { CloseReason, ErrorCode, ErrorKind } from './util/errors.js';
 export { isDataError, ShaleDBError } from './util/errors.js';

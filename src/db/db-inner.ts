@@ -202,8 +202,12 @@ export class DbInner {
     return getRow(this.#d.state.readView(), key, this.maxSeq(cap), this.#d.mergeOperator);
   }
 
-  /** A scan iterator. */
-  scan(range: KeyRange, cap: SeqCap, order: 'asc' | 'desc'): DbIterator {
+  /** A scan iterator (stopping after `cap.limit` key-values when set). */
+  scan(
+    range: KeyRange,
+    cap: SeqCap & { readonly limit?: number | undefined },
+    order: 'asc' | 'desc',
+  ): DbIterator {
     this.checkOpen();
     const source = scanSources(this.#d.state.readView(), range, order);
     return new DbIterator(source, {
@@ -211,6 +215,7 @@ export class DbInner {
       mergeOperator: this.#d.mergeOperator,
       order,
       range,
+      limit: cap.limit,
     });
   }
 

@@ -102,10 +102,11 @@ export class Db {
 
   /**
    * Opens (creating if needed) the database at `path` in `store` (an ObjectStore or a URL such as
-   * `file:///abs/dir`, `memory:///`, `s3://bucket/prefix`). Fences any previous writer of the database. This opens
-   * the writer alone; the package's Db.open (src/open/open.ts) also starts the embedded compactor and GC.
+   * `file:///abs/dir`, `memory:///`, `s3://bucket/prefix`, as a string or a URL). Fences any previous writer of
+   * the database. Unknown option keys are 'invalid' errors. This opens the writer alone; the package's Db.open
+   * (src/open/open.ts) also starts the embedded compactor and GC.
    */
-  static open(path: string, store: ObjectStore | string, options: DbOpenOptions = {}): Promise<Db> {
+  static open(path: string, store: ObjectStore | string | URL, options: DbOpenOptions = {}): Promise<Db> {
     return wrap(async () => new Db(await openDb(path, store, options)));
   }
 
@@ -126,7 +127,7 @@ export class Db {
   /** Deletes `key`. */
   delete(key: Uint8Array | string, options?: WriteOptions): Promise<WriteHandle> {
     return wrap(async () => {
-      const o = checkWriteOptions(options);
+      const o = checkWriteOptions(options, false);
       const op = newOp('tombstone', checkKey(key), new Uint8Array(0), undefined);
       return await this.#inner.write([op], o.awaitDurable);
     });
@@ -156,7 +157,7 @@ export class Db {
         throw invalidError('INVALID_ARGUMENT', 'write() takes a WriteBatch');
       }
       if (batch.ops.length === 0) throw invalidError('EMPTY_BATCH', 'the batch is empty');
-      const o = checkWriteOptions(options);
+      const o = checkWriteOptions(options, false);
       return await this.#inner.write(batch.takeOps(), o.awaitDurable);
     });
   }
@@ -305,5 +306,10 @@ export class Db {
    */
   close(): Promise<void> {
     return wrap(() => this.#inner.close());
+  }
+
+  /** `await using db = await Db.open(...)` closes the database at the end of the block. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 }

@@ -33,16 +33,28 @@ import { DbInner } from './db-inner.js';
 import { DbState } from './db-state.js';
 import { MemtableFlusher } from './memtable-flusher.js';
 import { MonotonicClock } from './mono-clock.js';
+import { checkKnownKeys } from './options.js';
 import { SeqOracle } from './oracle.js';
 import { SnapshotRegistry } from './snapshot-registry.js';
 import { replayWal } from './wal-replay.js';
 import { WalWriter } from './wal-writer.js';
+
+const OPEN_KEYS = [
+  'settings',
+  'mergeOperator',
+  'blockSize',
+  'retry',
+  'blockCacheBytes',
+  'clock',
+  'rand',
+] as const satisfies readonly (keyof DbOpenOptions)[];
 
 const BLOCK_SIZES = [1024, 2048, 4096, 8192, 16384, 32768, 65536];
 
 function checkOpenOptions(options: DbOpenOptions): void {
   if (typeof options !== 'object' || options === null)
     throw invalidError('INVALID_ARGUMENT', 'options must be an object');
+  checkKnownKeys(options, OPEN_KEYS, 'open option');
   if (options.mergeOperator !== undefined && typeof options.mergeOperator !== 'function') {
     throw invalidError(
       'INVALID_ARGUMENT',
@@ -61,7 +73,7 @@ function checkOpenOptions(options: DbOpenOptions): void {
 /** Opens the database and returns its engine; `startServices` starts what runs beside the writer. */
 export async function openDb(
   path: string,
-  storeArg: ObjectStore | string,
+  storeArg: ObjectStore | string | URL,
   options: DbOpenOptions,
   startServices?: ServiceStarter,
 ): Promise<DbInner> {
@@ -73,13 +85,13 @@ export async function openDb(
   const rand = options.rand ?? systemRand;
   let store: ObjectStore;
   let ownedStore: ObjectStore | undefined;
-  if (typeof storeArg === 'string') {
+  if (typeof storeArg === 'string' || storeArg instanceof URL) {
     store = await resolveObjectStore(storeArg);
     ownedStore = store;
   } else if (storeArg !== null && typeof storeArg === 'object' && typeof storeArg.put === 'function') {
     store = options.retry === false ? storeArg : new RetryingObjectStore(storeArg, { clock, rand });
   } else {
-    throw invalidError('INVALID_ARGUMENT', 'store must be an ObjectStore or a URL string');
+    throw invalidError('INVALID_ARGUMENT', 'store must be an ObjectStore, a URL string or a URL');
   }
   try {
     return await openWithStore({ root, store, ownedStore, settings, options, clock, rand, startServices });

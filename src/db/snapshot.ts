@@ -85,4 +85,9 @@ export class Snapshot {
     this.#release?.();
     this.#release = undefined;
   }
+
+  /** `await using snap = await db.snapshot()` closes the snapshot at the end of the block. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+  }
 }

@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { setCodecLoaderForTest } from '../format/codec-modules.js';
 import { isShaleDBError } from '../util/errors.js';
 import { resolveSettings, type Settings } from './settings.js';
 
@@ -63,4 +64,20 @@ test('bad settings are invalid errors', () => {
       JSON.stringify(b),
     );
   }
+});
+
+test('a compression codec this install cannot load is rejected at settings time, naming its package', () => {
+  setCodecLoaderForTest('zstd', () => {
+    throw new Error("Cannot find module 'zstd-napi'");
+  });
+  try {
+    assert.throws(
+      () => resolveSettings({ compressionCodec: 'zstd' }),
+      (e) => isShaleDBError(e, 'invalid', 'CODEC_UNAVAILABLE') && /zstd-napi/.test(e.message),
+    );
+    assert.equal(resolveSettings({ compressionCodec: 'lz4' }).compressionCodec, 'lz4');
+  } finally {
+    setCodecLoaderForTest('zstd', undefined);
+  }
+  assert.equal(resolveSettings({ compressionCodec: 'zstd' }).compressionCodec, 'zstd');
 });

@@ -7,10 +7,11 @@
  * or throws an 'invalid' INVALID_SETTING error naming the setting; unknown setting names are rejected.
  * Concurrency: pure.
  */
+import { checkCodecAvailable } from '../format/compression.js';
 import { parseDurationMs } from '../util/duration.js';
 import { invalidError } from '../util/errors.js';
 
-/** A duration: "100ms", "5s", "1s+500ms", or milliseconds. */
+/** A duration as SlateDB 0.12.1 writes one ("100ms", "1s 500ms", "1h30m", "0"; see util/duration.ts), or milliseconds. */
 export type Duration = string | number;
 
 /** Block compression for new SSTs (null = none). */
@@ -261,6 +262,7 @@ export function resolveSettings(input: Partial<Settings> = {}): ResolvedSettings
   if (typeof s.walEnabled !== 'boolean') bad('walEnabled', 'expected a boolean');
   const codecs = ['snappy', 'zlib', 'lz4', 'zstd', null];
   if (!codecs.includes(s.compressionCodec)) bad('compressionCodec', `expected one of ${codecs.join(', ')}`);
+  if (s.compressionCodec !== null) checkCodecAvailable(s.compressionCodec);
   return {
     flushIntervalMs: s.flushInterval === null ? null : positiveDuration(s.flushInterval, 'flushInterval'),
     walEnabled: s.walEnabled,

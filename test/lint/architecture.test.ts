@@ -29,6 +29,7 @@ const LAYERS: Record<string, number> = {
   gc: 6,
   open: 7,
   admin: 7,
+  level: 7,
   cli: 8,
   '(root)': 9,
 };
