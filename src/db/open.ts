@@ -35,6 +35,8 @@ import {
   TransactionalObject,
   VersionExistsError,
 } from './transactional-object.js';
+import { checkWalJournalOptions, WalJournalTier } from './wal-journal.js';
+import { claimThroughJournal, replayJournalTail } from './wal-journal-open.js';
 import { replayWal } from './wal-replay.js';
 import { WalWriter } from './wal-writer.js';
 
@@ -101,9 +103,16 @@ export async function openDb(
   } else {
     throw invalidError('INVALID_ARGUMENT', 'store must be an ObjectStore or a URL string');
   }
+  const journalOptions = checkWalJournalOptions(options.walJournal);
+  if (journalOptions !== undefined && !settings.walEnabled) {
+    throw invalidError('INVALID_SETTING', 'walJournal needs the WAL (walEnabled: true)');
+  }
+  let tier: WalJournalTier | undefined;
   try {
-    return await openWithStore(root, store, ownedStore, settings, options, clock, rand);
+    if (journalOptions !== undefined) tier = await WalJournalTier.open(journalOptions, root, clock);
+    return await openWithStore(root, store, ownedStore, settings, options, clock, rand, tier);
   } catch (e) {
+    await tier?.close().catch(() => {});
     await ownedStore?.close().catch(() => {});
     throw e;
   }
@@ -117,6 +126,7 @@ async function openWithStore(
   options: DbOpenOptions,
   clock: NonNullable<DbOpenOptions['clock']>,
   rand: NonNullable<DbOpenOptions['rand']>,
+  tier: WalJournalTier | undefined,
 ): Promise<DbInner> {
   const tableStore = new TableStore(store, root, {
     codec: settings.compressionCodec,
@@ -134,7 +144,10 @@ async function openWithStore(
     );
   }
   const firstWalId = await tableStore.nextWalId(stored.value.replayAfterWalId);
-  const manifest = await FenceableObject.init(stored, WRITER_EPOCH, clock, settings.manifestUpdateTimeoutMs);
+  const manifest =
+    tier === undefined
+      ? await FenceableObject.init(stored, WRITER_EPOCH, clock, settings.manifestUpdateTimeoutMs)
+      : await claimThroughJournal(tier, stored, WRITER_EPOCH, clock, settings.manifestUpdateTimeoutMs);
   const state = new DbState(manifest.value, tableStore);
 
   // Fence older writers: the first free WAL id gets an empty SST.
@@ -173,8 +186,21 @@ async function openWithStore(
         settings.l0SstSizeBytes,
       )
     : undefined;
-  const nextWalId = replay === undefined ? 1 : Math.max(fenceId, replay.lastWalId) + 1;
+  let nextWalId = replay === undefined ? 1 : Math.max(fenceId, replay.lastWalId) + 1;
 
+  // The local journal's unshipped tail: into the last replayed table, and shipped before open returns.
+  const tail =
+    tier !== undefined && replay !== undefined
+      ? await replayJournalTail({
+          tier,
+          table: replay.tables[replay.tables.length - 1]!.table,
+          floor: replay.lastSeq,
+          tableStore,
+          nextWalId,
+          maxSstBytes: settings.l0SstSizeBytes,
+        })
+      : undefined;
+  if (tail !== undefined) nextWalId = tail.nextWalId;
   const walWriter = settings.walEnabled
     ? new WalWriter({
         executor,
@@ -183,9 +209,14 @@ async function openWithStore(
         nextWalId,
         flushIntervalMs: settings.flushIntervalMs,
         maxBufferBytes: settings.l0SstSizeBytes,
-        onFlushed: (_id, lastSeq) => oracle.advanceDurable(lastSeq),
+        onFlushed: (_id, lastSeq) => {
+          oracle.advanceDurable(lastSeq);
+          tier?.shipped(lastSeq);
+        },
+        localLog: tier,
       })
     : undefined;
+  tier?.start(manifest.localEpoch, clock, (e) => executor.fail(e));
   const flusher = new MemtableFlusher({
     executor,
     state,
@@ -202,8 +233,9 @@ async function openWithStore(
   });
 
   if (replay !== undefined) {
-    oracle.lastSeq = oracle.lastCommittedSeq = oracle.durableSeq = replay.lastSeq;
+    oracle.lastSeq = oracle.lastCommittedSeq = oracle.durableSeq = tail?.lastSeq ?? replay.lastSeq;
     if (replay.lastTick !== undefined) monoClock.observe(replay.lastTick);
+    if (tail?.lastTick !== undefined) monoClock.observe(tail.lastTick);
     replay.tables.forEach((t, i) => {
       if (i > 0) {
         const imm = state.freezeMemtable(replay.tables[i - 1]!.lastWalId);
@@ -245,6 +277,7 @@ async function openWithStore(
     mergeOperator: options.mergeOperator,
     abort,
     onClose: async () => {
+      await tier?.close();
       await services.close();
       tableStore.close();
       await ownedStore?.close();
