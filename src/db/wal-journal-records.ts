@@ -41,6 +41,16 @@ export function pathTag(root: string): number {
 const KIND_CODES: Record<RowKind, number> = { value: 0, tombstone: 1, merge: 2 };
 const KINDS: RowKind[] = ['value', 'tombstone', 'merge'];
 
+const TWO_32 = 2 ** 32;
+
+/** Writes a safe integer as a big-endian 64-bit two's-complement value (no BigInt: this is the write path). */
+function put64(out: Buffer, v: number, p: number): number {
+  const hi = Math.floor(v / TWO_32);
+  out.writeInt32BE(hi, p);
+  out.writeUInt32BE(v - hi * TWO_32, p + 4);
+  return p + 8;
+}
+
 function rowBytes(r: RowEntry): number {
   return (
     8 +
@@ -60,17 +70,17 @@ export function encodeBatch(epoch: number, tag: number, rows: readonly RowEntry[
   const out = Buffer.allocUnsafe(n);
   out[0] = BATCH;
   out[1] = RECORD_VERSION;
-  out.writeBigUInt64BE(BigInt(epoch), 2);
+  put64(out, epoch, 2);
   out.writeUInt32BE(tag >>> 0, 10);
   out.writeUInt32BE(rows.length, 14);
   let p = 18;
   for (const r of rows) {
-    out.writeBigUInt64BE(BigInt(r.seq), p);
+    put64(out, r.seq, p);
     out[p + 8] = KIND_CODES[r.kind];
     out[p + 9] = (r.createTs === undefined ? 0 : 1) | (r.expireTs === undefined ? 0 : 2);
     p += 10;
-    if (r.createTs !== undefined) p = out.writeBigInt64BE(BigInt(r.createTs), p);
-    if (r.expireTs !== undefined) p = out.writeBigInt64BE(BigInt(r.expireTs), p);
+    if (r.createTs !== undefined) p = put64(out, r.createTs, p);
+    if (r.expireTs !== undefined) p = put64(out, r.expireTs, p);
     p = out.writeUInt32BE(r.key.length, p);
     out.set(r.key, p);
     p += r.key.length;
@@ -87,7 +97,7 @@ export function encodeClaim(epoch: number, path: string): Uint8Array {
   const out = Buffer.allocUnsafe(2 + 8 + 4 + name.length);
   out[0] = CLAIM;
   out[1] = RECORD_VERSION;
-  out.writeBigUInt64BE(BigInt(epoch), 2);
+  put64(out, epoch, 2);
   out.writeUInt32BE(name.length, 10);
   out.set(name, 14);
   return out;
@@ -107,7 +117,7 @@ function encodeU64Record(kind: number, v: number): Uint8Array {
   const out = Buffer.allocUnsafe(10);
   out[0] = kind;
   out[1] = RECORD_VERSION;
-  out.writeBigUInt64BE(BigInt(v), 2);
+  put64(out, v, 2);
   return out;
 }
 
