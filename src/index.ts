@@ -27,6 +27,7 @@ export {
   type Settings,
 } from './db/settings.js';
 export { Snapshot } from './db/snapshot.js';
+export type { WalJournalOptions } from './db/wal-journal.js';
 export { type BatchOpOptions, type Ttl, WriteBatch } from './db/write-batch.js';
 export * from './gc/index.js';
 export type { MergeOperator } from './lsm/merge-operator.js';
