@@ -5,8 +5,14 @@
  * each one that lands is recorded as SETTLED and the journal's segments wholly before the oldest unsettled batch
  * are trimmed.
  *
- * Invariants: journal order = seq order (records are queued in the writer's synchronous stretch); a write's
- * promise resolves only after a flush that covered its record; a SETTLED(seq) record is written only after the
+ * Hand-off: `record` encodes the rows at once and queues them in the tier; the tier's append task hands everything
+ * queued to the journal after one turn of the event loop, so the writers a finished group wakes all reach the next
+ * group (without the turn, the first of them would start a group alone), and the writes of one hand-off share one
+ * promise (one waiter, not one per write).
+ *
+ * Invariants: journal order = seq order (records are queued in the writer's synchronous stretch, handed off in
+ * queue order, and queued ones are handed off before any SETTLED record); a write's promise resolves only after a
+ * flush that covered its record; a SETTLED(seq) record is written only after the
  * WAL SSTs holding every seq <= seq exist, and segments are trimmed only after that record is durable; a journal
  * failure closes the database (panic) and fails every waiting write.
  * Concurrency: `record` runs in the writer's synchronous stretch; settling and trimming run one at a time on this
@@ -18,8 +24,10 @@ import type { FileSystem } from '../io/file-system.js';
 import { type Journal, openJournal } from '../io/journal.js';
 import { FRAME_PAYLOAD_MAX } from '../io/journal-format.js';
 import type { Clock } from '../util/clock.js';
+import { Deferred } from '../util/deferred.js';
 import { type MessageDispatcher, TaskExecutor } from '../util/dispatcher.js';
 import { closedError, invalidError, type ShaleDBError } from '../util/errors.js';
+import { yieldToEventLoop } from '../util/time-slice.js';
 import { encodeBatch, encodeClaim, encodeSettled, encodeStale, pathTag } from './wal-journal-records.js';
 import {
   type JournalScan,
@@ -61,6 +69,13 @@ export function checkWalJournalOptions(o: unknown): WalJournalOptions | undefine
 
 const MIB = 1 << 20;
 
+/** Writes queued for one hand-off to the journal. */
+interface Queued {
+  readonly payloads: Uint8Array[];
+  readonly seqs: number[];
+  readonly done: Deferred<void>;
+}
+
 /** The tier, from open to close. */
 export class WalJournalTier {
   readonly #journal: Journal;
@@ -77,6 +92,8 @@ export class WalJournalTier {
   #head = 0;
   #executor: TaskExecutor | undefined;
   #task: MessageDispatcher<number> | undefined;
+  #appender: MessageDispatcher<'hand-off'> | undefined;
+  #queued: Queued | undefined;
   #settledSeq = 0;
   #onFail: (e: ShaleDBError) => void = () => {};
 
@@ -172,6 +189,13 @@ export class WalJournalTier {
         if (result.ok && last > 0) await this.#settleAndTrim(last);
       },
     });
+    this.#appender = this.#executor.spawn<'hand-off'>('wal-journal-append', {
+      handle: async () => {
+        await yieldToEventLoop();
+        this.#handOff();
+      },
+      cleanup: async () => this.#handOff(),
+    });
     this.#executor.onClose((r) => {
       if (!r.ok) this.#onFail(r.error);
     });
@@ -181,12 +205,47 @@ export class WalJournalTier {
   record(rows: readonly RowEntry[]): Promise<void> {
     if (!this.#recording)
       throw closedError('clean', `WAL journal ${this.#journal.dir} is not accepting writes`);
-    const lsn = this.#journal.appendBuffered(encodeBatch(this.#epoch, this.#tag, rows));
-    this.#lsns.push(lsn);
-    this.#seqs.push(rows[rows.length - 1]!.seq);
-    const p = this.#journal.syncThrough(lsn);
-    p.catch((e: ShaleDBError) => this.#onFail(e));
-    return p;
+    const payload = encodeBatch(this.#epoch, this.#tag, rows);
+    if (payload.length > FRAME_PAYLOAD_MAX) {
+      throw invalidError(
+        'INVALID_ARGUMENT',
+        `a write of ${payload.length} bytes exceeds the journal's record limit`,
+      );
+    }
+    let q = this.#queued;
+    if (q === undefined) {
+      q = this.#queued = { payloads: [], seqs: [], done: new Deferred<void>() };
+      this.#appender!.send('hand-off');
+    }
+    q.payloads.push(payload);
+    q.seqs.push(rows[rows.length - 1]!.seq);
+    return q.done.promise;
+  }
+
+  /** Appends everything queued to the journal; the queued writes' promise settles with their group's flush. */
+  #handOff(): void {
+    const q = this.#queued;
+    if (q === undefined) return;
+    this.#queued = undefined;
+    let lsn = 0;
+    try {
+      for (let i = 0; i < q.payloads.length; i++) {
+        lsn = this.#journal.appendBuffered(q.payloads[i]!);
+        this.#lsns.push(lsn);
+        this.#seqs.push(q.seqs[i]!);
+      }
+    } catch (e) {
+      q.done.reject(e);
+      this.#onFail(e as ShaleDBError);
+      return;
+    }
+    this.#journal.syncThrough(lsn).then(
+      () => q.done.resolve(),
+      (e: ShaleDBError) => {
+        q.done.reject(e);
+        this.#onFail(e);
+      },
+    );
   }
 
   /** Called after WAL SSTs holding every seq <= `seq` were written. */
@@ -196,6 +255,8 @@ export class WalJournalTier {
 
   async #settleAndTrim(seq: number): Promise<void> {
     if (seq <= this.#settledSeq) return;
+    // Writes still queued in the tier go first: their BATCH records precede the SETTLED that covers them.
+    this.#handOff();
     await this.settle(seq);
     while (this.#head < this.#seqs.length && this.#seqs[this.#head]! <= seq) this.#head++;
     if (this.#head > 4096 && this.#head * 2 > this.#seqs.length) {
