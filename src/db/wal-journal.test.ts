@@ -4,7 +4,12 @@
  * segments are trimmed, record codec round trips and corruption, option checks.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { withTempDir } from '../../test/support/io-temp-dir.js';
 import type { RowEntry } from '../format/row.js';
 import { MemoryFileSystem } from '../io/memory-file-system.js';
 import { MemoryObjectStore } from '../object-store/memory-store.js';
@@ -177,4 +182,36 @@ test('a journal of another database is refused', async () => {
   await assert.rejects(Db.open('b', store, { settings: slow, walJournal: { dir: '/j', fs } }), (e) =>
     isShaleDBError(e, 'invalid', 'JOURNAL_MISMATCH'),
   );
+});
+
+test('one writer per journal directory: a second open is refused while the first holds it', async () => {
+  const store = new MemoryObjectStore();
+  const fs = new MemoryFileSystem();
+  const a = await Db.open('db', store, { settings: fast, walJournal: { dir: '/j', fs } });
+  await assert.rejects(Db.open('db', store, { settings: fast, walJournal: { dir: '/j', fs } }), (e) =>
+    isShaleDBError(e, 'unavailable', 'JOURNAL_LOCKED'),
+  );
+  await a.put('k', 'v');
+  await a.close();
+  const b = await Db.open('db', store, { settings: fast, walJournal: { dir: '/j', fs } });
+  assert.equal(fromUtf8((await b.get('k'))!), 'v');
+  await b.close();
+});
+
+test('a LOCK file of a live process is refused; one of a dead process is taken over', async () => {
+  await withTempDir(async (dir) => {
+    const store = new MemoryObjectStore();
+    const jdir = join(dir, 'journal');
+    mkdirSync(jdir);
+    const lockOf = (pid: number) => JSON.stringify({ pid, host: hostname(), token: `t${pid}` });
+    writeFileSync(join(jdir, 'LOCK'), lockOf(process.ppid));
+    await assert.rejects(Db.open('db', store, { settings: fast, walJournal: { dir: jdir } }), (e) =>
+      isShaleDBError(e, 'unavailable', 'JOURNAL_LOCKED'),
+    );
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    writeFileSync(join(jdir, 'LOCK'), lockOf(dead));
+    const db = await Db.open('db', store, { settings: fast, walJournal: { dir: jdir } });
+    await db.put('k', 'v');
+    await db.close();
+  });
 });

@@ -19,15 +19,18 @@
  * tier's dispatcher task.
  */
 import type { RowEntry } from '../format/row.js';
-import type { DurabilityMethod } from '../io/durability.js';
+import { ensureDirectory } from '../io/directories.js';
+import { type DurabilityMethod, resolveDurability } from '../io/durability.js';
 import type { FileSystem } from '../io/file-system.js';
 import { type Journal, openJournal } from '../io/journal.js';
 import { FRAME_PAYLOAD_MAX } from '../io/journal-format.js';
+import { nodeFileSystem } from '../io/node-file-system.js';
 import type { Clock } from '../util/clock.js';
 import { Deferred } from '../util/deferred.js';
 import { type MessageDispatcher, TaskExecutor } from '../util/dispatcher.js';
 import { closedError, invalidError, type ShaleDBError } from '../util/errors.js';
 import { yieldToEventLoop } from '../util/time-slice.js';
+import { type JournalLock, lockJournalDir } from './wal-journal-lock.js';
 import { encodeBatch, encodeClaim, encodeSettled, encodeStale, pathTag } from './wal-journal-records.js';
 import {
   type JournalScan,
@@ -97,8 +100,17 @@ export class WalJournalTier {
   #settledSeq = 0;
   #onFail: (e: ShaleDBError) => void = () => {};
 
-  private constructor(journal: Journal, root: string, scan: JournalScan, discardStale: boolean) {
+  readonly #lock: JournalLock;
+
+  private constructor(
+    journal: Journal,
+    lock: JournalLock,
+    root: string,
+    scan: JournalScan,
+    discardStale: boolean,
+  ) {
     this.#journal = journal;
+    this.#lock = lock;
     this.#root = root;
     this.#tag = pathTag(root);
     this.#scan = scan;
@@ -107,24 +119,26 @@ export class WalJournalTier {
 
   /** Opens the journal in `options.dir` for database `root` and reads what it holds. */
   static async open(options: WalJournalOptions, root: string, clock: Clock): Promise<WalJournalTier> {
-    const journal = await openJournal(options.dir, {
-      fs: options.fs,
-      durability: options.durability,
-      segmentBytes: options.segmentBytes ?? 16 * MIB,
-      maxRecordBytes: FRAME_PAYLOAD_MAX,
-      // The database's own backpressure (maxUnflushedBytes) bounds what is queued.
-      maxPendingBytes: 2 ** 40,
-      clock,
-    });
+    const fs = options.fs ?? nodeFileSystem;
+    await ensureDirectory(fs, options.dir, resolveDurability(options.durability ?? 'auto'));
+    // The owner lock comes first: opening the journal may cut a torn tail.
+    const lock = await lockJournalDir(fs, options.dir);
+    let journal: Journal | undefined;
     try {
-      return new WalJournalTier(
-        journal,
-        root,
-        await scanWalJournal(journal, root),
-        options.discardStale === true,
-      );
+      journal = await openJournal(options.dir, {
+        fs,
+        durability: options.durability,
+        segmentBytes: options.segmentBytes ?? 16 * MIB,
+        maxRecordBytes: FRAME_PAYLOAD_MAX,
+        // The database's own backpressure (maxUnflushedBytes) bounds what is queued.
+        maxPendingBytes: 2 ** 40,
+        clock,
+      });
+      const scan = await scanWalJournal(journal, root);
+      return new WalJournalTier(journal, lock, root, scan, options.discardStale === true);
     } catch (e) {
-      await journal.close().catch(() => {});
+      await journal?.close().catch(() => {});
+      await lock.release();
       throw e;
     }
   }
@@ -271,7 +285,11 @@ export class WalJournalTier {
   /** Settles what was shipped, then closes the journal (appended records are made durable first). */
   async close(): Promise<void> {
     this.#recording = false;
-    await this.#executor?.shutdown();
-    await this.#journal.close();
+    try {
+      await this.#executor?.shutdown();
+      await this.#journal.close();
+    } finally {
+      await this.#lock.release();
+    }
   }
 }
