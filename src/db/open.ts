@@ -109,7 +109,7 @@ export async function openDb(
   }
   let tier: WalJournalTier | undefined;
   try {
-    if (journalOptions !== undefined) tier = await WalJournalTier.open(journalOptions, root, clock);
+    if (journalOptions !== undefined) tier = await WalJournalTier.open(journalOptions, root, clock, rand);
     return await openWithStore(root, store, ownedStore, settings, options, clock, rand, tier);
   } catch (e) {
     await tier?.close().catch(() => {});

@@ -17,6 +17,7 @@ import type { FileSystem } from '../io/file-system.js';
 import { readWholeFile } from '../io/file-system.js';
 import { errnoOf, toIoError } from '../io/io-error.js';
 import { unavailableError } from '../util/errors.js';
+import type { Rand } from '../util/random.js';
 
 const held = new WeakMap<FileSystem, Set<string>>();
 
@@ -63,7 +64,7 @@ async function writeFile(fs: FileSystem, path: string, data: Uint8Array, exclusi
 }
 
 /** Takes the lock of journal directory `dir` (which must exist). */
-export async function lockJournalDir(fs: FileSystem, dir: string): Promise<JournalLock> {
+export async function lockJournalDir(fs: FileSystem, dir: string, rand: Rand): Promise<JournalLock> {
   const key = resolve(dir);
   let mine = held.get(fs);
   if (mine === undefined) {
@@ -76,7 +77,7 @@ export async function lockJournalDir(fs: FileSystem, dir: string): Promise<Journ
   const info: LockInfo = {
     pid: process.pid,
     host: hostname(),
-    token: `${process.pid}-${Date.now()}-${Math.random()}`,
+    token: `${process.pid}-${rand.nextU32().toString(16)}-${rand.nextU32().toString(16)}`,
   };
   const bytes = Buffer.from(JSON.stringify(info), 'utf8');
   try {

@@ -29,6 +29,7 @@ import type { Clock } from '../util/clock.js';
 import { Deferred } from '../util/deferred.js';
 import { type MessageDispatcher, TaskExecutor } from '../util/dispatcher.js';
 import { closedError, invalidError, type ShaleDBError } from '../util/errors.js';
+import { type Rand, systemRand } from '../util/random.js';
 import { yieldToEventLoop } from '../util/time-slice.js';
 import { type JournalLock, lockJournalDir } from './wal-journal-lock.js';
 import { encodeBatch, encodeClaim, encodeSettled, encodeStale, pathTag } from './wal-journal-records.js';
@@ -118,11 +119,16 @@ export class WalJournalTier {
   }
 
   /** Opens the journal in `options.dir` for database `root` and reads what it holds. */
-  static async open(options: WalJournalOptions, root: string, clock: Clock): Promise<WalJournalTier> {
+  static async open(
+    options: WalJournalOptions,
+    root: string,
+    clock: Clock,
+    rand: Rand = systemRand,
+  ): Promise<WalJournalTier> {
     const fs = options.fs ?? nodeFileSystem;
     await ensureDirectory(fs, options.dir, resolveDurability(options.durability ?? 'auto'));
     // The owner lock comes first: opening the journal may cut a torn tail.
-    const lock = await lockJournalDir(fs, options.dir);
+    const lock = await lockJournalDir(fs, options.dir, rand);
     let journal: Journal | undefined;
     try {
       journal = await openJournal(options.dir, {
