@@ -79,14 +79,15 @@ export async function replayJournalTail(d: TailReplayDeps): Promise<TailReplay> 
     chunkBytes = 0;
   };
   for (const b of batches) {
-    for (const r of b.rows) {
+    const rows = b.rows.filter((r) => r.seq > d.floor);
+    for (const r of rows) {
       if (r.createTs !== undefined && (lastTick === undefined || r.createTs > lastTick))
         lastTick = r.createTs;
       chunk.push(r);
       chunkBytes += estimatedRowSize(r) + 8;
     }
-    d.table.putAll([...b.rows]);
-    const ts = b.rows[0]!.createTs;
+    d.table.putAll([...rows]);
+    const ts = rows[0]!.createTs;
     if (ts !== undefined) d.table.recordSequence(b.seq, Math.floor(ts / 1000));
     if (chunkBytes >= d.maxSstBytes) await ship();
   }

@@ -61,7 +61,9 @@ export async function scanWalJournal(journal: Journal, root: string): Promise<Jo
         break;
       case 'batch': {
         if (r.pathTag !== tag) throw mismatch(journal.dir, 'writes of another database', root);
-        const seq = r.rows[0]!.seq;
+        // One seq per write today; the newest row's seq orders the record if a write ever carries several.
+        let seq = r.rows[0]!.seq;
+        for (const row of r.rows) if (row.seq > seq) seq = row.seq;
         const last = unsettled[unsettled.length - 1];
         if (last !== undefined && seq <= last.seq) {
           throw dataError(
