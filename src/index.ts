@@ -2,9 +2,7 @@
  * The public API of ShaleDB: everything a user imports from "shaledb" is re-exported here, and nothing else is
  * public.
  */
-import './compactor/register.js';
-
-export { Db, type DbOpenOptions, type DbStatus } from './db/db.js';
+export type { DbOpenOptions, DbStatus } from './db/db.js';
 export { DbIterator, type KeyValue } from './db/db-iterator.js';
 export type {
   DurabilityFilter,
@@ -17,16 +15,10 @@ export type {
   WriteHandle,
   WriteOptions,
 } from './db/options.js';
-export {
-  type CompactorOptions,
-  type CompressionCodec,
-  type Duration,
-  defaultSettings,
-  type GarbageCollectorDirectoryOptions,
-  type GarbageCollectorOptions,
-  type Settings,
-} from './db/settings.js';
 export { Snapshot } from './db/snapshot.js';
+export { DbTransaction } from './db/transaction.js';
+export { TransactionIterator } from './db/transaction-iterator.js';
+export type { IsolationLevel } from './db/transaction-manager.js';
 export type { WalJournalOptions } from './db/wal-journal.js';
 export { type BatchOpOptions, type Ttl, WriteBatch } from './db/write-batch.js';
 export * from './gc/index.js';
@@ -58,5 +50,15 @@ export {
 } from './object-store/object-store.js';
 export { type ResolveObjectStoreOptions, resolveObjectStore } from './object-store/resolve.js';
 export { RetryingObjectStore, type RetryingObjectStoreOptions } from './object-store/retrying-store.js';
+export { Db } from './open/open.js';
+export {
+  type CompactorOptions,
+  type CompressionCodec,
+  type Duration,
+  defaultSettings,
+  type GarbageCollectorDirectoryOptions,
+  type GarbageCollectorOptions,
+  type Settings,
+} from './store/settings.js';
 export type { CloseReason, ErrorKind } from './util/errors.js';
 export { isDataError, ShaleDBError } from './util/errors.js';

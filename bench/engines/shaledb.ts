@@ -3,7 +3,8 @@
  * `file://` store in the cell's fresh directory, with the same settings as the SlateDB adapter.
  *
  * Modes: durable = `put`/`write` with `awaitDurable: true` (resolves once the WAL object holding the write is
- * stored; flush interval 100 ms); non-durable = `awaitDurable: false`. Batches are one `WriteBatch`; reads
+ * stored; flush interval 100 ms); non-durable = `awaitDurable: false`; `drain`, which ends every measured window,
+ * writes the WAL buffer (`flush({ type: 'wal' })`). Batches are one `WriteBatch`; reads
  * `getSync` (memtables and cached blocks, like LevelDB's `getSync` from the page cache), falling back to `get` when
  * a block must be fetched, and `getMany`; scans the `DbIterator` read with `nextBatch` (1 000 rows per call, like
  * LevelDB's `nextv`). The block cache is 512 MiB: it is ShaleDB's page cache, where the file-based peers read
@@ -172,6 +173,11 @@ class ShaleDbEngine implements BenchEngine {
     }
   }
 
+  /** Writes the WAL buffer to the store: non-durable writes are not in any object until then. */
+  async drain(): Promise<void> {
+    await this.#open().flush({ type: 'wal' });
+  }
+
   async settle(progress?: Progress): Promise<SettleResult> {
     const t0 = nowMs();
     const db = this.#open();
@@ -228,6 +234,7 @@ class ShaleDbEngine implements BenchEngine {
           ]
         : []),
       `durable: awaitDurable true; non-durable: awaitDurable false; flushInterval ${flush}ms`,
+      "end of every measured window: flush({ type: 'wal' }) (the WAL buffer written to the store)",
       `reads: get${HAS_GET_MANY ? ', getMany' : ' (no getMany in the API yet)'}; scans: DbIterator.nextBatch(1000)`,
       'settings: 0.12.1 defaults + compactor pollInterval, min_compaction_sources 2 (as SlateDB)',
     ];

@@ -11,11 +11,11 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Compactor } from '../compactor/compactor.js';
-import { normalizeRoot } from '../db/paths.js';
-import { type CompressionCodec, resolveSettings } from '../db/settings.js';
-import { TableStore } from '../db/table-store.js';
 import type { MergeOperator } from '../lsm/merge-operator.js';
 import { resolveObjectStore } from '../object-store/resolve.js';
+import { normalizeRoot } from '../store/paths.js';
+import { type CompressionCodec, resolveSettings } from '../store/settings.js';
+import { TableStore, tableStoreOptions } from '../store/table-store.js';
 import { systemClock } from '../util/clock.js';
 import { TaskExecutor } from '../util/dispatcher.js';
 import { invalidError } from '../util/errors.js';
@@ -99,13 +99,11 @@ export async function runCompactor(
   }
   const store = await resolveObjectStore(values.store);
   const root = normalizeRoot(values.path);
-  const tableStore = new TableStore(store, root, {
-    codec: settings.compressionCodec,
-    blockSize: num(values['block-size']) ?? 4096,
-    minFilterKeys: settings.minFilterKeys,
-    filterBitsPerKey: settings.filterBitsPerKey,
-    blockCacheBytes: 0,
-  });
+  const tableStore = new TableStore(
+    store,
+    root,
+    tableStoreOptions(settings, num(values['block-size']) ?? 4096, 0),
+  );
   const executor = new TaskExecutor(systemClock, systemRand);
   const compactor = await Compactor.start({
     root,

@@ -8,7 +8,6 @@
  * Concurrency: one collector per process; may run beside any writers, compactors and collectors of the database.
  */
 import { readFileSync } from 'node:fs';
-import type { GarbageCollectorOptions } from '../db/settings.js';
 import { openGarbageCollector } from '../gc/gc-open.js';
 import {
   expiredCheckpointCount,
@@ -17,6 +16,7 @@ import {
   type GcResourceReport,
   passFailed,
 } from '../gc/gc-report.js';
+import type { GarbageCollectorOptions } from '../store/settings.js';
 import { invalidError, type ShaleDBError } from '../util/errors.js';
 
 export const GC_USAGE = `usage: shaledb gc --store URL --path DB [options]

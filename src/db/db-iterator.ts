@@ -185,9 +185,10 @@ export class DbIterator implements AsyncIterable<KeyValue> {
    */
   async seek(key: Uint8Array | string): Promise<void> {
     if (this.#closed) throw closedError('clean', 'iterator is closed');
-    const k = typeof key === 'string' ? new TextEncoder().encode(key) : key;
-    if (!(k instanceof Uint8Array))
+    if (typeof key !== 'string' && !(key instanceof Uint8Array))
       throw invalidError('INVALID_ARGUMENT', 'seek key must be a Uint8Array or string');
+    // A private copy: the sources may keep the seek key, and the caller may reuse its buffer.
+    const k = typeof key === 'string' ? new TextEncoder().encode(key) : copyBytes(key);
     const { start, startInclusive, end, endInclusive } = this.#range;
     const belowStart =
       start !== undefined &&

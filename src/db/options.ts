@@ -7,6 +7,7 @@
  */
 
 import type { KeyRange } from '../format/row-iterator.js';
+import { copyBytes, prefixUpperBound, toBytes } from '../util/bytes.js';
 import { invalidError } from '../util/errors.js';
 import { checkKey, checkTtl, type Ttl } from './write-batch.js';
 
@@ -58,10 +59,15 @@ export interface FlushOptions {
   readonly type?: 'wal' | 'memtable';
 }
 
-/** What a write returns. */
+/** What a write returns (0.12.1's `WriteHandle`). */
 export interface WriteHandle {
   /** The sequence number given to the write. */
   readonly seq: bigint;
+  /**
+   * The creation time (Unix ms, from the database's monotonic clock) recorded on every row of the write: what
+   * `getKeyValue` reports as `createTs` while this write is the newest version of a key.
+   */
+  readonly createTs: number;
 }
 
 function objectOrUndefined<T>(v: unknown, what: string): Partial<T> {
@@ -135,4 +141,17 @@ export function toKeyRange(range: unknown): KeyRange {
     out.endInclusive = r.lte !== undefined;
   }
   return out;
+}
+
+/**
+ * The range of keys starting with `prefix`, as 0.12.1's `BytesRange::from_prefix`: an empty prefix is the whole
+ * keyspace; an all-0xff prefix has no upper bound. The bounds are private copies: `prefix` is never written, and
+ * changing it afterwards does not move the range.
+ */
+export function toPrefixRange(prefix: unknown): KeyRange {
+  const p = toBytes(prefix as Uint8Array | string, 'prefix');
+  if (p.length === 0) return {};
+  const start = typeof prefix === 'string' ? p : copyBytes(p);
+  const end = prefixUpperBound(p);
+  return end === undefined ? { start, startInclusive: true } : { start, startInclusive: true, end };
 }

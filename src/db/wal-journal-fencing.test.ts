@@ -9,13 +9,13 @@ import { test } from 'node:test';
 import { MemoryFileSystem } from '../io/memory-file-system.js';
 import { MemoryObjectStore } from '../object-store/memory-store.js';
 import type { ObjectStore } from '../object-store/object-store.js';
+import { WRITER_EPOCH } from '../store/epochs.js';
+import { manifestStore } from '../store/manifest-store.js';
+import { TransactionalObject } from '../store/transactional-object.js';
 import { fromUtf8 } from '../util/bytes.js';
 import { systemClock } from '../util/clock.js';
 import { isShaleDBError } from '../util/errors.js';
 import { Db } from './db.js';
-import { WRITER_EPOCH } from './open.js';
-import { manifestCodec, manifestDir } from './paths.js';
-import { SequencedStore, TransactionalObject } from './transactional-object.js';
 import { WalJournalTier } from './wal-journal.js';
 import { claimThroughJournal } from './wal-journal-open.js';
 import { type JournalScan, lineageProblem } from './wal-journal-recovery.js';
@@ -34,9 +34,7 @@ async function crashWithTail(store: ObjectStore, fs: MemoryFileSystem, n: number
 }
 
 async function storedEpoch(store: ObjectStore): Promise<number> {
-  const o = await TransactionalObject.tryLoad(
-    new SequencedStore(store, manifestDir('db'), 'manifest', manifestCodec),
-  );
+  const o = await TransactionalObject.tryLoad(manifestStore(store, 'db'));
   return o!.value.writerEpoch;
 }
 
@@ -139,7 +137,7 @@ test('losing the claimed epoch to another writer marks the tail STALE durably', 
   const fs = new MemoryFileSystem();
   await crashWithTail(store, fs, 3);
   const tier = await WalJournalTier.open({ dir: '/j', fs }, 'db', systemClock);
-  const manifests = new SequencedStore(store, manifestDir('db'), 'manifest', manifestCodec);
+  const manifests = manifestStore(store, 'db');
   const stored = (await TransactionalObject.tryLoad(manifests))!;
   // The other writer bumps between our load and our bump: it takes the epoch we claim.
   const other = await Db.open('db', store, { settings: slow });

@@ -11,10 +11,14 @@
 import type { Manifest } from '../format/manifest.js';
 import type { RowEntry } from '../format/row.js';
 import { estimatedRowSize, type Memtable } from '../lsm/memtable.js';
+import type { TableStore } from '../store/table-store.js';
+import {
+  type EpochAccess,
+  FenceableObject,
+  type TransactionalObject,
+} from '../store/transactional-object.js';
 import type { Clock } from '../util/clock.js';
 import { isShaleDBError } from '../util/errors.js';
-import type { TableStore } from './table-store.js';
-import { type EpochAccess, FenceableObject, type TransactionalObject } from './transactional-object.js';
 import type { WalJournalTier } from './wal-journal.js';
 
 /** Bumps the writer epoch through the journal: check lineage, CLAIM, bump to exactly the claim. */

@@ -5,18 +5,17 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Db } from '../db/db.js';
-import { resolveSettings } from '../db/settings.js';
-import { TableStore } from '../db/table-store.js';
+import { Compactor } from '../compactor/compactor.js';
 import { decodeManifest } from '../format/manifest-codec.js';
 import type { MergeOperator } from '../lsm/merge-operator.js';
 import { MemoryObjectStore } from '../object-store/memory-store.js';
+import { resolveSettings } from '../store/settings.js';
+import { TableStore } from '../store/table-store.js';
 import { ManualClock } from '../util/clock.js';
 import { TaskExecutor } from '../util/dispatcher.js';
 import { isShaleDBError } from '../util/errors.js';
 import { SeededRand } from '../util/random.js';
-import { Compactor } from './compactor.js';
-import './register.js';
+import { Db } from './open.js';
 
 const concat: MergeOperator = (_k, existing, ops) =>
   Buffer.concat([...(existing === undefined ? [] : [existing]), ...ops]);

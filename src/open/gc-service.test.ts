@@ -5,12 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Db } from '../db/db.js';
-import { manifestDir } from '../db/paths.js';
 import { MemoryObjectStore } from '../object-store/memory-store.js';
+import { manifestDir } from '../store/paths.js';
 import { ManualClock } from '../util/clock.js';
 import { SeededRand } from '../util/random.js';
-import './index.js';
+import { Db } from './open.js';
 
 async function manifests(store: MemoryObjectStore): Promise<number> {
   let n = 0;

@@ -14,6 +14,7 @@
  * Concurrency: one holder object per task; every await is followed by re-reading state (the store may have moved).
  */
 
+import { versionedName } from '../format/object-paths.js';
 import { isObjectStoreError, type ObjectStore } from '../object-store/object-store.js';
 import type { Clock } from '../util/clock.js';
 import { closedError, dataError, internalError, unavailableError } from '../util/errors.js';
@@ -22,6 +23,11 @@ import { closedError, dataError, internalError, unavailableError } from '../util
 export interface ObjectCodec<T> {
   encode(value: T): Uint8Array;
   decode(bytes: Uint8Array, path: string): T;
+  /**
+   * Checks a value before it is written as version `id` (`previous`: the version it follows, when known); throws
+   * to refuse the write. Runs before every write, so no store can write a value that breaks the protocol.
+   */
+  check?(value: T, id: number, previous: T | undefined): void;
 }
 
 /** Listing entry of a stored version. */
@@ -56,7 +62,7 @@ export class SequencedStore<T> {
 
   /** The path of version `id`. */
   pathFor(id: number): string {
-    return `${this.dir}/${String(id).padStart(20, '0')}.${this.suffix}`;
+    return `${this.dir}/${versionedName(id, this.suffix)}`;
   }
 
   /** Parses a listed path; undefined for files that are not versions (skipped, as 0.12.1 does). */
@@ -114,8 +120,12 @@ export class SequencedStore<T> {
     throw unavailableError('OBJECT_STORE_UNSTABLE', `${this.dir}: listed versions keep vanishing`);
   }
 
-  /** Writes version `id` with create-if-absent; throws VersionExistsError when it exists. */
-  async write(id: number, value: T): Promise<void> {
+  /**
+   * Writes version `id` with create-if-absent, after the codec's checks (`previous`: the version it follows, when
+   * the caller knows it); throws VersionExistsError when it exists.
+   */
+  async write(id: number, value: T, previous?: T): Promise<void> {
+    this.#codec.check?.(value, id, previous);
     try {
       await this.store.put(this.pathFor(id), this.#codec.encode(value), { mode: 'create' });
     } catch (e) {
@@ -148,6 +158,20 @@ export class TransactionalObject<T> {
     return new TransactionalObject(store, 1, value);
   }
 
+  /** Loads the latest version, or creates version 1 holding `initial`; tolerates a concurrent creator. */
+  static async loadOrCreate<T>(store: SequencedStore<T>, initial: T): Promise<TransactionalObject<T>> {
+    const loaded = await TransactionalObject.tryLoad(store);
+    if (loaded !== undefined) return loaded;
+    try {
+      return await TransactionalObject.create(store, initial);
+    } catch (e) {
+      if (!(e instanceof VersionExistsError)) throw e;
+      const again = await TransactionalObject.tryLoad(store);
+      if (again === undefined) throw e;
+      return again;
+    }
+  }
+
   /** Loads the latest version, or undefined when there is none. */
   static async tryLoad<T>(store: SequencedStore<T>): Promise<TransactionalObject<T> | undefined> {
     const latest = await store.tryReadLatest();
@@ -176,7 +200,7 @@ export class TransactionalObject<T> {
   /** Writes `value` as version id + 1; throws VersionExistsError if another process got there first. */
   async update(value: T): Promise<void> {
     const next = this.#id + 1;
-    await this.store.write(next, value);
+    await this.store.write(next, value, this.#value);
     this.#id = next;
     this.#value = value;
   }
@@ -185,17 +209,37 @@ export class TransactionalObject<T> {
    * Applies `mutate` to the latest value and writes the result, refreshing and retrying on conflicts. `mutate`
    * returns undefined when no write is needed.
    */
-  async maybeApplyUpdate(mutate: (current: T) => T | undefined): Promise<void> {
-    for (;;) {
-      const next = mutate(this.#value);
-      if (next === undefined) return;
-      try {
-        await this.update(next);
-        return;
-      } catch (e) {
-        if (!(e instanceof VersionExistsError)) throw e;
-        await this.refresh();
-      }
+  maybeApplyUpdate(mutate: (current: T) => T | undefined): Promise<void> {
+    return applyUpdate(this, mutate);
+  }
+}
+
+/** What the CAS retry loop needs of a holder. */
+interface Holder<T> {
+  readonly value: T;
+  update(value: T): Promise<void>;
+  refresh(): Promise<T>;
+}
+
+/**
+ * The CAS retry loop of both holders: `before` (if any), then `mutate` the latest value and write it; on a
+ * conflict refresh and go again. Returns when `mutate` says no write is needed or the write landed.
+ */
+async function applyUpdate<T>(
+  holder: Holder<T>,
+  mutate: (current: T) => T | undefined,
+  before?: () => void,
+): Promise<void> {
+  for (;;) {
+    before?.();
+    const next = mutate(holder.value);
+    if (next === undefined) return;
+    try {
+      await holder.update(next);
+      return;
+    } catch (e) {
+      if (!(e instanceof VersionExistsError)) throw e;
+      await holder.refresh();
     }
   }
 }
@@ -316,18 +360,7 @@ export class FenceableObject<T> {
   }
 
   /** Like TransactionalObject.maybeApplyUpdate, with the epoch checked before every write and after refresh. */
-  async maybeApplyUpdate(mutate: (current: T) => T | undefined): Promise<void> {
-    for (;;) {
-      this.#checkEpoch();
-      const next = mutate(this.#inner.value);
-      if (next === undefined) return;
-      try {
-        await this.update(next);
-        return;
-      } catch (e) {
-        if (!(e instanceof VersionExistsError)) throw e;
-        await this.refresh();
-      }
-    }
+  maybeApplyUpdate(mutate: (current: T) => T | undefined): Promise<void> {
+    return applyUpdate(this, mutate, () => this.#checkEpoch());
   }
 }

@@ -26,7 +26,10 @@ export interface CompactorOptions {
   maxSstSize: number;
   /** Concurrent compactions (also caps the scheduler's proposals). Default 4. */
   maxConcurrentCompactions: number;
-  /** Parallel block fetches per compaction input. Default 4. */
+  /**
+   * 0.12.1's parallel block fetches per compaction input. Default 4. Accepted and validated for compatibility but
+   * not used: ShaleDB's compaction reads each input ahead by bytes (4 MiB), not by a count of fetch tasks.
+   */
   maxFetchTasks: number;
   /** Size-tiered scheduler options: min_compaction_sources, max_compaction_sources, include_size_threshold. */
   schedulerOptions: Record<string, string>;

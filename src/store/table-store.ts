@@ -12,7 +12,7 @@
 
 import { BlockCache } from '../format/block-cache.js';
 import type { CompressionCodec as FormatCodec } from '../format/compression.js';
-import type { CompactedSsTable } from '../format/manifest.js';
+import type { CompactedSsTable, SortedRun } from '../format/manifest.js';
 import { compactedSstPath, parseWalId, walSstPath } from '../format/object-paths.js';
 import type { RowEntry } from '../format/row.js';
 import { collectRows, type KeyRange, type MaybePromise, type RowIterator } from '../format/row-iterator.js';
@@ -25,8 +25,8 @@ import { internalError } from '../util/errors.js';
 import type { Ulid } from '../util/ids.js';
 import { ROWS_PER_CHECK_MASK, TimeSlice } from '../util/time-slice.js';
 import { walDir } from './paths.js';
-import type { ScanIoOptions, SstRef, SstView } from './reader.js';
-import type { CompressionCodec } from './settings.js';
+import type { CompressionCodec, ResolvedSettings } from './settings.js';
+import type { ScanIoOptions, SortedRunRef, SstRef, SstView } from './sorted-run.js';
 
 /** Options of the table store. */
 export interface TableStoreOptions {
@@ -35,6 +35,21 @@ export interface TableStoreOptions {
   readonly minFilterKeys: number;
   readonly filterBitsPerKey: number;
   readonly blockCacheBytes: number;
+}
+
+/** Table options from resolved settings plus the open options that are not settings. */
+export function tableStoreOptions(
+  settings: Pick<ResolvedSettings, 'compressionCodec' | 'minFilterKeys' | 'filterBitsPerKey'>,
+  blockSize: number,
+  blockCacheBytes: number,
+): TableStoreOptions {
+  return {
+    codec: settings.compressionCodec,
+    blockSize,
+    minFilterKeys: settings.minFilterKeys,
+    filterBitsPerKey: settings.filterBitsPerKey,
+    blockCacheBytes,
+  };
 }
 
 /** Settings codec name -> format codec name. */
@@ -195,15 +210,20 @@ export class TableStore {
     return collectRows(reader.iter());
   }
 
-  /** Builds an SST from rows (in LSM order) with the table settings. */
-  async buildSst(rows: RowIterator, sizeHint = 0): Promise<ReturnType<SstBuilder['finish']>> {
-    const b = new SstBuilder({
+  /** A builder of L0 and compacted SSTs with the table settings (the one place they are configured). */
+  sstBuilder(sizeHint = 0): SstBuilder {
+    return new SstBuilder({
       blockSize: this.options.blockSize,
       compression: formatCodec(this.options.codec),
       minFilterKeys: this.options.minFilterKeys,
       filterBitsPerKey: this.options.filterBitsPerKey,
       sizeHint,
     });
+  }
+
+  /** Builds an SST from rows (in LSM order) with the table settings. */
+  async buildSst(rows: RowIterator, sizeHint = 0): Promise<ReturnType<SstBuilder['finish']>> {
+    const b = this.sstBuilder(sizeHint);
     const slice = new TimeSlice();
     for (let i = 1; ; i++) {
       let r = rows.next();
@@ -232,6 +252,18 @@ export class TableStore {
     return { id, info: sst.info, formatVersion: sst.formatVersion };
   }
 
+  /**
+   * Writes compacted SST `id` from a stream of its bytes with a plain PUT (a compaction output: fresh ULID,
+   * referenced by nothing until the result manifest).
+   */
+  async writeCompactedStream(
+    id: Ulid,
+    chunks: AsyncIterable<Uint8Array>,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    await this.store.putStream(compactedSstPath(this.root, id), chunks, { signal });
+  }
+
   /** The read handle of a compacted SST (shared per SST id). */
   sstRef(sst: CompactedSsTable): SstRef {
     const key = sst.id.toString();
@@ -247,6 +279,11 @@ export class TableStore {
       this.#refs.set(key, ref);
     }
     return ref;
+  }
+
+  /** The read handles of a sorted run's SSTs. */
+  sortedRunRef(sr: SortedRun): SortedRunRef {
+    return { id: sr.id, ssts: sr.ssts.map((s) => this.sstRef(s)) };
   }
 
   /** Forgets cached readers and blocks. */

@@ -30,20 +30,20 @@ import {
 } from '../../test/support/gc-safety-check.js';
 import { SimCheckpoints, SimCompactor } from '../../test/support/gc-sim-compactor.js';
 import { Db } from '../db/db.js';
-import { TableStore } from '../db/table-store.js';
 import { WriteBatch } from '../db/write-batch.js';
 import { compactedSstPath } from '../format/object-paths.js';
 import { makeRow } from '../format/row.js';
 import { sstBytes } from '../format/sst-builder.js';
+import { GarbageCollector } from '../gc/garbage-collector.js';
+import { GC_RESOURCES, type GcResource } from '../gc/gc-report.js';
+import { GcStore } from '../gc/gc-store.js';
 import { ArrayRowIterator } from '../lsm/array-iterator.js';
 import { MemoryObjectStore } from '../object-store/memory-store.js';
+import { TableStore } from '../store/table-store.js';
 import { ManualClock } from '../util/clock.js';
 import type { Uuid } from '../util/ids.js';
 import { Ulid } from '../util/ids.js';
 import { SeededRand, testSeed } from '../util/random.js';
-import { GarbageCollector } from './garbage-collector.js';
-import { GC_RESOURCES, type GcResource } from './gc-report.js';
-import { GcStore } from './gc-store.js';
 
 const ROOT = 'db';
 const STEPS = 150;

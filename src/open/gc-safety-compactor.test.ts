@@ -22,15 +22,14 @@ import {
   WriteLog,
 } from '../../test/support/gc-safety-check.js';
 import { SimCheckpoints } from '../../test/support/gc-sim-compactor.js';
-import '../compactor/register.js';
-import { Db } from '../db/db.js';
 import { WriteBatch } from '../db/write-batch.js';
+import { GarbageCollector } from '../gc/garbage-collector.js';
+import { GC_RESOURCES } from '../gc/gc-report.js';
+import { GcStore } from '../gc/gc-store.js';
 import { MemoryObjectStore } from '../object-store/memory-store.js';
 import { ManualClock } from '../util/clock.js';
 import { SeededRand, testSeed } from '../util/random.js';
-import { GarbageCollector } from './garbage-collector.js';
-import { GC_RESOURCES } from './gc-report.js';
-import { GcStore } from './gc-store.js';
+import { Db } from './open.js';
 
 const ROOT = 'db';
 const STEPS = 120;

@@ -1,16 +1,14 @@
 /**
- * Object paths of a database, as SlateDB 0.12.1 lays them out under its root (spec §1): manifest/{id:020}.manifest,
- * compactions/{id:020}.compactions, wal/{id:020}.sst and compacted/{ULID}.sst (file names: format/object-paths.ts).
+ * The directories of a database, as SlateDB 0.12.1 lays them out under its root (spec §1): manifest/, compactions/,
+ * wal/ and compacted/ (names inside them: format/object-paths.ts, the one place object names are written).
  *
  * Invariants: the root is normalized like object_store's Path (no leading, trailing or doubled '/'); an empty root
  * puts the directories at the top of the store.
  * Concurrency: pure.
  */
 
-import type { Manifest } from '../format/manifest.js';
-import { decodeManifest, encodeManifest } from '../format/manifest-codec.js';
+import { COMPACTED_DIR, COMPACTIONS_DIR, MANIFEST_DIR, WAL_DIR } from '../format/object-paths.js';
 import { invalidError } from '../util/errors.js';
-import type { ObjectCodec } from './transactional-object.js';
 
 /** Normalizes a database path into a root prefix without leading or trailing '/'. */
 export function normalizeRoot(path: string): string {
@@ -27,23 +25,17 @@ function under(root: string, rel: string): string {
 }
 
 export function manifestDir(root: string): string {
-  return under(root, 'manifest');
+  return under(root, MANIFEST_DIR);
 }
 
 export function compactionsDir(root: string): string {
-  return under(root, 'compactions');
+  return under(root, COMPACTIONS_DIR);
 }
 
 export function walDir(root: string): string {
-  return under(root, 'wal');
+  return under(root, WAL_DIR);
 }
 
 export function compactedDir(root: string): string {
-  return under(root, 'compacted');
+  return under(root, COMPACTED_DIR);
 }
-
-/** Manifest bytes <-> Manifest. */
-export const manifestCodec: ObjectCodec<Manifest> = {
-  encode: (m) => encodeManifest(m),
-  decode: (bytes, path) => decodeManifest(bytes, path),
-};

@@ -1,23 +1,18 @@
 /**
- * Reader: point gets and scans over a consistent view of the database's sources, newest first: the active
- * memtable, immutable memtables (newest first), L0 SSTs (manifest order, newest first) and sorted runs (descending
- * id). A point get stops at the first value or tombstone at or below the visible seq, folding merge operands on the
- * way; SSTs are probed through their bloom filters. Scans merge every source (MergeIterator) and resolve versions
- * per key (DbIterator).
+ * Sorted runs and SST references as every reader sees them (the writer's reads, compaction inputs): an SST's key
+ * bounds and lazily opened view, a sorted run's SSTs in key order, the view of a read (memtables, L0, sorted runs,
+ * newest first), the bound checks and binary search that pick the SSTs a key or range touches, and the iterator
+ * over one sorted run.
  *
- * Invariants: a ReadView's arrays are never mutated after the view is taken (state changes replace them), so a read
- * that awaits IO still sees one consistent set of sources; versions of one key are consulted strictly newest
- * source first, and within a source newest seq first.
- * Concurrency: reads run concurrently with writes and flushes; synchronous while every needed block is cached.
+ * Invariants: a sorted run's SSTs are in key order with disjoint ranges, except that one key's versions may
+ * straddle two neighbours (searches step back over neighbours that start with the key); an SST is opened only
+ * when an iterator reaches it.
+ * Concurrency: iterators are single-consumer; synchronous while every needed block is cached.
  */
-
 import type { RowEntry } from '../format/row.js';
 import type { KeyRange, MaybePromise, RowIterator } from '../format/row-iterator.js';
 import type { Memtable } from '../lsm/memtable.js';
-import { MergeIterator } from '../lsm/merge-iterator.js';
-import type { MergeOperator } from '../lsm/merge-operator.js';
-import { compareBytes } from '../util/bytes.js';
-import { resolveVersions } from './db-iterator.js';
+import { compareBytes, equalBytes } from '../util/bytes.js';
 
 /** What the reader needs of one SST. */
 export interface SstView {
@@ -58,14 +53,15 @@ export interface ReadView {
   readonly sortedRuns: readonly SortedRunRef[];
 }
 
-function mayHoldKey(sst: SstRef, key: Uint8Array): boolean {
+/** True when `key` lies within the SST's key bounds. */
+export function mayHoldKey(sst: SstRef, key: Uint8Array): boolean {
   if (sst.firstKey !== undefined && compareBytes(key, sst.firstKey) < 0) return false;
   if (sst.lastKey !== undefined && compareBytes(key, sst.lastKey) > 0) return false;
   return true;
 }
 
 /** Index of the last SST whose first key is <= key (or 0). */
-function coveringIndex(ssts: readonly SstRef[], key: Uint8Array): number {
+export function coveringIndex(ssts: readonly SstRef[], key: Uint8Array): number {
   let lo = 0;
   let hi = ssts.length - 1;
   let ans = 0;
@@ -82,83 +78,11 @@ function coveringIndex(ssts: readonly SstRef[], key: Uint8Array): number {
   return ans;
 }
 
-/** The SSTs of a sorted run that may hold `key`, in order. */
-export function runSstsForKey(run: SortedRunRef, key: Uint8Array): SstRef[] {
-  const ssts = run.ssts;
-  if (ssts.length === 0) return [];
-  let i = coveringIndex(ssts, key);
-  // One key's versions may straddle SSTs: step back over neighbours that start with this very key.
-  while (i > 0 && ssts[i]!.firstKey !== undefined && compareBytes(ssts[i]!.firstKey!, key) === 0) i--;
-  const out: SstRef[] = [];
-  for (; i < ssts.length; i++) {
-    const s = ssts[i]!;
-    if (s.firstKey !== undefined && compareBytes(s.firstKey, key) > 0) break;
-    if (mayHoldKey(s, key)) out.push(s);
-  }
-  return out;
-}
-
-/** Point lookup over a view; resolves merges and tombstones. Returns the visible row or undefined. */
-export function getRow(
-  view: ReadView,
-  key: Uint8Array,
-  maxSeq: number,
-  mergeOperator: MergeOperator | undefined,
-): MaybePromise<RowEntry | undefined> {
-  const out: RowEntry[] = [];
-  for (const mt of view.memtables) {
-    if (mt.lookup(key, maxSeq, out)) return resolve(out, mergeOperator);
-  }
-  return probeTables(view, 0, key, maxSeq, out, mergeOperator);
-}
-
-function resolve(out: RowEntry[], mergeOperator: MergeOperator | undefined): RowEntry | undefined {
-  if (out.length === 0) return undefined;
-  const first = out[0]!;
-  if (out.length === 1 && first.kind !== 'merge') return first.kind === 'tombstone' ? undefined : first;
-  return resolveVersions(out, mergeOperator);
-}
-
-/**
- * Probes the view's tables newest first from position `from` (L0 SSTs, then sorted runs), stopping at the first
- * value or tombstone. Synchronous while every probe is; continues asynchronously from the first that is not.
- */
-function probeTables(
-  view: ReadView,
-  from: number,
-  key: Uint8Array,
-  maxSeq: number,
-  out: RowEntry[],
-  mergeOperator: MergeOperator | undefined,
-): MaybePromise<RowEntry | undefined> {
-  const l0 = view.l0;
-  const runs = view.sortedRuns;
-  const n = l0.length + runs.length;
-  for (let p = from; p < n; p++) {
-    let r: MaybePromise<boolean>;
-    if (p < l0.length) {
-      const sst = l0[p]!;
-      if (!mayHoldKey(sst, key)) continue;
-      r = sst.view().lookup(key, maxSeq, out);
-    } else {
-      r = probeRun(runs[p - l0.length]!.ssts, -1, key, maxSeq, out);
-    }
-    if (r instanceof Promise) {
-      const next = p + 1;
-      return r.then((terminal) =>
-        terminal ? resolve(out, mergeOperator) : probeTables(view, next, key, maxSeq, out, mergeOperator),
-      );
-    }
-    if (r) break;
-  }
-  return resolve(out, mergeOperator);
-}
-
 /**
  * Probes the SSTs of one sorted run that may hold `key` (from index `from`, or the first candidate when -1);
  * true when a terminal version was found.
  */
-function probeRun(
+export function probeRun(
   ssts: readonly SstRef[],
   from: number,
   key: Uint8Array,
@@ -199,14 +123,44 @@ export function overlaps(sst: SstRef, range: KeyRange): boolean {
   return true;
 }
 
-/** Iterates one sorted run's SSTs in order (ascending or descending), opening each only when reached. */
+/**
+ * Iterators over the tables of a read or a compaction, newest source first: each L0 SST that overlaps `range`,
+ * then one iterator per sorted run (the writer's scans and compaction jobs build their sources here).
+ */
+export function tableIterators(
+  l0: readonly SstRef[],
+  sortedRuns: readonly SortedRunRef[],
+  range: KeyRange,
+  order: 'asc' | 'desc',
+  io?: ScanIoOptions,
+): RowIterator[] {
+  const iters: RowIterator[] = [];
+  for (const sst of l0) if (overlaps(sst, range)) iters.push(sst.view().iterator(range, order, io));
+  for (const run of sortedRuns) iters.push(new SortedRunIterator(run.ssts, range, order, io));
+  return iters;
+}
+
+/**
+ * Iterates one sorted run's SSTs in order (ascending or descending), opening each only when reached.
+ *
+ * One key's versions may straddle neighbouring SSTs (the earlier SST ends with the newer versions, the next one
+ * starts with the older ones). Ascending iteration meets them newest first by construction; descending iteration
+ * reaches the later SST first, so when a row's key is both the current SST's first key and the previous SST's last
+ * key, it gathers that key's versions from every SST holding them and yields them newest first (lowest SST first).
+ */
 export class SortedRunIterator implements RowIterator {
   readonly #ssts: readonly SstRef[];
   readonly #range: KeyRange;
   readonly #desc: boolean;
   readonly #io: ScanIoOptions | undefined;
+  /** straddles[i]: SST i starts with the key SST i-1 ends with. */
+  readonly #straddles: readonly boolean[];
   #index: number;
   #current: RowIterator | undefined;
+  /** Descending: a straddling key's versions, gathered newest first, and the first row after them. */
+  #ready: RowEntry[] = [];
+  #readyPos = 0;
+  #lookahead: RowEntry | undefined;
 
   constructor(ssts: readonly SstRef[], range: KeyRange, order: 'asc' | 'desc', io?: ScanIoOptions) {
     this.#ssts = ssts.filter((s) => overlaps(s, range));
@@ -214,18 +168,32 @@ export class SortedRunIterator implements RowIterator {
     this.#desc = order === 'desc';
     this.#io = io;
     this.#index = this.#desc ? this.#ssts.length - 1 : 0;
+    this.#straddles = this.#ssts.map((s, i) => {
+      const prev = i > 0 ? this.#ssts[i - 1]!.lastKey : undefined;
+      return prev !== undefined && s.firstKey !== undefined && equalBytes(prev, s.firstKey);
+    });
+  }
+
+  #open(i: number): RowIterator {
+    return this.#ssts[i]!.view().iterator(this.#range, this.#desc ? 'desc' : 'asc', this.#io);
   }
 
   next(): MaybePromise<RowEntry | undefined> {
+    if (this.#readyPos < this.#ready.length) return this.#ready[this.#readyPos++]!;
+    const la = this.#lookahead;
+    if (la !== undefined) {
+      this.#lookahead = undefined;
+      return this.#check(la);
+    }
     for (;;) {
       if (this.#current === undefined) {
-        const sst = this.#ssts[this.#index];
-        if (sst === undefined) return undefined;
-        this.#current = sst.view().iterator(this.#range, this.#desc ? 'desc' : 'asc', this.#io);
+        if (this.#ssts[this.#index] === undefined) return undefined;
+        this.#current = this.#open(this.#index);
       }
       const r = this.#current.next();
-      if (r instanceof Promise) return r.then((row) => (row === undefined ? this.#advance() : row));
-      if (r !== undefined) return r;
+      if (r instanceof Promise)
+        return r.then((row) => (row === undefined ? this.#advance() : this.#check(row)));
+      if (r !== undefined) return this.#check(r);
       this.#current.close();
       this.#current = undefined;
       this.#index += this.#desc ? -1 : 1;
@@ -239,9 +207,63 @@ export class SortedRunIterator implements RowIterator {
     return this.next();
   }
 
+  /** Passes a row of the current SST on, or starts gathering a straddling key (descending only). */
+  #check(row: RowEntry): MaybePromise<RowEntry | undefined> {
+    if (!this.#desc || this.#straddles[this.#index] !== true) return row;
+    if (!equalBytes(row.key, this.#ssts[this.#index]!.firstKey!)) return row;
+    return this.#gather(row);
+  }
+
+  /**
+   * Gathers every version of `first.key` from the current SST (where it is the first key, so the rest of the SST)
+   * and from the earlier SSTs that end with it, then yields them newest first.
+   */
+  #gather(first: RowEntry): MaybePromise<RowEntry | undefined> {
+    const key = first.key;
+    const groups: RowEntry[][] = [[first]];
+    /** Takes one row of the gathering; false when the gathering is complete. */
+    const accept = (row: RowEntry | undefined): boolean => {
+      if (row !== undefined) {
+        if (equalBytes(row.key, key)) {
+          groups[groups.length - 1]!.push(row);
+          return true;
+        }
+        this.#lookahead = row;
+        return false;
+      }
+      this.#current?.close();
+      this.#current = undefined;
+      if (this.#straddles[this.#index] === true) {
+        this.#index--;
+        this.#current = this.#open(this.#index);
+        groups.push([]);
+        return true;
+      }
+      this.#index--;
+      return false;
+    };
+    const finish = (): RowEntry => {
+      this.#ready = [];
+      for (let g = groups.length - 1; g >= 0; g--) for (const r of groups[g]!) this.#ready.push(r);
+      this.#readyPos = 1;
+      return this.#ready[0]!;
+    };
+    const drive = (): MaybePromise<RowEntry | undefined> => {
+      for (;;) {
+        const r = this.#current!.next();
+        if (r instanceof Promise) return r.then((row) => (accept(row) ? drive() : finish()));
+        if (!accept(r)) return finish();
+      }
+    };
+    return drive();
+  }
+
   seek(key: Uint8Array): MaybePromise<void> {
     this.#current?.close();
     this.#current = undefined;
+    this.#ready = [];
+    this.#readyPos = 0;
+    this.#lookahead = undefined;
     // Position on the SST that may hold `key` (first one covering it in iteration order).
     const n = this.#ssts.length;
     if (this.#desc) {
@@ -259,24 +281,17 @@ export class SortedRunIterator implements RowIterator {
         i++;
       this.#index = i;
     }
-    const sst = this.#ssts[this.#index];
-    if (sst === undefined) return;
-    this.#current = sst.view().iterator(this.#range, this.#desc ? 'desc' : 'asc', this.#io);
+    if (this.#ssts[this.#index] === undefined) return;
+    this.#current = this.#open(this.#index);
     return this.#current.seek(key);
   }
 
   close(): void {
     this.#current?.close();
     this.#current = undefined;
+    this.#ready = [];
+    this.#readyPos = 0;
+    this.#lookahead = undefined;
     this.#index = this.#desc ? -1 : this.#ssts.length;
   }
-}
-
-/** The merged stream of every version in `range` across all sources. */
-export function scanSources(view: ReadView, range: KeyRange, order: 'asc' | 'desc'): RowIterator {
-  const iters: RowIterator[] = [];
-  for (const mt of view.memtables) iters.push(mt.iterator(range, order));
-  for (const sst of view.l0) if (overlaps(sst, range)) iters.push(sst.view().iterator(range, order));
-  for (const run of view.sortedRuns) iters.push(new SortedRunIterator(run.ssts, range, order));
-  return new MergeIterator(iters, order);
 }
