@@ -20,6 +20,7 @@ export { Snapshot } from './db/snapshot.js';
 export { DbTransaction } from './db/transaction.js';
 export { TransactionIterator } from './db/transaction-iterator.js';
 export type { IsolationLevel } from './db/transaction-manager.js';
+export type { WalJournalOptions } from './db/wal-journal.js';
 export { type BatchOpOptions, type Ttl, WriteBatch } from './db/write-batch.js';
 export * from './gc/index.js';
 export type { MergeOperator } from './lsm/merge-operator.js';

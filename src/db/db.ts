@@ -37,6 +37,7 @@ import {
 import { Snapshot } from './snapshot.js';
 import { checkIsolation, DbTransaction } from './transaction.js';
 import type { IsolationLevel } from './transaction-manager.js';
+import type { WalJournalOptions } from './wal-journal.js';
 import { checkKey, checkReadKey, checkValue, newOp, type WriteBatch } from './write-batch.js';
 
 /** Options of Db.open. */
@@ -51,6 +52,11 @@ export interface DbOpenOptions {
   readonly retry?: boolean;
   /** Size of the in-memory block cache in bytes (default 64 MiB). */
   readonly blockCacheBytes?: number;
+  /**
+   * Opt-in local durability tier: a durable write resolves once flushed in a CRC-32C journal in `dir` on a local
+   * disk; WAL SSTs still reach object storage in the background. See docs/design/0005-wal-journal.md.
+   */
+  readonly walJournal?: WalJournalOptions;
   /** @internal Injected clock (tests). */
   readonly clock?: Clock;
   /** @internal Injected randomness (tests). */

@@ -36,6 +36,8 @@ import { MonotonicClock } from './mono-clock.js';
 import { checkKnownKeys } from './options.js';
 import { SeqOracle } from './oracle.js';
 import { SnapshotRegistry } from './snapshot-registry.js';
+import { checkWalJournalOptions, WalJournalTier } from './wal-journal.js';
+import { claimThroughJournal, replayJournalTail } from './wal-journal-open.js';
 import { replayWal } from './wal-replay.js';
 import { WalWriter } from './wal-writer.js';
 
@@ -47,7 +49,13 @@ const OPEN_KEYS = [
   'blockCacheBytes',
   'clock',
   'rand',
+  'walJournal',
 ] as const satisfies readonly (keyof DbOpenOptions)[];
+/** Compile-time check that OPEN_KEYS names every option (a new option must be added there). */
+const openKeysComplete: [Exclude<keyof DbOpenOptions, (typeof OPEN_KEYS)[number]>] extends [never]
+  ? true
+  : never = true;
+void openKeysComplete;
 
 const BLOCK_SIZES = [1024, 2048, 4096, 8192, 16384, 32768, 65536];
 
@@ -93,9 +101,26 @@ export async function openDb(
   } else {
     throw invalidError('INVALID_ARGUMENT', 'store must be an ObjectStore, a URL string or a URL');
   }
+  const journalOptions = checkWalJournalOptions(options.walJournal);
+  if (journalOptions !== undefined && !settings.walEnabled) {
+    throw invalidError('INVALID_SETTING', 'walJournal needs the WAL (walEnabled: true)');
+  }
+  let tier: WalJournalTier | undefined;
   try {
-    return await openWithStore({ root, store, ownedStore, settings, options, clock, rand, startServices });
+    if (journalOptions !== undefined) tier = await WalJournalTier.open(journalOptions, root, clock, rand);
+    return await openWithStore({
+      root,
+      store,
+      ownedStore,
+      settings,
+      options,
+      clock,
+      rand,
+      startServices,
+      tier,
+    });
   } catch (e) {
+    await tier?.close().catch(() => {});
     await ownedStore?.close().catch(() => {});
     throw e;
   }
@@ -111,6 +136,8 @@ interface OpenContext {
   readonly clock: Clock;
   readonly rand: Rand;
   readonly startServices: ServiceStarter | undefined;
+  /** The local journal tier, when `walJournal` is set. */
+  readonly tier: WalJournalTier | undefined;
 }
 
 /** The writer's fenced manifest and state, and the first WAL id after the fence. */
@@ -130,12 +157,10 @@ async function fenceOlderWriters(c: OpenContext, tableStore: TableStore): Promis
     );
   }
   const firstWalId = await tableStore.nextWalId(stored.value.replayAfterWalId);
-  const manifest = await FenceableObject.init(
-    stored,
-    WRITER_EPOCH,
-    c.clock,
-    c.settings.manifestUpdateTimeoutMs,
-  );
+  const manifest =
+    c.tier === undefined
+      ? await FenceableObject.init(stored, WRITER_EPOCH, c.clock, c.settings.manifestUpdateTimeoutMs)
+      : await claimThroughJournal(c.tier, stored, WRITER_EPOCH, c.clock, c.settings.manifestUpdateTimeoutMs);
   const state = new DbState(manifest.value, tableStore);
 
   // Fence older writers: the first free WAL id gets an empty SST.
@@ -157,7 +182,7 @@ async function fenceOlderWriters(c: OpenContext, tableStore: TableStore): Promis
 }
 
 async function openWithStore(c: OpenContext): Promise<DbInner> {
-  const { root, store, ownedStore, settings, options, clock, rand } = c;
+  const { root, store, ownedStore, settings, options, clock, rand, tier } = c;
   const tableStore = new TableStore(
     store,
     root,
@@ -185,7 +210,20 @@ async function openWithStore(c: OpenContext): Promise<DbInner> {
         settings.l0SstSizeBytes,
       )
     : undefined;
-  const nextWalId = replay === undefined ? 1 : Math.max(fenceId, replay.lastWalId) + 1;
+  let nextWalId = replay === undefined ? 1 : Math.max(fenceId, replay.lastWalId) + 1;
+  // The local journal's unshipped tail: into the last replayed table, and shipped before open returns.
+  const tail =
+    tier !== undefined && replay !== undefined
+      ? await replayJournalTail({
+          tier,
+          table: replay.tables[replay.tables.length - 1]!.table,
+          floor: replay.lastSeq,
+          tableStore,
+          nextWalId,
+          maxSstBytes: settings.l0SstSizeBytes,
+        })
+      : undefined;
+  if (tail !== undefined) nextWalId = tail.nextWalId;
 
   const walWriter = settings.walEnabled
     ? new WalWriter({
@@ -195,9 +233,14 @@ async function openWithStore(c: OpenContext): Promise<DbInner> {
         nextWalId,
         flushIntervalMs: settings.flushIntervalMs,
         maxBufferBytes: settings.l0SstSizeBytes,
-        onFlushed: (_id, lastSeq) => oracle.advanceDurable(lastSeq),
+        onFlushed: (_id, lastSeq) => {
+          oracle.advanceDurable(lastSeq);
+          tier?.shipped(lastSeq);
+        },
+        localLog: tier,
       })
     : undefined;
+  tier?.start(manifest.localEpoch, clock, (e) => executor.fail(e));
   const flusher = new MemtableFlusher({
     executor,
     state,
@@ -214,8 +257,9 @@ async function openWithStore(c: OpenContext): Promise<DbInner> {
   });
 
   if (replay !== undefined) {
-    oracle.lastSeq = oracle.lastCommittedSeq = oracle.durableSeq = replay.lastSeq;
+    oracle.lastSeq = oracle.lastCommittedSeq = oracle.durableSeq = tail?.lastSeq ?? replay.lastSeq;
     if (replay.lastTick !== undefined) monoClock.observe(replay.lastTick);
+    if (tail?.lastTick !== undefined) monoClock.observe(tail.lastTick);
     replay.tables.forEach((t, i) => {
       if (i > 0) {
         const imm = state.freezeMemtable(replay.tables[i - 1]!.lastWalId);
@@ -258,6 +302,7 @@ async function openWithStore(c: OpenContext): Promise<DbInner> {
     mergeOperator: options.mergeOperator,
     abort,
     onClose: async () => {
+      await tier?.close();
       await services.close();
       tableStore.close();
       await ownedStore?.close();
