@@ -28,6 +28,16 @@ export async function bundleChild(script: string): Promise<string> {
     packages: 'external',
     outfile: out,
     logLevel: 'error',
+    // CommonJS sources in the bundle (src/util/native-require.cts) call `require` and read `__filename`; an ESM
+    // bundle has neither, so give it both.
+    banner: {
+      js: [
+        "import { createRequire as __shaleCreateRequire } from 'node:module';",
+        "import { fileURLToPath as __shaleFileURLToPath } from 'node:url';",
+        'const require = __shaleCreateRequire(import.meta.url);',
+        'const __filename = __shaleFileURLToPath(import.meta.url);',
+      ].join('\n'),
+    },
   });
   return out;
 }
