@@ -26,11 +26,19 @@ export {
   type GarbageCollectorOptions,
   type Settings,
 } from './db/settings.js';
+export {
+  DEFAULT_SETTINGS_FILES,
+  type LoadSettingsOptions,
+  loadSettings,
+  settingsFromEnv,
+  settingsFromFile,
+} from './db/settings-load.js';
 export { Snapshot } from './db/snapshot.js';
 export { type BatchOpOptions, type Ttl, WriteBatch } from './db/write-batch.js';
 export * from './gc/index.js';
 export type { MergeOperator } from './lsm/merge-operator.js';
 export { CountingObjectStore, type RequestCounts } from './object-store/counting-store.js';
+export type { ObjectStoreCacheOptions, PreloadLevel } from './object-store/disk-cache/options.js';
 export {
   FaultInjectingObjectStore,
   type FaultInjectingOptions,
