@@ -19,6 +19,7 @@ import { systemRand } from '../util/random.js';
 import type { DbOpenOptions } from './db.js';
 import { DbInner } from './db-inner.js';
 import { DbState } from './db-state.js';
+import { preloadDiskCache, withDiskCache } from './disk-cache-setup.js';
 import { mergeRemoteIntoWriter } from './manifest-merge.js';
 import { MemtableFlusher } from './memtable-flusher.js';
 import { MonotonicClock } from './mono-clock.js';
@@ -102,6 +103,7 @@ export async function openDb(
     throw invalidError('INVALID_ARGUMENT', 'store must be an ObjectStore or a URL string');
   }
   try {
+    store = await withDiskCache(store, root, settings.objectStoreCacheOptions);
     return await openWithStore(root, store, ownedStore, settings, options, clock, rand);
   } catch (e) {
     await ownedStore?.close().catch(() => {});
@@ -133,6 +135,7 @@ async function openWithStore(
       'the database uses a separate WAL object store, which ShaleDB does not support',
     );
   }
+  await preloadDiskCache(store, root, stored.value, settings.objectStoreCacheOptions);
   const firstWalId = await tableStore.nextWalId(stored.value.replayAfterWalId);
   const manifest = await FenceableObject.init(stored, WRITER_EPOCH, clock, settings.manifestUpdateTimeoutMs);
   const state = new DbState(manifest.value, tableStore);
