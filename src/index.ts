@@ -38,11 +38,19 @@ export { type BatchOpOptions, type Ttl, WriteBatch } from './db/write-batch.js';
 export * from './gc/index.js';
 export type { MergeOperator } from './lsm/merge-operator.js';
 export { CountingObjectStore, type RequestCounts } from './object-store/counting-store.js';
+export {
+  CachedObjectStore,
+  type CachedObjectStoreOptions,
+} from './object-store/disk-cache/cached-store.js';
 export type { ObjectStoreCacheOptions, PreloadLevel } from './object-store/disk-cache/options.js';
 export {
   FaultInjectingObjectStore,
   type FaultInjectingOptions,
 } from './object-store/fault-injecting-store.js';
+export {
+  InstrumentedObjectStore,
+  type ObjectStoreComponent,
+} from './object-store/instrumented-store.js';
 export {
   type LatencyModel,
   LatencyModelObjectStore,
@@ -67,3 +75,26 @@ export { type ResolveObjectStoreOptions, resolveObjectStore } from './object-sto
 export { RetryingObjectStore, type RetryingObjectStoreOptions } from './object-store/retrying-store.js';
 export type { CloseReason, ErrorKind } from './util/errors.js';
 export { isDataError, ShaleDBError } from './util/errors.js';
+export {
+  defaultLogger,
+  jsonLogger,
+  type LogFields,
+  type Logger,
+  type LogLevel,
+} from './util/logger.js';
+export {
+  type Counter,
+  DefaultMetricsRecorder,
+  findMetric,
+  type Gauge,
+  type Histogram,
+  type HistogramValue,
+  LATENCY_BOUNDARIES,
+  type Metric,
+  type MetricLabel,
+  type MetricsRecorder,
+  noopMetricsRecorder,
+  type UpDownCounter,
+} from './util/metrics.js';
+export { type OtelMeterLike, openTelemetryRecorder } from './util/metrics-otel.js';
+export { prometheusName, toPrometheusText } from './util/metrics-prometheus.js';

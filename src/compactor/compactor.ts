@@ -77,6 +77,8 @@ export interface CompactorOptions {
   readonly onManifestWritten?: () => void;
   /** Called when a job finishes (stats). */
   readonly onJobFinished?: (id: Ulid, stats: JobStats) => void;
+  /** Called when a job fails (the compaction is marked failed; the compactor goes on). */
+  readonly onJobFailed?: (id: Ulid, error: unknown) => void;
 }
 
 /** Totals since start. */
@@ -201,6 +203,7 @@ export class Compactor {
       if (m.error instanceof ShaleDBError && m.error.kind === 'closed') throw m.error;
       this.#state.setStatus(m.id, 'failed');
       this.stats.compactionsFailed++;
+      this.#o.onJobFailed?.(m.id, m.error);
       await this.#writeCompactions();
     }
     await this.#schedule();

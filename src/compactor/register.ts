@@ -10,6 +10,8 @@
 
 import { registerService } from '../db/services.js';
 import { TaskExecutor } from '../util/dispatcher.js';
+import { COMPACTOR } from '../util/metric-names.js';
+import { noopMetricsRecorder } from '../util/metrics.js';
 import { Compactor } from './compactor.js';
 
 let registered = false;
@@ -22,6 +24,17 @@ export function registerEmbeddedCompactor(): void {
     const options = ctx.settings.compactorOptions;
     if (options === null) return undefined;
     const executor = new TaskExecutor(ctx.clock, ctx.rand);
+    const metrics = ctx.metrics ?? noopMetricsRecorder;
+    const bytesCompacted = metrics.registerCounter(
+      COMPACTOR.BYTES_COMPACTED,
+      'Bytes written by compactions',
+      [],
+    );
+    const lastCompaction = metrics.registerGauge(
+      COMPACTOR.LAST_COMPACTION_TS_SEC,
+      'Unix seconds of the last finished compaction',
+      [],
+    );
     const compactor = await Compactor.start({
       root: ctx.root,
       store: ctx.store,
@@ -32,6 +45,15 @@ export function registerEmbeddedCompactor(): void {
       mergeOperator: ctx.mergeOperator,
       executor,
       onManifestWritten: ctx.onManifestChanged,
+      onJobFinished: (_id, stats) => {
+        bytesCompacted.increment(stats.bytesWritten);
+        lastCompaction.set(Math.floor(ctx.clock.nowMs() / 1000));
+      },
+      onJobFailed: (id, error) =>
+        ctx.logger?.log('warn', 'compaction failed; its inputs stay in place', {
+          compaction: id.toString(),
+          error,
+        }),
     });
     return {
       close: async () => {

@@ -21,8 +21,10 @@ import type { Rand } from '../util/random.js';
 import { batchRows } from './batch-rows.js';
 import { DbIterator } from './db-iterator.js';
 import type { DbState } from './db-state.js';
+import type { DbStats } from './db-stats.js';
 import type { MemtableFlusher } from './memtable-flusher.js';
 import type { MonotonicClock } from './mono-clock.js';
+import type { Observability } from './observability.js';
 import type { SeqOracle } from './oracle.js';
 import { getRow, scanSources } from './reader.js';
 import type { ResolvedSettings } from './settings.js';
@@ -56,6 +58,10 @@ export interface DbInnerDeps {
   readonly abort: AbortController;
   /** Extra shutdown work (compactor, GC, owned store), run after the writer's tasks stop. */
   readonly onClose: () => Promise<void>;
+  /** Metrics (absent in tests that build the engine by hand). */
+  readonly stats?: DbStats;
+  /** The recorder and logger (absent in tests that build the engine by hand). */
+  readonly observability?: Observability;
 }
 
 /** Visible-seq cap options of a read. */
@@ -88,11 +94,16 @@ export class DbInner {
   write(ops: BatchOp[], awaitDurable: boolean): MaybePromise<number> | Promise<number> {
     this.checkOpen();
     const pressure = this.#backpressure();
-    if (pressure !== undefined) return pressure.then(() => this.write(ops, awaitDurable));
+    if (pressure !== undefined) {
+      this.d.stats?.backpressureCount.increment(1);
+      return pressure.then(() => this.write(ops, awaitDurable));
+    }
     const now = this.d.monoClock.now();
     if (now instanceof Promise) return now.then(() => this.write(ops, awaitDurable));
     // From here to the end of #apply nothing awaits: the batch is atomic.
     const seq = this.d.oracle.nextSeq();
+    this.d.stats?.writeBatchCount.increment(1);
+    this.d.stats?.writeOps.increment(ops.length);
     const rows = batchRows(ops, seq, now, this.d.settings.defaultTtlMs, this.d.mergeOperator);
     const durable = this.#apply(rows, seq, now);
     if (!awaitDurable) return seq;
@@ -178,12 +189,14 @@ export class DbInner {
   /** Point lookup. */
   getRow(key: Uint8Array, cap: SeqCap): MaybePromise<RowEntry | undefined> {
     this.checkOpen();
+    this.d.stats?.getRequests.increment(1);
     return getRow(this.d.state.readView(), key, this.maxSeq(cap), this.d.mergeOperator);
   }
 
   /** A scan iterator. */
   scan(range: KeyRange, cap: SeqCap, order: 'asc' | 'desc'): DbIterator {
     this.checkOpen();
+    this.d.stats?.scanRequests.increment(1);
     const source = scanSources(this.d.state.readView(), range, order);
     return new DbIterator(source, {
       maxSeq: this.maxSeq(cap),
@@ -197,6 +210,8 @@ export class DbInner {
   async flush(type: 'wal' | 'memtable'): Promise<void> {
     this.checkOpen();
     const d = this.d;
+    d.stats?.flushRequests.increment(1);
+    if (d.walWriter !== undefined) d.stats?.walBufferFlushRequests.increment(1);
     if (d.walWriter !== undefined) await d.walWriter.flush().catch((e) => Promise.reject(asClosed(e)));
     if (type === 'memtable' || d.walWriter === undefined) {
       const uploaded = this.freezeMemtable();

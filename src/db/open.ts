@@ -9,6 +9,7 @@
  */
 
 import { type Manifest, newManifest } from '../format/manifest.js';
+import { InstrumentedObjectStore } from '../object-store/instrumented-store.js';
 import { isObjectStoreError, type ObjectStore } from '../object-store/object-store.js';
 import { resolveObjectStore } from '../object-store/resolve.js';
 import { RetryingObjectStore } from '../object-store/retrying-store.js';
@@ -23,6 +24,7 @@ import { preloadDiskCache, withDiskCache } from './disk-cache-setup.js';
 import { mergeRemoteIntoWriter } from './manifest-merge.js';
 import { MemtableFlusher } from './memtable-flusher.js';
 import { MonotonicClock } from './mono-clock.js';
+import { Observability } from './observability.js';
 import { SeqOracle } from './oracle.js';
 import { manifestCodec, manifestDir, normalizeRoot } from './paths.js';
 import { startBackgroundServices } from './services.js';
@@ -92,19 +94,21 @@ export async function openDb(
   const root = normalizeRoot(path);
   const clock = options.clock ?? systemClock;
   const rand = options.rand ?? systemRand;
+  const obs = new Observability(options, settings.objectStoreCacheOptions !== null);
   let store: ObjectStore;
   let ownedStore: ObjectStore | undefined;
   if (typeof storeArg === 'string') {
-    store = await resolveObjectStore(storeArg);
-    ownedStore = store;
+    ownedStore = await resolveObjectStore(storeArg);
+    store = new InstrumentedObjectStore(ownedStore, obs.recorder, 'db', clock);
   } else if (storeArg !== null && typeof storeArg === 'object' && typeof storeArg.put === 'function') {
-    store = options.retry === false ? storeArg : new RetryingObjectStore(storeArg, { clock, rand });
+    const measured = new InstrumentedObjectStore(storeArg, obs.recorder, 'db', clock);
+    store = options.retry === false ? measured : new RetryingObjectStore(measured, { clock, rand });
   } else {
     throw invalidError('INVALID_ARGUMENT', 'store must be an ObjectStore or a URL string');
   }
   try {
-    store = await withDiskCache(store, root, settings.objectStoreCacheOptions);
-    return await openWithStore(root, store, ownedStore, settings, options, clock, rand);
+    store = await withDiskCache(store, root, settings.objectStoreCacheOptions, obs.onCacheError);
+    return await openWithStore(root, store, ownedStore, settings, options, clock, rand, obs);
   } catch (e) {
     await ownedStore?.close().catch(() => {});
     throw e;
@@ -119,6 +123,7 @@ async function openWithStore(
   options: DbOpenOptions,
   clock: NonNullable<DbOpenOptions['clock']>,
   rand: NonNullable<DbOpenOptions['rand']>,
+  obs: Observability,
 ): Promise<DbInner> {
   const tableStore = new TableStore(store, root, {
     codec: settings.compressionCodec,
@@ -126,6 +131,7 @@ async function openWithStore(
     minFilterKeys: settings.minFilterKeys,
     filterBitsPerKey: settings.filterBitsPerKey,
     blockCacheBytes: options.blockCacheBytes ?? 64 * 1024 * 1024,
+    onL0Written: obs.onL0Written,
   });
   const manifestStore = new SequencedStore<Manifest>(store, manifestDir(root), 'manifest', manifestCodec);
   const stored = await loadOrCreate(manifestStore);
@@ -186,9 +192,13 @@ async function openWithStore(
         nextWalId,
         flushIntervalMs: settings.flushIntervalMs,
         maxBufferBytes: settings.l0SstSizeBytes,
-        onFlushed: (_id, lastSeq) => oracle.advanceDurable(lastSeq),
+        onFlushed: (_id, lastSeq) => {
+          oracle.advanceDurable(lastSeq);
+          obs.onWalFlushed();
+        },
       })
     : undefined;
+  obs.attach(store, state, tableStore, walWriter);
   const flusher = new MemtableFlusher({
     executor,
     state,
@@ -225,6 +235,8 @@ async function openWithStore(
     rand,
     mergeOperator: options.mergeOperator,
     tableStore,
+    metrics: obs.recorder,
+    logger: obs.logger,
     onManifestChanged: () => {
       // The writer may be closing; a refresh it cannot take is simply skipped.
       try {
@@ -247,6 +259,8 @@ async function openWithStore(
     snapshots,
     mergeOperator: options.mergeOperator,
     abort,
+    stats: obs.stats,
+    observability: obs,
     onClose: async () => {
       await services.close();
       tableStore.close();

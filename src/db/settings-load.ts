@@ -12,7 +12,7 @@
  *
  * Invariants: every loader returns Settings that `resolveSettings` accepts, or throws an 'invalid' INVALID_SETTING
  * error naming the source and the key. Unknown keys are rejected (0.12.1 silently ignores them): in files always,
- * and for environment variables except ShaleDB's own tooling variables (SHALEDB_SEED, SHALEDB_INVARIANTS,
+ * and for environment variables except ShaleDB's own tooling variables (SHALEDB_SEED, SHALEDB_INVARIANTS, SHALEDB_LOG,
  * SHALEDB_TEST_*, SHALEDB_BENCH_*), which are not settings.
  * Concurrency: reads files; otherwise pure.
  */
@@ -171,7 +171,7 @@ export function settingsFromFile(path: string): Settings {
 /** Environment variables that belong to ShaleDB's tooling, not to settings. */
 function isToolingVariable(prefix: string, name: string): boolean {
   if (prefix !== 'SHALEDB_') return false;
-  return /^(SEED|INVARIANTS|TEST_.*|BENCH_.*)$/.test(name);
+  return /^(SEED|INVARIANTS|LOG|TEST_.*|BENCH_.*)$/.test(name);
 }
 
 function envValue(raw: string, leaf: Leaf, source: string, key: string): unknown {

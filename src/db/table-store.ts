@@ -35,6 +35,8 @@ export interface TableStoreOptions {
   readonly minFilterKeys: number;
   readonly filterBitsPerKey: number;
   readonly blockCacheBytes: number;
+  /** Told the size of each L0 SST written (metrics). */
+  readonly onL0Written?: (bytes: number) => void;
 }
 
 /** Settings codec name -> format codec name. */
@@ -229,6 +231,7 @@ export class TableStore {
         throw internalError('SST_ID_COLLISION', `${path} already exists with other content`);
       }
     }
+    this.options.onL0Written?.(bytes.length);
     return { id, info: sst.info, formatVersion: sst.formatVersion };
   }
 
