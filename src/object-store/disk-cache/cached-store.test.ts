@@ -308,6 +308,19 @@ test('a torn crash while caching (durability none) never serves wrong bytes afte
   assert.ok(tornDetected > 0, 'some crash left torn files, and they were detected');
 });
 
+test('a root folder that is not a folder is an invalid setting at open', async () => {
+  await withTempDir(async (dir) => {
+    const file = join(dir, 'file');
+    writeFileSync(file, 'x');
+    await assert.rejects(
+      CachedObjectStore.open(new MemoryObjectStore(), { rootFolder: file }),
+      (e: unknown) =>
+        (e as { kind?: string; code?: string }).code === 'INVALID_SETTING' &&
+        (e as Error).message.includes(file),
+    );
+  });
+});
+
 test('objects whose names could collide with cache files are not cached', async () => {
   await withTempDir(async (dir) => {
     const inner = new CountingObjectStore(new MemoryObjectStore());

@@ -194,7 +194,9 @@ export class CachedObjectStore implements ObjectStore {
         range: { offset: from, length: to - from },
         ...(options.signal !== undefined ? { signal: options.signal } : {}),
       });
-      if (got.meta.size !== head.size || got.meta.etag !== head.etag || got.bytes.length !== to - from) {
+      const etagChanged =
+        got.meta.etag !== undefined && head.etag !== undefined && got.meta.etag !== head.etag;
+      if (got.meta.size !== head.size || etagChanged || got.bytes.length !== to - from) {
         // The object is not what the cache holds: forget it and serve the store's answer.
         await this.#drop(path);
         return this.#inner.get(path, options);

@@ -21,6 +21,7 @@ import type { DurabilityMethod } from '../../io/durability.js';
 import type { FileSystem } from '../../io/file-system.js';
 import { nodeFileSystem } from '../../io/node-file-system.js';
 import { isTempFileName } from '../../io/temp-name.js';
+import { invalidError } from '../../util/errors.js';
 import type { ObjectMeta } from '../object-store.js';
 import {
   decodeHead,
@@ -90,7 +91,15 @@ export class DiskCache {
   /** Opens the cache folder (creating it), indexes what it holds and enforces the size bound. */
   static async open(options: DiskCacheOptions): Promise<DiskCache> {
     const cache = new DiskCache(options);
-    await cache.#scan();
+    try {
+      await cache.#scan();
+    } catch (e) {
+      throw invalidError(
+        'INVALID_SETTING',
+        `objectStoreCacheOptions.rootFolder ${options.rootFolder}: cannot read the cache folder: ${(e as Error).message}`,
+        e,
+      );
+    }
     return cache;
   }
 
