@@ -64,6 +64,15 @@ export function encodePart(data: Uint8Array): Uint8Array[] {
   return [header, data];
 }
 
+/** The whole checksum chunks covering `[start, end)` of a part's data of `length` bytes. */
+function chunkSpan(start: number, end: number, length: number): { from: number; to: number } | undefined {
+  if (start >= end) return undefined;
+  return {
+    from: Math.floor(start / CHUNK_BYTES) * CHUNK_BYTES,
+    to: Math.min(length, Math.ceil(end / CHUNK_BYTES) * CHUNK_BYTES),
+  };
+}
+
 async function readFully(
   handle: { read(into: Uint8Array, pos: number): Promise<number> },
   into: Uint8Array,
@@ -97,8 +106,15 @@ export async function readPartRange(
     throw e;
   }
   try {
-    const head = new Uint8Array(headerBytes(maxPartSize));
-    const got = await readFully(handle, head, 0);
+    const hmax = headerBytes(maxPartSize);
+    const head = new Uint8Array(hmax);
+    // Most parts are full, so their data starts at `hmax`: read the header and the covered chunks at once.
+    const guess = chunkSpan(start, Math.min(end, maxPartSize), maxPartSize);
+    const guessed = guess === undefined ? undefined : new Uint8Array(guess.to - guess.from);
+    const [got, guessedGot] = await Promise.all([
+      readFully(handle, head, 0),
+      guessed === undefined || guess === undefined ? 0 : readFully(handle, guessed, hmax + guess.from),
+    ]);
     if (got < FIXED_HEADER) return undefined;
     const v = new DataView(head.buffer);
     if (v.getUint32(0, true) !== PART_MAGIC || head[4] !== 1) return undefined;
@@ -109,18 +125,22 @@ export async function readPartRange(
     if (crc32c(head.subarray(0, hlen - 4)) !== v.getUint32(hlen - 4, true)) return undefined;
     const e = Math.min(end, length);
     if (start >= e) return start <= length ? new Uint8Array(0) : undefined;
-    const c0 = Math.floor(start / CHUNK_BYTES);
-    const c1 = Math.ceil(e / CHUNK_BYTES);
-    const from = c0 * CHUNK_BYTES;
-    const to = Math.min(length, c1 * CHUNK_BYTES);
-    const data = new Uint8Array(to - from);
-    if ((await readFully(handle, data, hlen + from)) !== data.length) return undefined;
-    for (let c = c0; c < c1; c++) {
-      const a = c * CHUNK_BYTES - from;
+    const span = chunkSpan(start, e, length)!;
+    let data: Uint8Array;
+    if (hlen === hmax && guessed !== undefined && guess?.from === span.from && guess.to >= span.to) {
+      if (guessedGot < span.to - span.from) return undefined;
+      data = guessed.subarray(0, span.to - span.from);
+    } else {
+      data = new Uint8Array(span.to - span.from);
+      if ((await readFully(handle, data, hlen + span.from)) !== data.length) return undefined;
+    }
+    const c0 = span.from / CHUNK_BYTES;
+    for (let c = c0; c * CHUNK_BYTES < span.to; c++) {
+      const a = c * CHUNK_BYTES - span.from;
       const chunk = data.subarray(a, Math.min(data.length, a + CHUNK_BYTES));
       if (crc32c(chunk) !== v.getUint32(FIXED_HEADER + 4 * c, true)) return undefined;
     }
-    return data.subarray(start - from, e - from);
+    return data.subarray(start - span.from, e - span.from);
   } finally {
     await handle.close().catch(() => {});
   }
