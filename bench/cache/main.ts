@@ -172,7 +172,7 @@ async function main(): Promise<void> {
       `\n${KEYS} keys x ${VALUE_BYTES} B values in ${l0} L0 SSTs; ${GETS} random gets at concurrency ${CONCURRENCY}; one full scan.`,
     );
     console.log(
-      `S3 model: GET ${m.getMs} ms first byte, ${m.bandwidthBytesPerSec / 1e6} MB/s per request; in-memory block cache off; each phase opens the database afresh.\n`,
+      `S3 model: GET ${m.getMs} ms first byte, ${m.bandwidthBytesPerSec / 1e6} MB/s per request; in-memory block cache off; each phase opens the database afresh. GETs count every GET during the gets or the scan, including the writer's manifest poll (one per second).\n`,
     );
     console.log(
       '| phase | open ms | gets/s | get p50 ms | get p99 ms | GETs (gets) | scan ms | scan MB/s | GETs (scan) | cache MB |',
