@@ -77,6 +77,9 @@ export interface CompactorOptions {
   readonly onManifestWritten?: () => void;
   /** Called when a job finishes (stats). */
   readonly onJobFinished?: (id: Ulid, stats: JobStats) => void;
+  /** Called when a job starts running, and when it ends (finished, failed or abandoned at stop). */
+  readonly onJobStarted?: (id: Ulid) => void;
+  readonly onJobEnded?: (id: Ulid) => void;
   /** Called when a job fails (the compaction is marked failed; the compactor goes on). */
   readonly onJobFailed?: (id: Ulid, error: unknown) => void;
 }
@@ -279,6 +282,7 @@ export class Compactor {
         ? Number.MIN_SAFE_INTEGER
         : Number(m.lastL0ClockTick);
     const o = this.#o;
+    o.onJobStarted?.(id);
     const job = executeCompaction(
       {
         id,
@@ -305,7 +309,10 @@ export class Compactor {
       (error: unknown) => this.#send({ type: 'failed', id, error }),
     );
     this.#jobs.add(job);
-    void job.finally(() => this.#jobs.delete(job));
+    void job.finally(() => {
+      this.#jobs.delete(job);
+      o.onJobEnded?.(id);
+    });
   }
 
   #send(m: CompactorMessage): void {

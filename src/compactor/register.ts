@@ -35,6 +35,7 @@ export function registerEmbeddedCompactor(): void {
       'Unix seconds of the last finished compaction',
       [],
     );
+    const running = metrics.registerUpDownCounter(COMPACTOR.RUNNING_COMPACTIONS, 'Compactions running', []);
     const compactor = await Compactor.start({
       root: ctx.root,
       store: ctx.store,
@@ -45,15 +46,18 @@ export function registerEmbeddedCompactor(): void {
       mergeOperator: ctx.mergeOperator,
       executor,
       onManifestWritten: ctx.onManifestChanged,
+      onJobStarted: () => running.increment(1),
+      onJobEnded: () => running.increment(-1),
       onJobFinished: (_id, stats) => {
         bytesCompacted.increment(stats.bytesWritten);
         lastCompaction.set(Math.floor(ctx.clock.nowMs() / 1000));
       },
-      onJobFailed: (id, error) =>
+      onJobFailed: (id, error) => {
         ctx.logger?.log('warn', 'compaction failed; its inputs stay in place', {
           compaction: id.toString(),
           error,
-        }),
+        });
+      },
     });
     return {
       close: async () => {

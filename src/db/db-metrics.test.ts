@@ -73,6 +73,26 @@ test('db.metrics() counts requests, writes, flushes and object-store traffic und
   await db.close();
 });
 
+test('bloom filter outcomes are counted: positives, negatives, false positives', async () => {
+  const db = await Db.open('db', new MemoryObjectStore(), {
+    settings: { compactorOptions: null, garbageCollectorOptions: null, flushInterval: null },
+    blockCacheBytes: 0,
+  });
+  for (let i = 0; i < 2000; i++) await db.put(`key${i}`, 'v', { awaitDurable: false });
+  await db.flush({ type: 'memtable' });
+  for (let i = 0; i < 100; i++) assert.notEqual(await db.get(`key${i * 7}`), undefined);
+  for (let i = 0; i < 1000; i++)
+    assert.equal(await db.get(`key1${String(i).padStart(3, '0')}_absent`), undefined);
+  const m = db.metrics();
+  const pos = value(m, 'slatedb.db.sst_filter_positive_count');
+  const neg = value(m, 'slatedb.db.sst_filter_negative_count');
+  const fp = value(m, 'slatedb.db.sst_filter_false_positive_count');
+  assert.equal(pos + neg, 1100, 'one L0 SST, probed once per get');
+  assert.equal(fp, pos - 100, 'present keys are never false positives; every absent positive is');
+  assert.ok(neg >= 900, `10 bits per key keep false positives rare (${fp})`);
+  await db.close();
+});
+
 test('absorbed background failures reach the logger, structured', async () => {
   await withTempDir(async (dir) => {
     const records: { level: LogLevel; message: string; fields: LogFields | undefined }[] = [];

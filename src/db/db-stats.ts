@@ -4,12 +4,13 @@
  * (DbInner, the WAL flush callback, the L0 writer); state that lives elsewhere (memtable sizes, L0 count, block cache
  * and disk cache counters) is sampled by `refresh()`, which runs on every WAL flush and before every `db.metrics()`.
  *
- * Not produced yet (0.12.1 registers them): `slatedb.db.sst_filter_*` and `slatedb.merge_operator_operands`, and
+ * Not produced yet (0.12.1 registers them): `slatedb.merge_operator_operands`, and
  * `slatedb.db_cache.access_count{entry_kind=stats}` (ShaleDB does not cache SST stats blocks).
  * Invariants: counters only grow (sampled counters advance by the growth of their source).
  * Concurrency: single event loop.
  */
 import type { BlockCache } from '../format/block-cache.js';
+import type { FilterStats } from '../format/sst-reader.js';
 import type { CachedObjectStore } from '../object-store/disk-cache/cached-store.js';
 import { DB, DB_CACHE, OBJECT_STORE_CACHE } from '../util/metric-names.js';
 import { type Counter, type Gauge, labels, type MetricsRecorder } from '../util/metrics.js';
@@ -20,6 +21,7 @@ export interface DbStatsSources {
   readonly memBytes: () => number;
   readonly l0Count: () => number;
   readonly blockCache: BlockCache | undefined;
+  readonly filterStats: FilterStats | undefined;
   readonly diskCache: CachedObjectStore | undefined;
 }
 
@@ -61,6 +63,7 @@ export class DbStats {
   readonly #walBufferEstimatedBytes: Gauge;
   readonly #totalMemSizeBytes: Gauge;
   readonly #l0SstCount: Gauge;
+  readonly #filter: { positives: Sampled; negatives: Sampled; falsePositives: Sampled };
   readonly #cacheAccess: Record<'filter' | 'index' | 'data_block', { hit: Sampled; miss: Sampled }>;
   readonly #diskCache:
     | {
@@ -104,6 +107,17 @@ export class DbStats {
       'Bytes in the memtable and immutable memtables',
     );
     this.#l0SstCount = gauge(r, DB.L0_SST_COUNT, 'L0 SSTs in the manifest');
+    this.#filter = {
+      positives: new Sampled(
+        counter(r, DB.SST_FILTER_POSITIVE_COUNT, 'Bloom filter probes that may contain the key'),
+      ),
+      negatives: new Sampled(
+        counter(r, DB.SST_FILTER_NEGATIVE_COUNT, 'Bloom filter probes that excluded the key'),
+      ),
+      falsePositives: new Sampled(
+        counter(r, DB.SST_FILTER_FALSE_POSITIVE_COUNT, 'Bloom filter positives whose SST lacked the key'),
+      ),
+    };
     const access = (kind: string, result: string): Sampled =>
       new Sampled(counter(r, DB_CACHE.ACCESS_COUNT, 'Block cache accesses', { entry_kind: kind, result }));
     this.#cacheAccess = {
@@ -136,6 +150,11 @@ export class DbStats {
     this.#walBufferEstimatedBytes.set(s.walBufferBytes());
     this.#totalMemSizeBytes.set(s.memBytes());
     this.#l0SstCount.set(s.l0Count());
+    if (s.filterStats !== undefined) {
+      this.#filter.positives.advanceTo(s.filterStats.positives);
+      this.#filter.negatives.advanceTo(s.filterStats.negatives);
+      this.#filter.falsePositives.advanceTo(s.filterStats.falsePositives);
+    }
     const bc = s.blockCache?.stats().byKind;
     if (bc !== undefined) {
       for (const kind of ['filter', 'index', 'data_block'] as const) {

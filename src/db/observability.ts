@@ -68,6 +68,7 @@ export class Observability {
       memBytes: () => state.memtable.sizeBytes + state.immBytes,
       l0Count: () => state.manifest.l0.length,
       blockCache: tableStore.blockCache,
+      filterStats: tableStore.filterStats,
       diskCache: store instanceof CachedObjectStore ? store : undefined,
     });
   }

@@ -17,7 +17,7 @@ import { compactedSstPath, parseWalId, walSstPath } from '../format/object-paths
 import type { RowEntry } from '../format/row.js';
 import { collectRows, type KeyRange, type MaybePromise, type RowIterator } from '../format/row-iterator.js';
 import { encodeFenceSst, SstBuilder, sstBytes, WalSstBuilder } from '../format/sst-builder.js';
-import { SstReader } from '../format/sst-reader.js';
+import { type FilterStats, SstReader } from '../format/sst-reader.js';
 import { isObjectStoreError, type ObjectStore } from '../object-store/object-store.js';
 import { assert } from '../util/assert.js';
 import { equalBytes } from '../util/bytes.js';
@@ -127,6 +127,8 @@ export class TableStore {
   readonly root: string;
   readonly options: TableStoreOptions;
   readonly blockCache: BlockCache;
+  /** Bloom filter outcomes of point lookups in this database's SSTs (metrics). */
+  readonly filterStats: FilterStats = { positives: 0, negatives: 0, falsePositives: 0 };
   readonly #refs = new Map<string, SstRef>();
 
   constructor(store: ObjectStore, root: string, options: TableStoreOptions) {
@@ -241,7 +243,11 @@ export class TableStore {
     let ref = this.#refs.get(key);
     if (ref === undefined) {
       const path = compactedSstPath(this.root, sst.id);
-      const options = { formatVersion: sst.formatVersion, blockCache: this.blockCache };
+      const options = {
+        formatVersion: sst.formatVersion,
+        blockCache: this.blockCache,
+        filterStats: this.filterStats,
+      };
       const lazy = new LazySst(
         () => SstReader.open(this.store, path, options),
         () => SstReader.tryOpenSync(this.store, path, options),
