@@ -93,6 +93,15 @@ test('bloom filter outcomes are counted: positives, negatives, false positives',
   await db.close();
 });
 
+test('a bad metricsRecorder or logger is an invalid argument', async () => {
+  for (const options of [{ metricsRecorder: {} }, { logger: { log: 1 } }, { logger: null }]) {
+    await assert.rejects(
+      Db.open('db', new MemoryObjectStore(), options as never),
+      (e: unknown) => (e as { code?: string }).code === 'INVALID_ARGUMENT',
+    );
+  }
+});
+
 test('absorbed background failures reach the logger, structured', async () => {
   await withTempDir(async (dir) => {
     const records: { level: LogLevel; message: string; fields: LogFields | undefined }[] = [];

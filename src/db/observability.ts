@@ -9,6 +9,7 @@
  */
 import { CachedObjectStore } from '../object-store/disk-cache/cached-store.js';
 import type { ObjectStore } from '../object-store/object-store.js';
+import { invalidError } from '../util/errors.js';
 import { defaultLogger, type Logger, safeLogger } from '../util/logger.js';
 import { DefaultMetricsRecorder, type MetricsRecorder, teeMetricsRecorder } from '../util/metrics.js';
 import type { DbState } from './db-state.js';
@@ -33,6 +34,22 @@ export class Observability {
   readonly stats: DbStatsType;
 
   constructor(options: ObservabilityOptions, withDiskCache: boolean) {
+    const r = options.metricsRecorder as Partial<MetricsRecorder> | undefined;
+    if (
+      r !== undefined &&
+      (typeof r !== 'object' ||
+        r === null ||
+        typeof r.registerCounter !== 'function' ||
+        typeof r.registerGauge !== 'function' ||
+        typeof r.registerUpDownCounter !== 'function' ||
+        typeof r.registerHistogram !== 'function')
+    ) {
+      throw invalidError('INVALID_ARGUMENT', 'metricsRecorder must implement MetricsRecorder');
+    }
+    const l = options.logger as Partial<Logger> | undefined;
+    if (l !== undefined && (typeof l !== 'object' || l === null || typeof l.log !== 'function')) {
+      throw invalidError('INVALID_ARGUMENT', 'logger must have a log(level, message, fields) method');
+    }
     this.recorder =
       options.metricsRecorder === undefined
         ? this.own
