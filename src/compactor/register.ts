@@ -8,9 +8,10 @@
  * Concurrency: runs at database open and close.
  */
 
+import { countMergeOperands } from '../db/observability.js';
 import { registerService } from '../db/services.js';
 import { TaskExecutor } from '../util/dispatcher.js';
-import { COMPACTOR } from '../util/metric-names.js';
+import { COMPACTOR, MERGE_OPERATOR_OPERANDS } from '../util/metric-names.js';
 import { noopMetricsRecorder } from '../util/metrics.js';
 import { Compactor } from './compactor.js';
 
@@ -36,6 +37,11 @@ export function registerEmbeddedCompactor(): void {
       [],
     );
     const running = metrics.registerUpDownCounter(COMPACTOR.RUNNING_COMPACTIONS, 'Compactions running', []);
+    const compactOperands = metrics.registerCounter(
+      MERGE_OPERATOR_OPERANDS,
+      'Merge operator operands resolved',
+      [{ key: 'path', value: 'compact' }],
+    );
     const compactor = await Compactor.start({
       root: ctx.root,
       store: ctx.store,
@@ -43,7 +49,8 @@ export function registerEmbeddedCompactor(): void {
       options,
       clock: ctx.clock,
       rand: ctx.rand,
-      mergeOperator: ctx.mergeOperator,
+      mergeOperator:
+        ctx.mergeOperator === undefined ? undefined : countMergeOperands(ctx.mergeOperator, compactOperands),
       executor,
       onManifestWritten: ctx.onManifestChanged,
       onJobStarted: () => running.increment(1),

@@ -55,6 +55,8 @@ export interface DbInnerDeps {
   readonly manifest: FenceableObject<Manifest>;
   readonly snapshots: SnapshotRegistry;
   readonly mergeOperator: MergeOperator | undefined;
+  /** The operator reads resolve merges with (the same one, counted for metrics); default `mergeOperator`. */
+  readonly readMergeOperator?: MergeOperator | undefined;
   readonly abort: AbortController;
   /** Extra shutdown work (compactor, GC, owned store), run after the writer's tasks stop. */
   readonly onClose: () => Promise<void>;
@@ -190,7 +192,12 @@ export class DbInner {
   getRow(key: Uint8Array, cap: SeqCap): MaybePromise<RowEntry | undefined> {
     this.checkOpen();
     this.d.stats?.getRequests.increment(1);
-    return getRow(this.d.state.readView(), key, this.maxSeq(cap), this.d.mergeOperator);
+    return getRow(
+      this.d.state.readView(),
+      key,
+      this.maxSeq(cap),
+      this.d.readMergeOperator ?? this.d.mergeOperator,
+    );
   }
 
   /** A scan iterator. */
@@ -200,7 +207,7 @@ export class DbInner {
     const source = scanSources(this.d.state.readView(), range, order);
     return new DbIterator(source, {
       maxSeq: this.maxSeq(cap),
-      mergeOperator: this.d.mergeOperator,
+      mergeOperator: this.d.readMergeOperator ?? this.d.mergeOperator,
       order,
       range,
     });

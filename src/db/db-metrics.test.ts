@@ -93,6 +93,26 @@ test('bloom filter outcomes are counted: positives, negatives, false positives',
   await db.close();
 });
 
+test('merge operands are counted on the read and flush paths', async () => {
+  const db = await Db.open('db', new MemoryObjectStore(), {
+    settings: { compactorOptions: null, garbageCollectorOptions: null, flushInterval: null },
+    mergeOperator: (_k, existing, ops) =>
+      Buffer.concat([...(existing === undefined ? [] : [existing]), ...ops]),
+  });
+  for (const part of ['a', 'b', 'c']) await db.merge('k', part, { awaitDurable: false });
+  const operands = (path: string): number => value(db.metrics(), 'slatedb.merge_operator_operands', { path });
+  assert.equal(operands('read'), 0);
+  assert.equal(Buffer.from((await db.get('k'))!).toString(), 'abc');
+  // Intermediate results merged again count again (as in 0.12.1), so at least the three operands.
+  const read = operands('read');
+  assert.ok(read >= 3, `read operands ${read}`);
+  assert.equal(operands('flush'), 0);
+  await db.flush({ type: 'memtable' });
+  assert.ok(operands('flush') >= 3, `flush operands ${operands('flush')}`);
+  assert.equal(operands('read'), read, 'flushing is not reading');
+  await db.close();
+});
+
 test('a bad metricsRecorder or logger is an invalid argument', async () => {
   for (const options of [{ metricsRecorder: {} }, { logger: { log: 1 } }, { logger: null }]) {
     await assert.rejects(

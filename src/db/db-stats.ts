@@ -4,15 +4,14 @@
  * (DbInner, the WAL flush callback, the L0 writer); state that lives elsewhere (memtable sizes, L0 count, block cache
  * and disk cache counters) is sampled by `refresh()`, which runs on every WAL flush and before every `db.metrics()`.
  *
- * Not produced yet (0.12.1 registers them): `slatedb.merge_operator_operands`, and
- * `slatedb.db_cache.access_count{entry_kind=stats}` (ShaleDB does not cache SST stats blocks).
+ * Not produced yet (0.12.1 registers them): `slatedb.db_cache.access_count{entry_kind=stats}` (ShaleDB does not cache SST stats blocks).
  * Invariants: counters only grow (sampled counters advance by the growth of their source).
  * Concurrency: single event loop.
  */
 import type { BlockCache } from '../format/block-cache.js';
 import type { FilterStats } from '../format/sst-reader.js';
 import type { CachedObjectStore } from '../object-store/disk-cache/cached-store.js';
-import { DB, DB_CACHE, OBJECT_STORE_CACHE } from '../util/metric-names.js';
+import { DB, DB_CACHE, MERGE_OPERATOR_OPERANDS, OBJECT_STORE_CACHE } from '../util/metric-names.js';
 import { type Counter, type Gauge, labels, type MetricsRecorder } from '../util/metrics.js';
 
 /** What `refresh()` samples. */
@@ -60,6 +59,8 @@ export class DbStats {
   readonly l0FlushBytes: Counter;
   readonly walBufferFlushes: Counter;
   readonly walBufferFlushRequests: Counter;
+  readonly mergeReadOperands: Counter;
+  readonly mergeFlushOperands: Counter;
   readonly #walBufferEstimatedBytes: Gauge;
   readonly #totalMemSizeBytes: Gauge;
   readonly #l0SstCount: Gauge;
@@ -96,6 +97,9 @@ export class DbStats {
       DB.WAL_BUFFER_FLUSH_REQUESTS,
       'Requests to flush the WAL buffer',
     );
+    const operands = 'Merge operator operands resolved';
+    this.mergeReadOperands = counter(r, MERGE_OPERATOR_OPERANDS, operands, { path: 'read' });
+    this.mergeFlushOperands = counter(r, MERGE_OPERATOR_OPERANDS, operands, { path: 'flush' });
     this.#walBufferEstimatedBytes = gauge(
       r,
       DB.WAL_BUFFER_ESTIMATED_BYTES,

@@ -7,16 +7,32 @@
  * Invariants: every metric the database publishes goes through `recorder`; `db.metrics()` sees all of them.
  * Concurrency: single event loop.
  */
+
+import type { MergeOperator } from '../lsm/merge-operator.js';
 import { CachedObjectStore } from '../object-store/disk-cache/cached-store.js';
 import type { ObjectStore } from '../object-store/object-store.js';
 import { invalidError } from '../util/errors.js';
 import { defaultLogger, type Logger, safeLogger } from '../util/logger.js';
-import { DefaultMetricsRecorder, type MetricsRecorder, teeMetricsRecorder } from '../util/metrics.js';
+import {
+  type Counter,
+  DefaultMetricsRecorder,
+  type MetricsRecorder,
+  teeMetricsRecorder,
+} from '../util/metrics.js';
 import type { DbState } from './db-state.js';
 import type { DbStats as DbStatsType } from './db-stats.js';
 import { DbStats } from './db-stats.js';
 import type { TableStore } from './table-store.js';
 import type { WalWriter } from './wal-writer.js';
+
+/** `op`, counting the operands of each successful call into `counter`. */
+export function countMergeOperands(op: MergeOperator, counter: Counter): MergeOperator {
+  return (key, existing, operands) => {
+    const r = op(key, existing, operands);
+    counter.increment(operands.length);
+    return r;
+  };
+}
 
 /** What a database open needs from the caller for observability. */
 export interface ObservabilityOptions {
@@ -56,6 +72,16 @@ export class Observability {
         : teeMetricsRecorder(this.own, options.metricsRecorder);
     this.logger = options.logger === undefined ? defaultLogger() : safeLogger(options.logger);
     this.stats = new DbStats(this.recorder, withDiskCache);
+  }
+
+  /**
+   * `op` counting its operands under `slatedb.merge_operator_operands{path}` (as 0.12.1 counts each successful
+   * batch merge's operands, so re-merged intermediate results count again).
+   */
+  countOperands(op: MergeOperator | undefined, path: 'read' | 'flush'): MergeOperator | undefined {
+    if (op === undefined) return undefined;
+    const counter = path === 'read' ? this.stats.mergeReadOperands : this.stats.mergeFlushOperands;
+    return countMergeOperands(op, counter);
   }
 
   /** Reports a disk cache failure that was absorbed. */

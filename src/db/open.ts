@@ -210,7 +210,7 @@ async function openWithStore(
     oracle,
     walWriter,
     snapshots,
-    mergeOperator: options.mergeOperator,
+    mergeOperator: obs.countOperands(options.mergeOperator, 'flush'),
     signal: abort.signal,
   });
 
@@ -258,6 +258,7 @@ async function openWithStore(
     manifest,
     snapshots,
     mergeOperator: options.mergeOperator,
+    readMergeOperator: obs.countOperands(options.mergeOperator, 'read'),
     abort,
     stats: obs.stats,
     observability: obs,
