@@ -4,7 +4,8 @@
  * with --json the JSON) on stdout. See bench/README.md for the workloads and the fairness rules.
  *
  * Invariants: temporary databases live under one temp root that is removed at the end, on error and on Ctrl-C;
- * exit status 2 for bad options, 1 for a crashed run (or, with --strict, a failed cell or check), else 0.
+ * exit status 2 for bad options, 1 for a crashed run (or, with --strict, a selected engine that could not run, a
+ * failed cell or a failed check), else 0.
  * Concurrency: one run per process.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -35,6 +36,9 @@ function save(args: BenchArgs, report: BenchReport, markdown: string): string[] 
 /** Problems that --strict turns into a failing exit status. */
 function problems(report: BenchReport): string[] {
   const out: string[] = [];
+  for (const e of report.engines) {
+    if (e.selected === true && !e.available) out.push(`${e.id}: selected but could not run: ${e.reason}`);
+  }
   for (const c of report.results) {
     const where = `${c.engine} ${c.workload} ${c.phase} ${c.valueBytes} B`;
     if (c.error) out.push(`${where}: ${c.error}`);

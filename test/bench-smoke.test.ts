@@ -3,9 +3,12 @@
  * per workload on ShaleDB, LevelDB and LMDB, 100-byte values) into a temp directory and checks that the markdown,
  * JSON and SVG outputs are produced and well-formed, that every workload produced a result per engine (ShaleDB
  * included, and its S3-model workload; the paced workload reports event-loop delay), and that every get and scan
- * was checked correct. Also
- * checks the harness's own measuring pieces: histogram percentiles against exact ones (property test, seeded),
- * the closed-loop driver's counting, argument parsing, and SVG escaping. Never asserts speeds.
+ * was checked correct; every engine the smoke mode selects must run (an engine that cannot load fails the test).
+ * Checks the measured windows: with a WAL flush interval of an hour (so no timer flush can land in a window),
+ * ShaleDB's non-durable put, batch, mixed and paced-ingest windows still hold the WAL PUTs their writes created
+ * (the engine's drain ends every window), and the driver times the drain inside the window and the rate.
+ * Also checks the harness's own measuring pieces: histogram percentiles against exact ones (property test,
+ * seeded), the closed-loop driver's counting, argument parsing, and SVG escaping. Never asserts speeds.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -15,13 +18,22 @@ import { dirname, join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
+import { shaleDbDefinition } from '../bench/engines/shaledb.js';
 import { parseArgs } from '../bench/lib/args.js';
 import { BenchData } from '../bench/lib/data.js';
 import { runLoop } from '../bench/lib/driver.js';
 import { LatencyHistogram } from '../bench/lib/histogram.js';
+import { Progress } from '../bench/lib/progress.js';
 import { xmlEscape } from '../bench/lib/report-svg.js';
-import type { BenchReport, CellResult } from '../bench/lib/result.js';
+import type { BenchReport, CellResult, WorkloadId } from '../bench/lib/result.js';
+import { scaleFor } from '../bench/lib/scale.js';
 import { medianRounds } from '../bench/lib/suite.js';
+import { TempDirs } from '../bench/lib/temp-dirs.js';
+import { loopDelayWorkload } from '../bench/workloads/loop-delay.js';
+import { putBatchWorkload } from '../bench/workloads/put-batch.js';
+import { putSingleWorkload } from '../bench/workloads/put-single.js';
+import { readsWorkload } from '../bench/workloads/reads.js';
+import type { Workload } from '../bench/workloads/workload.js';
 import { testSeed } from '../src/util/random.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -117,10 +129,15 @@ test('bench --smoke produces well-formed markdown, JSON and SVG with a result pe
     assert.match(report.machine.gitCommit, /^[0-9a-f]{40}$/);
     assert.ok(!existsSync(report.parameters.tempRoot), 'temp root left behind');
 
+    // Every engine the smoke mode selects runs: one that cannot load fails here, it is not left out quietly.
     const ran = report.engines.filter((e) => e.available).map((e) => e.id);
-    assert.ok(ran.includes('leveldb') && ran.includes('lmdb'), `peers did not run: ${ran.join(', ')}`);
-    const shale = report.engines.find((e) => e.id === 'shaledb')!;
-    assert.ok(shale.available, `ShaleDB did not run: ${shale.reason}`);
+    const missing = report.engines.filter((e) => e.selected === true && !e.available);
+    assert.deepEqual(
+      missing.map((e) => `${e.id}: ${e.reason}`),
+      [],
+      'selected engines that did not run',
+    );
+    assert.deepEqual(ran, parseArgs(['--smoke']).engines, 'the smoke engines');
     for (const engine of ran) {
       for (const w of ['put', 'batch', 'durable', 'get', 'scan', 'mixed', 'loop'] as const) {
         const cells = report.results.filter((c) => c.engine === engine && c.workload === w);
@@ -168,6 +185,89 @@ test('bench --smoke produces well-formed markdown, JSON and SVG with a result pe
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
+});
+
+/** Runs `workload` for ShaleDB alone at the smoke scale, 100-byte values, with a WAL flush interval of an hour. */
+async function runShaleDbWithoutFlushTimer(
+  workload: Workload,
+  selected: WorkloadId[],
+): Promise<CellResult[]> {
+  const dirs = new TempDirs(os.tmpdir(), `bench-drain-${process.pid}-${selected.join('-')}`);
+  try {
+    return await workload.run({
+      engine: shaleDbDefinition,
+      valueBytes: 100,
+      scale: scaleFor('smoke'),
+      data: new BenchData(42),
+      progress: new Progress({ enabled: false, tty: false, write: () => {} }),
+      dirs,
+      flushIntervalMs: 3_600_000,
+      compactorPollMs: 200,
+      selected: new Set(selected),
+    });
+  } finally {
+    dirs.removeAll();
+  }
+}
+
+test("a non-durable ShaleDB phase's window holds the WAL flush of its writes (drain inside the window)", async () => {
+  // With an hour-long flush interval nothing writes the WAL buffer during a phase: only the drain at the end of
+  // the window can. A window that stopped the clock before it would count no PUT at all.
+  const cases: [Workload, WorkloadId, string][] = [
+    [putSingleWorkload, 'put', 'single'],
+    [putBatchWorkload, 'batch', 'batch100'],
+    [loopDelayWorkload, 'loop', 'paced'],
+    [readsWorkload, 'mixed', '80/20'],
+  ];
+  for (const [workload, id, phase] of cases) {
+    const cells = await runShaleDbWithoutFlushTimer(workload, [id]);
+    const cell = cells.find((c) => c.workload === id && c.phase === phase);
+    assert.ok(cell !== undefined, `no ${id} ${phase} cell: ${JSON.stringify(cells.map((c) => c.phase))}`);
+    assert.equal(cell.error, undefined, `${id}: ${cell.error}`);
+    assert.ok(cell.ops > 0, `${id}: no operations`);
+    const puts = cell.requests?.['put'] ?? 0;
+    assert.ok(
+      puts > 0,
+      `${id} ${phase}: no object-store PUT inside the window (${JSON.stringify(cell.requests)})`,
+    );
+    assert.ok((cell.extra?.['drainMs'] ?? 0) > 0, `${id} ${phase}: no drain time reported`);
+  }
+});
+
+test('the driver runs the drain after the last operation and counts it in the window and the rate', async () => {
+  const events: string[] = [];
+  const drainMs = 60;
+  const r = await runLoop({
+    concurrency: 2,
+    maxOps: 10,
+    capMs: 60_000,
+    op: async (i) => void events.push(`op${i}`),
+    drain: () => {
+      events.push('drain');
+      return new Promise((resolve) => setTimeout(resolve, drainMs));
+    },
+  });
+  assert.equal(events.at(-1), 'drain', 'the drain runs once, after every operation');
+  assert.equal(events.filter((e) => e === 'drain').length, 1);
+  assert.ok(r.drainMs >= drainMs - 5, `drainMs ${r.drainMs}`);
+  assert.ok(r.elapsedMs >= r.drainMs, 'the window includes the drain');
+  assert.ok(Math.abs(r.opsPerSec - (r.ops * 1000) / r.elapsedMs) < 1e-6, 'the rate is over the whole window');
+  assert.ok(r.opsPerSec <= (10 * 1000) / drainMs, 'the drain time lowers the rate');
+
+  // A loop stopped by its cap: operations within the cap over the cap plus the drain.
+  const capped = await runLoop({
+    concurrency: 1,
+    maxOps: 1_000_000,
+    capMs: 50,
+    op: () => new Promise((resolve) => setTimeout(resolve, 5)),
+    drain: () => new Promise((resolve) => setTimeout(resolve, drainMs)),
+  });
+  const inCap = (capped.opsPerSec * (50 + capped.drainMs)) / 1000;
+  assert.ok(
+    Math.abs(inCap - Math.round(inCap)) < 1e-6,
+    `rate ${capped.opsPerSec} is not a count over cap + drain`,
+  );
+  assert.ok(inCap > 0 && inCap <= capped.ops);
 });
 
 test('histogram percentiles are within 1% of the exact sample percentiles', () => {

@@ -15,10 +15,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Db } from '../../src/db/db.js';
-import type { Settings } from '../../src/db/settings.js';
 import { CountingObjectStore } from '../../src/object-store/counting-store.js';
 import { LatencyModelObjectStore, S3_STANDARD_MODEL } from '../../src/object-store/latency-model-store.js';
 import { MemoryObjectStore } from '../../src/object-store/memory-store.js';
+import type { Settings } from '../../src/store/settings.js';
 import { SeededRand } from '../../src/util/random.js';
 import { nowMs } from '../lib/timer.js';
 

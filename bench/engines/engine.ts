@@ -1,19 +1,20 @@
 /**
  * BenchEngine: the one interface every engine adapter implements (ShaleDB, SlateDB, LevelDB, LMDB, RocksDB), so
- * a workload drives each engine through the same calls: open, put, putBatch, get, getMany?, scan, settle, close,
- * and a capabilities record saying what the engine can do natively.
+ * a workload drives each engine through the same calls: open, put, putBatch, get, getMany?, scan, drain, settle,
+ * close, and a capabilities record saying what the engine can do natively.
  *
  * Invariants: an adapter instance opens at most one database at a time, in a directory the harness made fresh for
  * it, and releases every native handle in `close`. `durable` means the engine's own durability promise (see
  * bench/README.md); non-durable means its fastest mode that still writes. An operation may return synchronously
- * (no promise) when the engine answers synchronously.
+ * (no promise) when the engine answers synchronously. `drain` ends every measured window (bench/README.md, "Timing"):
+ * after it, no work that an acknowledged write deferred under the engine's write mode is still pending.
  * Concurrency: calls may overlap (the durable workload issues up to 256 at once); `open`, `settle` and `close`
  * are never concurrent with anything else.
  */
 import type { Progress } from '../lib/progress.js';
 
 /** Engine identifiers, in the order reports list them. */
-export const ENGINE_IDS = ['shaledb', 'slatedb', 'leveldb', 'lmdb', 'rocksdb'] as const;
+export const ENGINE_IDS = ['shaledb', 'shaledb-journal', 'slatedb', 'leveldb', 'lmdb', 'rocksdb'] as const;
 
 /** One of {@link ENGINE_IDS}. */
 export type EngineId = (typeof ENGINE_IDS)[number];
@@ -86,6 +87,15 @@ export interface BenchEngine {
   getMany?(keys: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]>;
   /** Visits rows of `range` in key order until `visit` returns false; returns how many were visited. */
   scan(range: ScanRange, visit: ScanVisitor): Promise<number>;
+  /**
+   * Finishes the work that writes acknowledged so far deferred in their mode, so a phase's window holds all of the
+   * work its writes created: ShaleDB and SlateDB write their WAL buffer to the object store (a WAL flush), LMDB
+   * waits for its `flushed` promise; LevelDB and RocksDB have nothing to finish (a `sync: false` write has
+   * handed its log record to the OS before it resolves). Returns synchronously when there is nothing to wait for.
+   * Flushes of memtables to sorted files and compactions are background work in every LSM engine here and are
+   * not waited for (see bench/README.md).
+   */
+  drain(): MaybePromise<void>;
   /** Flushes everything to the engine's sorted files and waits until compaction is done (or not needed). */
   settle(progress?: Progress): Promise<SettleResult>;
   /** Object-store requests so far (only when `capabilities.requestCounts`). */

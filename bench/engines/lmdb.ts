@@ -4,6 +4,7 @@
  * Modes: non-durable = environment opened with `noSync` and `putSync` (each write is its own committed
  * transaction, never fsynced); durable = default environment and `await put(...)` (lmdb-js batches the writes of
  * one event turn into one transaction and resolves once it is committed and flushed to disk: its group commit).
+ * `drain`, which ends every measured window, awaits lmdb-js's `flushed` promise.
  * Batches are one transaction (`transactionSync` / `transaction`). Reads are synchronous `get`; scans `getRange`.
  * `settle` only waits for pending flushes: a B+tree has no compaction.
  *
@@ -99,6 +100,11 @@ class LmdbEngine implements BenchEngine {
     return n;
   }
 
+  /** Waits for lmdb-js's `flushed`: every transaction committed so far is flushed (synced unless `noSync`). */
+  async drain(): Promise<void> {
+    await this.#open().flushed;
+  }
+
   async settle(): Promise<SettleResult> {
     const t0 = nowMs();
     await this.#open().flushed;
@@ -115,6 +121,7 @@ class LmdbEngine implements BenchEngine {
     return [
       'non-durable: noSync environment + putSync; durable: default environment + await put (commit + flush)',
       'batches: one transaction; reads: synchronous get; scans: getRange',
+      'end of every measured window: await flushed (nothing is pending after putSync in the noSync environment)',
     ];
   }
 }

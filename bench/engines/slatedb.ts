@@ -3,7 +3,8 @@
  * the cell's fresh directory.
  *
  * Modes: durable = `put` / `write` with `await_durable: true` (resolves once the WAL object holding the write is
- * stored; WAL flush interval 100 ms); non-durable = `await_durable: false`. Batches are one `WriteBatch`. Reads are
+ * stored; WAL flush interval 100 ms); non-durable = `await_durable: false`; `drain`, which ends every measured
+ * window, writes the WAL buffer (`flush_with_options({ flush_type: 'Wal' })`). Batches are one `WriteBatch`. Reads are
  * `get` (one awaited native call each); scans a `DbIterator` read row by row (the binding's only way). Settings
  * are 0.12.1's defaults except the flush interval, the compactor poll interval (so `settle` does not wait 5 s per
  * poll) and `min_compaction_sources` = 2 (so a loaded data set ends in one sorted run, like the peers' compacted
@@ -159,6 +160,11 @@ class SlateDbEngine implements BenchEngine {
     return n;
   }
 
+  /** Writes the WAL buffer to the store: non-durable writes are not in any object until then. */
+  async drain(): Promise<void> {
+    await this.#open().flush_with_options({ flush_type: 'Wal' });
+  }
+
   #metric(name: string): number {
     let total = 0;
     for (const m of this.#recorder?.metrics_by_name(name) ?? []) total += counterValue(m.value);
@@ -223,6 +229,7 @@ class SlateDbEngine implements BenchEngine {
     const o = this.#options;
     return [
       `durable: await_durable true; non-durable: await_durable false; flush_interval ${o?.flushIntervalMs ?? 100}ms`,
+      "end of every measured window: flush_with_options({ flush_type: 'Wal' }) (the WAL buffer written to the store)",
       'reads: get (awaited); scans: DbIterator.next per row',
       'settings: 0.12.1 defaults + compactor poll_interval, min_compaction_sources 2 (as ShaleDB)',
     ];

@@ -56,7 +56,7 @@ Output:
   --name <name>           base name of the saved files (default: latest for a full default run, else
                           <mode>.local or partial.local, which git ignores)
   --no-progress           no progress display on stderr
-  --strict                exit 1 if any cell failed or any correctness check failed
+  --strict                exit 1 if a selected engine could not run, a cell failed or a check failed
   --from <file.json>      re-render markdown and SVG from a saved JSON report (no run)
 Tuning:
   --dir <dir>             parent directory of the temporary databases (default: the OS temp directory)

@@ -80,15 +80,18 @@ function ratioSection(r: BenchReport): string[] {
     const why = r.engines.find((e) => e.id === 'shaledb')?.reason ?? 'no ShaleDB results';
     return [...out, `No ratios: ShaleDB did not run (${why}).`, ''];
   }
+  // The journal variant is not in the default set: its column appears only when it ran.
+  const peerIds = PEERS.filter((p) => p !== 'shaledb-journal' || r.results.some((c) => c.engine === p));
   const rows = shale.map((s) => {
-    const peers = PEERS.map((p) => {
+    const peers = peerIds.map((p) => {
       const peer = r.results.find((c) => c.engine === p && slotKey(c) === slotKey(s));
       return peer === undefined ? '–' : fmtRatio(ratioToShale(r.results, peer));
     });
     return [s.workload, s.phase, valueLabel(s.valueBytes), ...peers];
   });
-  const head = ['workload', 'phase', 'value', ...PEERS.map((p) => `vs ${ENGINE_NAMES[p]}`)];
-  return [...out, ...table(head, rows, '--- | --- | ---: | ---: | ---: | ---: | ---:'), ''];
+  const head = ['workload', 'phase', 'value', ...peerIds.map((p) => `vs ${ENGINE_NAMES[p]}`)];
+  const align = ['---', '---', '---:', ...peerIds.map(() => '---:')].join(' | ');
+  return [...out, ...table(head, rows, align), ''];
 }
 
 /** A table row for a failed cell: the leading cells, the error, then empty cells up to `width`. */
@@ -97,7 +100,7 @@ function errorRow(lead: readonly string[], error: string, width: number): string
 }
 
 function cellRow(r: BenchReport, c: CellResult): string[] {
-  if (c.error) return errorRow([c.phase, valueLabel(c.valueBytes), ENGINE_NAMES[c.engine]], c.error, 9);
+  if (c.error) return errorRow([c.phase, valueLabel(c.valueBytes), ENGINE_NAMES[c.engine]], c.error, 10);
   const l = c.latency;
   const ratio = c.engine === 'shaledb' ? '1×' : fmtRatio(ratioToShale(r.results, c));
   return [
@@ -109,6 +112,7 @@ function cellRow(r: BenchReport, c: CellResult): string[] {
     fmtUs(l?.p99Us),
     fmtUs(l?.p999Us),
     fmtNumber(l?.n ?? c.ops),
+    fmtSig(c.extra?.['drainMs']),
     ratio,
   ];
 }
@@ -125,6 +129,7 @@ function workloadSection(r: BenchReport, w: WorkloadId): string[] {
     'p99 µs',
     'p99.9 µs',
     'samples',
+    'drain ms',
     'ShaleDB ÷',
   ];
   const out = [
@@ -133,7 +138,7 @@ function workloadSection(r: BenchReport, w: WorkloadId): string[] {
     ...table(
       head,
       cells.map((c) => cellRow(r, c)),
-      '--- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---:',
+      '--- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---:',
     ),
   ];
   const notes = cells.flatMap((c) =>
@@ -228,7 +233,8 @@ function parametersSection(r: BenchReport): string[] {
     '## Run parameters',
     '',
     `- Mode ${r.mode}; workloads ${r.parameters.workloads.join(', ')}; flush interval ${r.parameters.flushIntervalMs} ms; compactor poll ${r.parameters.compactorPollMs} ms`,
-    `- Warm-up: up to ${fmtNumber(s.warmupOps)} ops or ${s.warmupMs} ms before each measured phase`,
+    `- Warm-up: up to ${fmtNumber(s.warmupOps)} ops or ${s.warmupMs} ms of the same operation before each measured phase, on its own keys, then drained; not timed`,
+    "- Window: from the first operation to the end of the engine's drain after the last (ShaleDB and SlateDB: a WAL flush; LMDB: `flushed`; LevelDB and RocksDB: nothing deferred); the drain ms column is its share",
     `- Caps (ops / ms): puts ${fmtNumber(s.putOps)} / ${s.putCapMs}; batches ${fmtNumber(s.batchKeys)} keys / ${s.batchCapMs}; durable ${fmtNumber(s.durableOps)} / ${s.durableCapMs} at c = ${s.durableConcurrency.join(', ')}`,
     `- Read data set: ${loads.join(', ')}; gets ${s.coldGetCapMs} ms cold, then ${s.getWarmupMs} ms warm-up and ${s.getCapMs} ms warm; full scan ${s.fullScanCapMs} ms; range scans ${s.rangeScanCapMs} ms; mixed ${s.mixedCapMs} ms`,
     `- S3 model: ${s.s3CapMs} ms per phase; cold gets at c = ${s.s3ColdConcurrency.join(', ')}`,
@@ -261,6 +267,7 @@ function loopSection(r: BenchReport): string[] {
     'loop max ms',
     'batch p99 ms',
     'batch max ms',
+    'drain ms',
   ];
   const rows = cells.map((c) => {
     if (c.error) return errorRow([valueLabel(c.valueBytes), ENGINE_NAMES[c.engine]], c.error, head.length);
@@ -276,6 +283,7 @@ function loopSection(r: BenchReport): string[] {
       fmtMsOfUs(l?.maxUs),
       fmtMsOfUs(c.extra?.['batchP99Us']),
       fmtMsOfUs(c.extra?.['batchMaxUs']),
+      fmtSig(c.extra?.['drainMs']),
     ];
   });
   return [
@@ -285,7 +293,7 @@ function loopSection(r: BenchReport): string[] {
       'schedule with a loop turn between them, and how long each batch call took. An engine that encodes on the ' +
       'JavaScript thread delays everything else the application runs; one that works on its own threads does not.',
     '',
-    ...table(head, rows, '--- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---:'),
+    ...table(head, rows, '--- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---:'),
     '',
   ];
 }

@@ -50,6 +50,8 @@ export interface EngineReport {
   readonly id: EngineId;
   readonly label: string;
   readonly available: boolean;
+  /** It was selected for the run (absent in reports saved before this field existed). */
+  readonly selected?: boolean;
   /** Why it did not run (unavailable, excluded from the default set, or not selected). */
   readonly reason?: string | undefined;
   /** How the adapter drives it. */

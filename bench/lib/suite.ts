@@ -49,11 +49,18 @@ async function probeEngines(
     const notes = [...def.create().describe()];
     if (!o.engines.includes(def.id)) {
       const reason = o.notSelected.get(def.id) ?? 'not selected';
-      reports.push({ id: def.id, label: def.label, available: false, reason, notes });
+      reports.push({ id: def.id, label: def.label, available: false, selected: false, reason, notes });
       continue;
     }
     const reason = await def.probe();
-    reports.push({ id: def.id, label: def.label, available: reason === undefined, reason, notes });
+    reports.push({
+      id: def.id,
+      label: def.label,
+      available: reason === undefined,
+      selected: true,
+      reason,
+      notes,
+    });
     if (reason === undefined) usable.push(def);
     else o.progress.log(`${def.label}: unavailable (${reason})`);
   }

@@ -2,13 +2,13 @@
  * Workload 2: batched puts, `batchSize` (1 000) keys per atomic batch, each batch awaited before the next, in the
  * non-durable mode, into a fresh database. Throughput is in keys per second; latency is per batch.
  *
- * Invariants: batch b holds keys b*size .. (b+1)*size - 1; batches are built before their timer starts.
+ * Invariants: batch b holds keys b*size .. (b+1)*size - 1; batches are built before their timer starts; warm-up
+ * batches use their own key range and are drained before the window, which ends with the engine's drain.
  * Concurrency: one batch in flight.
  */
-import { runLoop, warmUp } from '../lib/driver.js';
 import type { CellResult } from '../lib/result.js';
 import { WARMUP_KEY_BASE } from './put-single.js';
-import { cellFromLoop, requestDelta, requestSnapshot, type Workload, withEngine } from './workload.js';
+import { cellFromLoop, measuredPhase, type Workload, withEngine } from './workload.js';
 
 /** Keys and values of batch `b`. */
 export function makeBatch(
@@ -37,18 +37,15 @@ export const putBatchWorkload: Workload = {
     const { data, scale, valueBytes: vb, progress } = ctx;
     const size = scale.batchSize;
     const cell = await withEngine(ctx, 'batch', { durable: false }, async (engine) => {
-      progress.phase('warm-up');
-      await warmUp(
-        (b) => {
+      const warm = {
+        op: (b: number) => {
           const { keys, values } = makeBatch(data, WARMUP_KEY_BASE, b, size, vb);
           return engine.putBatch(keys, values, false);
         },
-        Math.max(1, Math.floor(scale.warmupOps / size)),
-        scale.warmupMs,
-      );
-      const before = requestSnapshot(engine);
-      progress.phase(`batches of ${size}`, scale.batchCapMs);
-      const loop = await runLoop({
+        maxOps: Math.max(1, Math.floor(scale.warmupOps / size)),
+        capMs: scale.warmupMs,
+      };
+      const { loop, requests } = await measuredPhase(engine, `batches of ${size}`, warm, {
         concurrency: 1,
         maxOps: Math.max(1, Math.floor(scale.batchKeys / size)),
         capMs: scale.batchCapMs,
@@ -63,7 +60,7 @@ export const putBatchWorkload: Workload = {
         unit: 'key',
         concurrency: 1,
         unitsPerOp: size,
-        requests: requestDelta(engine, before),
+        requests,
       });
     });
     return [cell];

@@ -4,13 +4,14 @@
  * LMDB: committed and flushed). Reports throughput and p50/p99/p99.9 latency; each concurrency gets a fresh
  * database.
  *
- * Invariants: operation i writes key i whichever worker issues it, so every concurrency writes the same keys.
+ * Invariants: operation i writes key i whichever worker issues it, so every concurrency writes the same keys;
+ * the warm-up writes its own keys at the same concurrency; the window ends with the engine's drain (nothing is
+ * left to drain after durable writes, but every phase follows the one rule).
  * Concurrency: up to `concurrency` puts in flight.
  */
-import { runLoop, warmUp } from '../lib/driver.js';
 import type { CellResult } from '../lib/result.js';
 import { WARMUP_KEY_BASE } from './put-single.js';
-import { cellFromLoop, requestDelta, requestSnapshot, type Workload, withEngine } from './workload.js';
+import { cellFromLoop, measuredPhase, type Workload, withEngine } from './workload.js';
 
 /** Workload 3. */
 export const putDurableWorkload: Workload = {
@@ -22,16 +23,12 @@ export const putDurableWorkload: Workload = {
     const cells: CellResult[] = [];
     for (const c of scale.durableConcurrency) {
       const cell = await withEngine(ctx, `durable-c${c}`, { durable: true }, async (engine) => {
-        progress.phase(`warm-up c${c}`);
-        await warmUp(
-          (i) => engine.put(data.key(WARMUP_KEY_BASE + i), data.value(i, vb), true),
-          scale.warmupOps,
-          scale.warmupMs,
-          c,
-        );
-        const before = requestSnapshot(engine);
-        progress.phase(`durable c${c}`, scale.durableCapMs);
-        const loop = await runLoop({
+        const warm = {
+          op: (i: number) => engine.put(data.key(WARMUP_KEY_BASE + i), data.value(i, vb), true),
+          maxOps: scale.warmupOps,
+          capMs: scale.warmupMs,
+        };
+        const { loop, requests } = await measuredPhase(engine, `durable c${c}`, warm, {
           concurrency: c,
           maxOps: scale.durableOps,
           capMs: scale.durableCapMs,
@@ -44,7 +41,7 @@ export const putDurableWorkload: Workload = {
           phase: `c${c}`,
           unit: 'op',
           concurrency: c,
-          requests: requestDelta(engine, before),
+          requests,
         });
       });
       cells.push(cell);

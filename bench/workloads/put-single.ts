@@ -3,12 +3,12 @@
  * still writes (see bench/README.md), into a fresh database.
  *
  * Invariants: keys 0.. in index order (random key order); warm-up keys come from a separate index range, so the
- * measured puts are all inserts of new keys.
+ * measured puts are all inserts of new keys; the window ends with the engine's drain (for ShaleDB and SlateDB the
+ * WAL flush that puts the phase's writes in the store), and the warm-up's own writes are drained before it.
  * Concurrency: one operation in flight.
  */
-import { runLoop, warmUp } from '../lib/driver.js';
 import type { CellResult } from '../lib/result.js';
-import { cellFromLoop, requestDelta, requestSnapshot, type Workload, withEngine } from './workload.js';
+import { cellFromLoop, measuredPhase, type Workload, withEngine } from './workload.js';
 
 /** Index offset of warm-up keys (disjoint from every measured range). */
 export const WARMUP_KEY_BASE = 3_000_000_000;
@@ -21,15 +21,12 @@ export const putSingleWorkload: Workload = {
   async run(ctx): Promise<CellResult[]> {
     const { data, scale, valueBytes: vb, progress } = ctx;
     const cell = await withEngine(ctx, 'put', { durable: false }, async (engine) => {
-      progress.phase('warm-up');
-      await warmUp(
-        (i) => engine.put(data.key(WARMUP_KEY_BASE + i), data.value(i, vb), false),
-        scale.warmupOps,
-        scale.warmupMs,
-      );
-      const before = requestSnapshot(engine);
-      progress.phase('single puts', scale.putCapMs);
-      const loop = await runLoop({
+      const warm = {
+        op: (i: number) => engine.put(data.key(WARMUP_KEY_BASE + i), data.value(i, vb), false),
+        maxOps: scale.warmupOps,
+        capMs: scale.warmupMs,
+      };
+      const { loop, requests } = await measuredPhase(engine, 'single puts', warm, {
         concurrency: 1,
         maxOps: scale.putOps,
         capMs: scale.putCapMs,
@@ -42,7 +39,7 @@ export const putSingleWorkload: Workload = {
         phase: 'single',
         unit: 'op',
         concurrency: 1,
-        requests: requestDelta(engine, before),
+        requests,
       });
     });
     return [cell];

@@ -8,19 +8,25 @@
  * Loading is the expensive part, so the three workloads share the data set and always run in this order (mixed
  * last, as it writes). Every get is checked against the loaded value, and scans against key order.
  *
+ * Every phase follows the one rule (workload.ts `measuredPhase`): a warm-up of the same operation on its own random
+ * stream before the window (for cold gets, before the reopen, so the caches stay empty and only the code is warm),
+ * and the engine's drain inside the window (mixed is the phase that has writes to drain; the load rate includes its
+ * drain too).
+ *
  * Invariants: only phases of selected workloads run; the same random key streams are used for every engine.
  * Concurrency: one operation in flight.
  */
 
 import { compareBytes } from '../../src/util/bytes.js';
 import type { BenchEngine, EngineOpenOptions } from '../engines/engine.js';
-import { runLoop, warmUp } from '../lib/driver.js';
+import { warmUp } from '../lib/driver.js';
 import type { CellResult } from '../lib/result.js';
 import { loadKeysFor } from '../lib/scale.js';
 import { nowMs } from '../lib/timer.js';
 import { makeBatch } from './put-batch.js';
 import {
   cellFromLoop,
+  measuredPhase,
   requestDelta,
   requestSnapshot,
   round,
@@ -29,8 +35,20 @@ import {
   withEngine,
 } from './workload.js';
 
-/** Random-stream ids, so each phase draws its own keys. */
-const STREAM = { cold: 1, warm: 2, warmup: 3, many: 4, range: 5, mixed: 6 } as const;
+/** Random-stream ids, so each phase (and each warm-up) draws its own keys. */
+const STREAM = {
+  cold: 1,
+  warm: 2,
+  warmup: 3,
+  many: 4,
+  range: 5,
+  mixed: 6,
+  coldWarmup: 7,
+  manyWarmup: 8,
+  fullWarmup: 9,
+  rangeWarmup: 10,
+  mixedWarmup: 11,
+} as const;
 
 /** Loads `n` keys with batches and returns the load rate. */
 interface Setup {
@@ -47,6 +65,7 @@ async function load(ctx: WorkloadContext, engine: BenchEngine, n: number): Promi
     await engine.putBatch(keys, values, false);
     ctx.progress.tick((b + 1) * size);
   }
+  await engine.drain();
   const loadMs = nowMs() - t0;
   ctx.progress.phase('settle');
   const settled = await engine.settle(ctx.progress);
@@ -81,17 +100,27 @@ async function coldGets(
   n: number,
   setup: Setup,
 ): Promise<CellResult> {
+  const misses = { n: 0 };
+  // The warm-up runs before the reopen: the code is warm, the reopened engine's caches are empty.
+  ctx.progress.phase('warm-up: cold gets (before the reopen)');
+  const wr = ctx.data.rand(STREAM.coldWarmup);
+  const warmGet = checkedGet(ctx, engine, misses);
+  await warmUp(
+    () => {
+      const idx = wr.nextInt(n);
+      return warmGet(idx, ctx.data.key(idx));
+    },
+    ctx.scale.warmupOps,
+    ctx.scale.warmupMs,
+  );
   ctx.progress.phase('reopen (cold)');
   await engine.close();
   const t0 = nowMs();
   await engine.open(options);
   const openMs = nowMs() - t0;
   const rand = ctx.data.rand(STREAM.cold);
-  const misses = { n: 0 };
   const get = checkedGet(ctx, engine, misses);
-  const before = requestSnapshot(engine);
-  ctx.progress.phase('cold gets', ctx.scale.coldGetCapMs);
-  const loop = await runLoop({
+  const { loop, requests } = await measuredPhase(engine, 'cold gets', undefined, {
     concurrency: 1,
     maxOps: ctx.scale.coldGetOps,
     capMs: ctx.scale.coldGetCapMs,
@@ -104,7 +133,7 @@ async function coldGets(
     phase: 'cold',
     unit: 'op',
     concurrency: 1,
-    requests: requestDelta(engine, before),
+    requests,
     extra: { ...setup.extra, openMs: round(openMs), misses: misses.n },
     notes: setup.notes,
   });
@@ -114,19 +143,16 @@ async function warmGets(ctx: WorkloadContext, engine: BenchEngine, n: number): P
   const misses = { n: 0 };
   const get = checkedGet(ctx, engine, misses);
   const wr = ctx.data.rand(STREAM.warmup);
-  ctx.progress.phase('warm-up gets');
-  await warmUp(
-    () => {
+  const warm = {
+    op: () => {
       const idx = wr.nextInt(n);
       return get(idx, ctx.data.key(idx));
     },
-    n,
-    ctx.scale.getWarmupMs,
-  );
+    maxOps: n,
+    capMs: ctx.scale.getWarmupMs,
+  };
   const rand = ctx.data.rand(STREAM.warm);
-  const before = requestSnapshot(engine);
-  ctx.progress.phase('warm gets', ctx.scale.getCapMs);
-  const loop = await runLoop({
+  const { loop, requests } = await measuredPhase(engine, 'warm gets', warm, {
     concurrency: 1,
     maxOps: ctx.scale.getOps,
     capMs: ctx.scale.getCapMs,
@@ -140,7 +166,7 @@ async function warmGets(ctx: WorkloadContext, engine: BenchEngine, n: number): P
       phase: 'warm',
       unit: 'op',
       concurrency: 1,
-      requests: requestDelta(engine, before),
+      requests,
       extra: { misses: misses.n },
     }),
   ];
@@ -152,18 +178,23 @@ async function manyGets(ctx: WorkloadContext, engine: BenchEngine, n: number): P
   const size = ctx.scale.getManySize;
   const rand = ctx.data.rand(STREAM.many);
   let misses = 0;
-  const before = requestSnapshot(engine);
-  ctx.progress.phase(`getMany(${size})`, ctx.scale.getCapMs);
-  const loop = await runLoop({
+  const many = async (idxs: readonly number[]): Promise<void> => {
+    const vals = await engine.getMany!(idxs.map((i) => ctx.data.key(i)));
+    for (let j = 0; j < idxs.length; j++)
+      if (!ctx.data.checkValue(idxs[j]!, ctx.valueBytes, vals[j])) misses++;
+  };
+  const wr = ctx.data.rand(STREAM.manyWarmup);
+  const warm = {
+    op: () => many(Array.from({ length: size }, () => wr.nextInt(n))),
+    maxOps: Math.max(1, Math.floor(ctx.scale.warmupOps / size)),
+    capMs: ctx.scale.warmupMs,
+  };
+  const { loop, requests } = await measuredPhase(engine, `getMany(${size})`, warm, {
     concurrency: 1,
     maxOps: Math.max(1, Math.floor(ctx.scale.getOps / size)),
     capMs: ctx.scale.getCapMs,
     prepare: () => Array.from({ length: size }, () => rand.nextInt(n)),
-    op: async (_i, idxs) => {
-      const vals = await engine.getMany!(idxs.map((i) => ctx.data.key(i)));
-      for (let j = 0; j < idxs.length; j++)
-        if (!ctx.data.checkValue(idxs[j]!, ctx.valueBytes, vals[j])) misses++;
-    },
+    op: (_i, idxs) => many(idxs),
     itemsPerOp: size,
     progress: ctx.progress,
   });
@@ -173,7 +204,7 @@ async function manyGets(ctx: WorkloadContext, engine: BenchEngine, n: number): P
     unit: 'key',
     concurrency: 1,
     unitsPerOp: size,
-    requests: requestDelta(engine, before),
+    requests,
     extra: { misses },
   });
 }
@@ -184,6 +215,12 @@ async function fullScan(ctx: WorkloadContext, engine: BenchEngine, n: number): P
   let disorder = 0;
   let badValues = 0;
   let seen = 0;
+  // Warm-up: the same operation, a scan in key order, from a random start key for at most warmupOps rows.
+  ctx.progress.phase('warm-up: full scan');
+  const start = ctx.data.key(ctx.data.rand(STREAM.fullWarmup).nextInt(n));
+  const warmDeadline = nowMs() + ctx.scale.warmupMs;
+  await engine.scan({ gte: start, limit: ctx.scale.warmupOps }, () => nowMs() < warmDeadline);
+  await engine.drain();
   const before = requestSnapshot(engine);
   ctx.progress.phase('full scan', cap);
   const t0 = nowMs();
@@ -196,6 +233,9 @@ async function fullScan(ctx: WorkloadContext, engine: BenchEngine, n: number): P
     ctx.progress.tick(seen);
     return nowMs() < deadline;
   });
+  const drainStart = nowMs();
+  await engine.drain();
+  const drainMs = nowMs() - drainStart;
   const ms = nowMs() - t0;
   const complete = rows >= n ? 1 : 0;
   return {
@@ -209,7 +249,7 @@ async function fullScan(ctx: WorkloadContext, engine: BenchEngine, n: number): P
     elapsedMs: round(ms),
     opsPerSec: round((rows * 1000) / ms),
     requests: requestDelta(engine, before),
-    extra: { rows, keys: n, complete, disorder, badValues },
+    extra: { rows, keys: n, complete, disorder, badValues, drainMs: round(drainMs) },
     notes: complete ? [] : [`stopped at the ${cap} ms cap after ${rows} of ${n} rows`],
   };
 }
@@ -219,9 +259,13 @@ async function rangeScans(ctx: WorkloadContext, engine: BenchEngine, n: number):
   const rand = ctx.data.rand(STREAM.range);
   let total = 0;
   let short = 0;
-  const before = requestSnapshot(engine);
-  ctx.progress.phase(`${rows}-key range scans`, ctx.scale.rangeScanCapMs);
-  const loop = await runLoop({
+  const wr = ctx.data.rand(STREAM.rangeWarmup);
+  const warm = {
+    op: () => engine.scan({ gte: ctx.data.key(wr.nextInt(n)), limit: rows }, () => undefined),
+    maxOps: ctx.scale.warmupOps,
+    capMs: ctx.scale.warmupMs,
+  };
+  const { loop, requests } = await measuredPhase(engine, `${rows}-key range scans`, warm, {
     concurrency: 1,
     maxOps: ctx.scale.rangeScanOps,
     capMs: ctx.scale.rangeScanCapMs,
@@ -238,7 +282,7 @@ async function rangeScans(ctx: WorkloadContext, engine: BenchEngine, n: number):
     phase: `range${rows}`,
     unit: 'scan',
     concurrency: 1,
-    requests: requestDelta(engine, before),
+    requests,
     extra: { rowsPerSec: round((total * 1000) / loop.elapsedMs), shortScans: short },
   });
 }
@@ -248,18 +292,26 @@ async function mixed(ctx: WorkloadContext, engine: BenchEngine, n: number): Prom
   const misses = { n: 0 };
   const get = checkedGet(ctx, engine, misses);
   let puts = 0;
-  const before = requestSnapshot(engine);
-  ctx.progress.phase('mixed 80/20', ctx.scale.mixedCapMs);
-  const loop = await runLoop({
+  /** One mixed operation: a checked get, or an overwrite of the key with its loaded value. */
+  const op = (idx: number, isGet: boolean): unknown => {
+    const key = ctx.data.key(idx);
+    if (isGet) return get(idx, key);
+    return engine.put(key, ctx.data.value(idx, ctx.valueBytes), false);
+  };
+  const wr = ctx.data.rand(STREAM.mixedWarmup);
+  const warm = {
+    op: () => op(wr.nextInt(n), wr.nextFloat() < 0.8),
+    maxOps: ctx.scale.warmupOps,
+    capMs: ctx.scale.warmupMs,
+  };
+  const { loop, requests } = await measuredPhase(engine, 'mixed 80/20', warm, {
     concurrency: 1,
     maxOps: ctx.scale.mixedOps,
     capMs: ctx.scale.mixedCapMs,
     prepare: () => ({ idx: rand.nextInt(n), isGet: rand.nextFloat() < 0.8 }),
     op: (_i, { idx, isGet }) => {
-      const key = ctx.data.key(idx);
-      if (isGet) return get(idx, key);
-      puts++;
-      return engine.put(key, ctx.data.value(idx, ctx.valueBytes), false);
+      if (!isGet) puts++;
+      return op(idx, isGet);
     },
     progress: ctx.progress,
   });
@@ -268,7 +320,7 @@ async function mixed(ctx: WorkloadContext, engine: BenchEngine, n: number): Prom
     phase: '80/20',
     unit: 'op',
     concurrency: 1,
-    requests: requestDelta(engine, before),
+    requests,
     extra: { puts, misses: misses.n },
   });
 }

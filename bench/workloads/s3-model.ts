@@ -6,19 +6,22 @@
  * A cold get waits for a GET only when its block is not cached yet, so its floor is one GET times the measured GETs
  * per get (at most 1). Phases: durable puts at concurrency 1 and 256; random gets right after reopening (cold
  * caches) at the configured concurrencies, over a loaded and settled data set. Requests are counted above the model.
+ * Each phase follows the one rule (workload.ts `measuredPhase`): a warm-up of the same operation before the window
+ * (durable puts on their own keys; cold gets before the reopen, so only the code is warm) and the engine's drain
+ * inside it.
  *
  * Invariants: ShaleDB only; the bound uses the model's own figures, read from the model store.
  * Concurrency: up to `c` operations in flight.
  */
 import { type LatencyModel, S3_STANDARD_MODEL } from '../../src/object-store/latency-model-store.js';
-import { runLoop } from '../lib/driver.js';
+import { warmUp } from '../lib/driver.js';
 import type { CellResult } from '../lib/result.js';
 import { countFor } from '../lib/scale.js';
 import { makeBatch } from './put-batch.js';
+import { WARMUP_KEY_BASE } from './put-single.js';
 import {
   cellFromLoop,
-  requestDelta,
-  requestSnapshot,
+  measuredPhase,
   round,
   type Workload,
   type WorkloadContext,
@@ -54,9 +57,12 @@ async function durablePhases(ctx: WorkloadContext, model: S3ModelFigures): Promi
       `s3-durable-c${c}`,
       { durable: true, s3Model: true },
       async (engine) => {
-        const before = requestSnapshot(engine);
-        progress.phase(`s3 durable c${c}`, scale.s3CapMs);
-        const loop = await runLoop({
+        const warm = {
+          op: (i: number) => engine.put(data.key(WARMUP_KEY_BASE + i), data.value(i, vb), true),
+          maxOps: scale.warmupOps,
+          capMs: scale.warmupMs,
+        };
+        const { loop, requests } = await measuredPhase(engine, `s3 durable c${c}`, warm, {
           concurrency: c,
           maxOps: scale.durableOps,
           capMs: scale.s3CapMs,
@@ -71,7 +77,7 @@ async function durablePhases(ctx: WorkloadContext, model: S3ModelFigures): Promi
           phase: `durable c${c}`,
           unit: 'op',
           concurrency: c,
-          requests: requestDelta(engine, before),
+          requests,
           extra: boundExtra(floor, c, ops),
         });
       },
@@ -91,30 +97,35 @@ async function coldGetPhases(ctx: WorkloadContext, model: S3ModelFigures): Promi
       await engine.putBatch(keys, values, false);
       progress.tick((b + 1) * 1000);
     }
+    await engine.drain();
     progress.phase('s3 settle');
     await engine.settle(progress);
     const cells: CellResult[] = [];
     for (const c of scale.s3ColdConcurrency) {
+      let misses = 0;
+      const get = async (idx: number): Promise<void> => {
+        const v = await engine.get(data.key(idx));
+        if (!data.checkValue(idx, vb, v)) misses++;
+      };
+      // The warm-up runs before the reopen: the code is warm, the reopened engine's caches are empty.
+      progress.phase(`warm-up: s3 cold gets c${c} (before the reopen)`);
+      const wr = data.rand(200 + c);
+      await warmUp(() => get(wr.nextInt(n)), scale.warmupOps, scale.warmupMs, c);
       await engine.close();
       await engine.open(options);
       const rand = data.rand(100 + c);
-      let misses = 0;
-      const before = requestSnapshot(engine);
-      progress.phase(`s3 cold gets c${c}`, scale.s3CapMs);
-      const loop = await runLoop({
+      const measured = await measuredPhase(engine, `s3 cold gets c${c}`, undefined, {
         concurrency: c,
         maxOps: n,
         capMs: scale.s3CapMs,
         prepare: () => rand.nextInt(n),
-        op: async (_i, idx) => {
-          const v = await engine.get(data.key(idx));
-          if (!data.checkValue(idx, vb, v)) misses++;
-        },
+        op: (_i, idx) => get(idx),
         progress,
       });
+      const loop = measured.loop;
       // A get waits for a GET only when its block is not cached: the floor is one GET times the measured
       // GETs per get (at most 1, so the bound stays an upper bound).
-      const requests = requestDelta(engine, before) ?? {};
+      const requests = measured.requests ?? {};
       const gets = (requests['get'] ?? 0) + (requests['head'] ?? 0);
       const perOp = loop.ops > 0 ? Math.min(1, gets / loop.ops) : 1;
       const floor = (model.getMs + (BLOCK_BYTES * 1000) / model.bandwidthBytesPerSec) * perOp;

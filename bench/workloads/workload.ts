@@ -1,15 +1,18 @@
 /**
  * Workload: one benchmark scenario run for one engine and one value size, and the helpers every workload shares:
- * opening an engine in a fresh directory (closed and removed afterwards), counting object-store requests around a
- * phase, and turning a measured loop into a CellResult.
+ * opening an engine in a fresh directory (closed and removed afterwards), running a measured phase by the one rule
+ * (`measuredPhase`: warm-up and drain before the window, the drain inside it), counting object-store requests
+ * around a phase, and turning a measured loop into a CellResult.
  *
  * Invariants: a workload opens engines only through `withEngine`, so each gets a fresh directory on the run's
- * disk and is closed and cleared before the next engine starts; figures exclude warm-up, load and settle time.
+ * disk and is closed and cleared before the next engine starts; figures exclude warm-up, load and settle time;
+ * every window ends with the engine's drain, so it holds all the work its operations created and none of the
+ * warm-up's.
  * Concurrency: one workload and one engine at a time.
  */
 import type { BenchEngine, EngineDefinition, EngineOpenOptions } from '../engines/engine.js';
 import type { BenchData } from '../lib/data.js';
-import type { LoopResult } from '../lib/driver.js';
+import { type LoopOptions, type LoopResult, runLoop, warmUp } from '../lib/driver.js';
 import type { Progress } from '../lib/progress.js';
 import type { CellResult, OpUnit, WorkloadId } from '../lib/result.js';
 import type { Scale } from '../lib/scale.js';
@@ -74,6 +77,43 @@ export async function withEngine<T>(
   }
 }
 
+/** A warm-up: the phase's own operation on keys (or a random stream) of its own, run before the window. */
+export interface WarmUpSpec {
+  readonly op: (i: number) => unknown;
+  readonly maxOps: number;
+  readonly capMs: number;
+  readonly concurrency?: number;
+}
+
+/** What a measured phase returns: the loop's figures and the object-store requests made in its window. */
+export interface MeasuredPhase {
+  readonly loop: LoopResult;
+  readonly requests: Record<string, number> | undefined;
+}
+
+/**
+ * Runs one measured phase by the rule every phase follows (bench/README.md, "Timing"): the warm-up (untimed), then
+ * the engine's drain (untimed, so the window holds none of the warm-up's deferred work), then the window: the
+ * loop, and the engine's drain after its last operation, timed as part of it. Requests are counted over the window.
+ * `name` labels the phase in the progress display.
+ */
+export async function measuredPhase<P>(
+  engine: BenchEngine,
+  name: string,
+  warm: WarmUpSpec | undefined,
+  loop: Omit<LoopOptions<P>, 'drain'>,
+): Promise<MeasuredPhase> {
+  if (warm !== undefined) {
+    loop.progress?.phase(`warm-up: ${name}`);
+    await warmUp(warm.op, warm.maxOps, warm.capMs, warm.concurrency ?? loop.concurrency);
+  }
+  await engine.drain();
+  const before = requestSnapshot(engine);
+  loop.progress?.phase(name, loop.capMs);
+  const result = await runLoop({ ...loop, drain: () => engine.drain() });
+  return { loop: result, requests: requestDelta(engine, before) };
+}
+
 /** Object-store request counts of `engine` now (empty when it has none). */
 export function requestSnapshot(engine: BenchEngine): Record<string, number> {
   return { ...(engine.requestCounts?.() ?? {}) };
@@ -122,7 +162,7 @@ export function cellFromLoop(ctx: WorkloadContext, loop: LoopResult, f: CellFiel
     opsPerSec: round(loop.opsPerSec * (f.unitsPerOp ?? 1)),
     latency: loop.histogram.summary(),
     requests: f.requests,
-    extra: f.extra,
+    extra: { ...f.extra, drainMs: round(loop.drainMs) },
     notes: f.notes,
   };
 }

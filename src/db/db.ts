@@ -10,8 +10,8 @@
 
 import type { MergeOperator } from '../lsm/merge-operator.js';
 import type { ObjectStore } from '../object-store/object-store.js';
+import type { Settings } from '../store/settings.js';
 import { ByteArena } from '../util/byte-arena.js';
-import { toBytes } from '../util/bytes.js';
 import type { Clock } from '../util/clock.js';
 import { invalidError, toShaleDBError, unavailableError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
@@ -33,11 +33,14 @@ import {
   type ScanOptions,
   type ScanRange,
   toKeyRange,
+  toPrefixRange,
   type WriteHandle,
   type WriteOptions,
 } from './options.js';
-import type { Settings } from './settings.js';
 import { Snapshot } from './snapshot.js';
+import { checkIsolation, DbTransaction } from './transaction.js';
+import type { IsolationLevel } from './transaction-manager.js';
+import type { WalJournalOptions } from './wal-journal.js';
 import { checkKey, checkReadKey, checkValue, newOp, type WriteBatch } from './write-batch.js';
 
 /** Options of Db.open. */
@@ -56,6 +59,11 @@ export interface DbOpenOptions {
   readonly metricsRecorder?: MetricsRecorder;
   /** Where absorbed background failures are reported (default: JSON lines on stderr at `SHALEDB_LOG`, default warn). */
   readonly logger?: Logger;
+  /**
+   * Opt-in local durability tier: a durable write resolves once flushed in a CRC-32C journal in `dir` on a local
+   * disk; WAL SSTs still reach object storage in the background. See docs/design/0005-wal-journal.md.
+   */
+  readonly walJournal?: WalJournalOptions;
   /** @internal Injected clock (tests). */
   readonly clock?: Clock;
   /** @internal Injected randomness (tests). */
@@ -107,9 +115,11 @@ export class Db {
 
   /**
    * Opens (creating if needed) the database at `path` in `store` (an ObjectStore or a URL such as
-   * `file:///abs/dir`, `memory:///`, `s3://bucket/prefix`). Fences any previous writer of the database.
+   * `file:///abs/dir`, `memory:///`, `s3://bucket/prefix`, as a string or a URL). Fences any previous writer of
+   * the database. Unknown option keys are 'invalid' errors. This opens the writer alone; the package's Db.open
+   * (src/open/open.ts) also starts the embedded compactor and GC.
    */
-  static open(path: string, store: ObjectStore | string, options: DbOpenOptions = {}): Promise<Db> {
+  static open(path: string, store: ObjectStore | string | URL, options: DbOpenOptions = {}): Promise<Db> {
     return wrap(async () => new Db(await openDb(path, store, options)));
   }
 
@@ -123,16 +133,16 @@ export class Db {
     return wrap(async () => {
       const o = checkWriteOptions(options);
       const op = newOp('value', checkKey(key), checkValue(value), o.ttl);
-      return { seq: BigInt(await this.#inner.write([op], o.awaitDurable)) };
+      return await this.#inner.write([op], o.awaitDurable);
     });
   }
 
   /** Deletes `key`. */
   delete(key: Uint8Array | string, options?: WriteOptions): Promise<WriteHandle> {
     return wrap(async () => {
-      const o = checkWriteOptions(options);
+      const o = checkWriteOptions(options, false);
       const op = newOp('tombstone', checkKey(key), new Uint8Array(0), undefined);
-      return { seq: BigInt(await this.#inner.write([op], o.awaitDurable)) };
+      return await this.#inner.write([op], o.awaitDurable);
     });
   }
 
@@ -145,7 +155,7 @@ export class Db {
     return wrap(async () => {
       const o = checkWriteOptions(options);
       const op = newOp('merge', checkKey(key), checkValue(operand), o.ttl);
-      return { seq: BigInt(await this.#inner.write([op], o.awaitDurable)) };
+      return await this.#inner.write([op], o.awaitDurable);
     });
   }
 
@@ -160,8 +170,8 @@ export class Db {
         throw invalidError('INVALID_ARGUMENT', 'write() takes a WriteBatch');
       }
       if (batch.ops.length === 0) throw invalidError('EMPTY_BATCH', 'the batch is empty');
-      const o = checkWriteOptions(options);
-      return { seq: BigInt(await this.#inner.write(batch.takeOps(), o.awaitDurable)) };
+      const o = checkWriteOptions(options, false);
+      return await this.#inner.write(batch.takeOps(), o.awaitDurable);
     });
   }
 
@@ -246,11 +256,11 @@ export class Db {
     }
   }
 
-  /** Iterates the keys that start with `prefix`. */
+  /** Iterates the keys that start with `prefix` (an empty prefix: every key, as in 0.12.1). */
   scanPrefix(prefix: Uint8Array | string, options?: ScanOptions): DbIterator {
     try {
       const o = checkScanOptions(options);
-      return this.#inner.scan(prefixRange(prefix), o, o.order);
+      return this.#inner.scan(toPrefixRange(prefix), o, o.order);
     } catch (e) {
       throw toShaleDBError(e);
     }
@@ -260,29 +270,45 @@ export class Db {
   snapshot(): Promise<Snapshot> {
     return wrap(async () => {
       this.#inner.checkOpen();
-      return new Snapshot(this.#inner, this.#inner.d.oracle.lastCommittedSeq);
+      return new Snapshot(this.#inner, this.#inner.lastCommittedSeq);
     });
   }
 
-  /** Writes the WAL buffer now (type 'wal', the default) or flushes the memtable to L0 ('memtable'). */
+  /**
+   * Begins a transaction at `isolation` ('snapshot', the default, or 'serializableSnapshot'): reads see the database
+   * as of now plus the transaction's own writes; `commit()` applies its writes atomically or fails with kind
+   * 'transaction' (TRANSACTION_CONFLICT). See docs/transactions.md.
+   */
+  begin(isolation: IsolationLevel = 'snapshot'): Promise<DbTransaction> {
+    return wrap(async () => {
+      const level = checkIsolation(isolation);
+      this.#inner.checkOpen();
+      return new DbTransaction(this.#inner, level);
+    });
+  }
+
+  /**
+   * Writes the WAL buffer now (type 'wal', the default) or flushes the memtable to L0 ('memtable'). With
+   * `walEnabled: false` both flush the memtable to L0, which is what makes writes durable there.
+   */
   flush(options?: FlushOptions): Promise<void> {
     return wrap(() => this.#inner.flush(checkFlushOptions(options)));
   }
 
   /** Progress and state. */
   status(): DbStatus {
-    const d = this.#inner.d;
-    const m = d.state.manifest;
+    const p = this.#inner.progress();
+    const m = p.manifest;
     return {
-      durableSeq: BigInt(d.oracle.durableSeq),
-      lastCommittedSeq: BigInt(d.oracle.lastCommittedSeq),
-      manifestId: BigInt(d.manifest.id),
+      durableSeq: BigInt(p.durableSeq),
+      lastCommittedSeq: BigInt(p.lastCommittedSeq),
+      manifestId: BigInt(p.manifestId),
       writerEpoch: BigInt(m.writerEpoch),
       closeReason: this.#inner.closeReason,
       l0Count: m.l0.length,
       sortedRunCount: m.compacted.length,
-      immutableMemtables: d.state.imms.length,
-      nextWalId: BigInt(d.walWriter?.nextWalId ?? 0),
+      immutableMemtables: p.immutableMemtables,
+      nextWalId: BigInt(p.nextWalId),
     };
   }
 
@@ -291,7 +317,7 @@ export class Db {
    * (0.12.1 `DefaultMetricsRecorder::snapshot`). Also readable after close.
    */
   metrics(): Metric[] {
-    const obs = this.#inner.d.observability;
+    const obs = this.#inner.observability;
     if (obs === undefined) return [];
     obs.stats.refresh();
     return obs.own.snapshot();
@@ -302,26 +328,17 @@ export class Db {
     return toPrometheusText(this.metrics());
   }
 
-  /** Flushes the WAL and closes. Idempotent. The memtable stays in the WAL (as 0.12.1 does). */
+  /**
+   * Flushes and closes, as 0.12.1 does: with the WAL on, the WAL buffer is written (the memtable stays in the WAL);
+   * with `walEnabled: false`, the memtable is flushed to L0, so every acknowledged write survives a clean close.
+   * Idempotent.
+   */
   close(): Promise<void> {
     return wrap(() => this.#inner.close());
   }
-}
 
-/** The range of keys starting with `prefix`. */
-export function prefixRange(prefix: Uint8Array | string): {
-  start: Uint8Array;
-  startInclusive: true;
-  end?: Uint8Array;
-} {
-  const p = toBytes(prefix, 'prefix');
-  if (p.length === 0) throw invalidError('INVALID_KEY', 'prefix must not be empty');
-  for (let i = p.length - 1; i >= 0; i--) {
-    if (p[i]! < 0xff) {
-      const end = p.slice(0, i + 1);
-      end[i]!++;
-      return { start: p, startInclusive: true, end };
-    }
+  /** `await using db = await Db.open(...)` closes the database at the end of the block. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
-  return { start: p, startInclusive: true };
 }

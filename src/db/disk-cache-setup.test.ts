@@ -11,8 +11,8 @@ import { withTempDir } from '../../test/support/io-temp-dir.js';
 import { CountingObjectStore } from '../object-store/counting-store.js';
 import { MemoryObjectStore } from '../object-store/memory-store.js';
 import type { ObjectStore } from '../object-store/object-store.js';
+import type { Settings } from '../store/settings.js';
 import { Db } from './db.js';
-import type { Settings } from './settings.js';
 
 function sstGets(store: CountingObjectStore): number {
   return store.getLog.filter((g) => g.path.includes('/compacted/')).length;

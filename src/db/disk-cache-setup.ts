@@ -14,7 +14,7 @@ import { compactedSstPath, parseCompactedSstId } from '../format/object-paths.js
 import { CachedObjectStore } from '../object-store/disk-cache/cached-store.js';
 import type { ResolvedObjectStoreCacheOptions } from '../object-store/disk-cache/options.js';
 import type { ObjectStore } from '../object-store/object-store.js';
-import { compactedDir } from './paths.js';
+import { compactedDir } from '../store/paths.js';
 
 /** Wraps `store` in the disk cache when the settings ask for one. */
 export async function withDiskCache(

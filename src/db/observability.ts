@@ -11,28 +11,15 @@
 import type { MergeOperator } from '../lsm/merge-operator.js';
 import { CachedObjectStore } from '../object-store/disk-cache/cached-store.js';
 import type { ObjectStore } from '../object-store/object-store.js';
+import { countMergeOperands } from '../store/merge-operand-count.js';
+import type { TableStore } from '../store/table-store.js';
 import { invalidError } from '../util/errors.js';
 import { defaultLogger, type Logger, safeLogger } from '../util/logger.js';
-import {
-  type Counter,
-  DefaultMetricsRecorder,
-  type MetricsRecorder,
-  teeMetricsRecorder,
-} from '../util/metrics.js';
+import { DefaultMetricsRecorder, type MetricsRecorder, teeMetricsRecorder } from '../util/metrics.js';
 import type { DbState } from './db-state.js';
 import type { DbStats as DbStatsType } from './db-stats.js';
 import { DbStats } from './db-stats.js';
-import type { TableStore } from './table-store.js';
 import type { WalWriter } from './wal-writer.js';
-
-/** `op`, counting the operands of each successful call into `counter`. */
-export function countMergeOperands(op: MergeOperator, counter: Counter): MergeOperator {
-  return (key, existing, operands) => {
-    const r = op(key, existing, operands);
-    counter.increment(operands.length);
-    return r;
-  };
-}
 
 /** What a database open needs from the caller for observability. */
 export interface ObservabilityOptions {

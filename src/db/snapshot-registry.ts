@@ -1,5 +1,5 @@
 /**
- * SnapshotRegistry: the seqs pinned by open snapshots (and, later, transactions), so flushes and the manifest's
+ * SnapshotRegistry: the seqs pinned by open snapshots and transactions, so flushes and the manifest's
  * recent_snapshot_min_seq keep every version a pinned reader can still see.
  *
  * Invariants: `minSeq()` is the smallest pinned seq, or undefined when nothing is pinned; a handle releases once.

@@ -2,8 +2,9 @@
  * Snapshot: a consistent read-only view of the database at one seq. It pins that seq, so flushes keep every
  * version it can see and the manifest's recent_snapshot_min_seq protects them from compaction.
  *
- * Invariants: every read sees exactly the writes with seq <= the snapshot's seq; after close() reads fail with
- * 'closed' and the pin is released (once).
+ * Invariants: every read sees exactly the writes with seq <= the snapshot's seq; its read calls (get, getKeyValue,
+ * scan, scanPrefix) take the same arguments as Db's and never change a caller's buffer; after close() reads fail
+ * with 'closed' and the pin is released (once).
  * Concurrency: usable concurrently with writes; one close.
  */
 import { closedError, toShaleDBError } from '../util/errors.js';
@@ -16,6 +17,7 @@ import {
   type ScanOptions,
   type ScanRange,
   toKeyRange,
+  toPrefixRange,
 } from './options.js';
 import { checkReadKey } from './write-batch.js';
 
@@ -32,7 +34,7 @@ export class Snapshot {
     this.#inner = inner;
     this.#seq = seq;
     this.seq = BigInt(seq);
-    this.#release = inner.d.snapshots.pin(seq);
+    this.#release = inner.pinSnapshot(seq);
   }
 
   #check(): void {
@@ -67,9 +69,25 @@ export class Snapshot {
     }
   }
 
+  /** Iterates the keys that start with `prefix` at the snapshot (an empty prefix: every key). */
+  scanPrefix(prefix: Uint8Array | string, options?: ScanOptions): DbIterator {
+    try {
+      this.#check();
+      const o = checkScanOptions(options);
+      return this.#inner.scan(toPrefixRange(prefix), { ...o, snapshotSeq: this.#seq }, o.order);
+    } catch (e) {
+      throw toShaleDBError(e);
+    }
+  }
+
   /** Releases the snapshot. Idempotent. */
   close(): void {
     this.#release?.();
     this.#release = undefined;
+  }
+
+  /** `await using snap = await db.snapshot()` closes the snapshot at the end of the block. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
   }
 }

@@ -30,6 +30,14 @@ test('sharedPrefixLength and prefixUpperBound', () => {
   assert.equal(sharedPrefixLength(Uint8Array.of(1, 2, 3), Uint8Array.of(1, 2, 4)), 2);
   assert.deepEqual(prefixUpperBound(Uint8Array.of(1, 0xff)), Uint8Array.of(2));
   assert.equal(prefixUpperBound(Uint8Array.of(0xff, 0xff)), undefined);
+  // A Buffer prefix (whose slice is a view) is never written, and the bound shares no memory with it.
+  const buf = Buffer.from([7, 1, 0xff, 9]);
+  const prefix = buf.subarray(1, 3);
+  const bound = prefixUpperBound(prefix)!;
+  assert.deepEqual([...buf], [7, 1, 0xff, 9]);
+  assert.deepEqual([...bound], [2]);
+  bound[0] = 0x55;
+  assert.deepEqual([...buf], [7, 1, 0xff, 9]);
 });
 
 test('u64 and i64 big-endian round trips', () => {

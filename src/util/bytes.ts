@@ -42,11 +42,15 @@ export function hasPrefix(key: Uint8Array, prefix: Uint8Array): boolean {
   return true;
 }
 
-/** The smallest key greater than every key with this prefix, or undefined when none exists (all 0xff). */
+/**
+ * The smallest key greater than every key with this prefix, or undefined when none exists (all 0xff). Always a new
+ * array: `prefix` is never written (a Buffer's `slice` is a view, so the bound is built by copying).
+ */
 export function prefixUpperBound(prefix: Uint8Array): Uint8Array | undefined {
   for (let i = prefix.length - 1; i >= 0; i--) {
     if (prefix[i]! < 0xff) {
-      const out = prefix.slice(0, i + 1);
+      const out = new Uint8Array(i + 1);
+      out.set(prefix.subarray(0, i + 1));
       out[i]!++;
       return out;
     }

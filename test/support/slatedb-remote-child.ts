@@ -22,6 +22,7 @@ type Command =
   | { id: number; cmd: 'flushWal' }
   | { id: number; cmd: 'flushMemtable' }
   | { id: number; cmd: 'scan' }
+  | { id: number; cmd: 'scanPrefix'; prefix: string }
   | { id: number; cmd: 'shutdown' }
   | { id: number; cmd: 'readAll'; dir: string; path: string; checkpointId?: string };
 
@@ -63,6 +64,12 @@ async function handle(c: Command): Promise<unknown> {
       return db.flushMemtable();
     case 'scan':
       return (await db.scan()).map((r) => ({ ...r, key: toHex(r.key), value: toHex(r.value) }));
+    case 'scanPrefix':
+      return (await db.scanPrefix(fromHex(c.prefix))).map((r) => ({
+        ...r,
+        key: toHex(r.key),
+        value: toHex(r.value),
+      }));
     case 'shutdown':
       await db.close('shutdown');
       db = undefined;

@@ -102,7 +102,16 @@ export class RemoteOracle {
 
   /** Every visible row, through SlateDB's scan. */
   async scan(): Promise<VisibleRow[]> {
-    const rows = (await this.#call({ cmd: 'scan' })) as Array<VisibleRow & { key: string; value: string }>;
+    return RemoteOracle.#rows(await this.#call({ cmd: 'scan' }));
+  }
+
+  /** The visible rows starting with `prefix`, through SlateDB's scan_prefix. */
+  async scanPrefix(prefix: Uint8Array): Promise<VisibleRow[]> {
+    return RemoteOracle.#rows(await this.#call({ cmd: 'scanPrefix', prefix: toHex(prefix) }));
+  }
+
+  static #rows(reply: unknown): VisibleRow[] {
+    const rows = reply as Array<VisibleRow & { key: string; value: string }>;
     return rows.map((r) => ({
       ...r,
       key: fromHex(r.key),

@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import { withTempDir } from '../../../test/support/io-temp-dir.js';
 import { FaultyFileSystem } from '../../io/faulty-file-system.js';
 import { MemoryFileSystem } from '../../io/memory-file-system.js';
-import { nodeFileSystem } from '../../io/node-file-system.js';
+import { NodeFileSystem, nodeFileSystem } from '../../io/node-file-system.js';
 import { isTempFileName } from '../../io/temp-name.js';
 import { SeededRand } from '../../util/random.js';
 import { CountingObjectStore } from '../counting-store.js';
@@ -162,13 +162,20 @@ test('the size bound holds on disk; least recently used parts go first', async (
     const got = await cached.get(path, { range: { offset: 0, length: 10 } });
     assert.deepEqual(got.bytes, data.subarray(0, 10));
     assert.equal(inner.calls('get'), 0);
-    // Reopening with a smaller bound evicts down to it.
+    // Reopening with a smaller bound evicts down to it, on disk too, before open returns (unlinks made slow, so
+    // an open that did not wait for them would return with the evicted files still there).
+    class SlowUnlinkFileSystem extends NodeFileSystem {
+      override async unlink(p: string): Promise<void> {
+        await new Promise((r) => setTimeout(r, 30));
+        return super.unlink(p);
+      }
+    }
     const smaller = await CachedObjectStore.open(inner, {
       rootFolder: dir,
       partSizeBytes: 4096,
       maxCacheSizeBytes: 8192,
+      fs: new SlowUnlinkFileSystem(),
     });
-    await new Promise((r) => setTimeout(r, 20));
     assert.ok(smaller.usage.bytes <= 8192);
     assert.equal(diskFiles(dir).bytes, smaller.usage.bytes);
   });

@@ -143,7 +143,10 @@ export class DiskCache {
     await walk(this.#root);
     found.sort((a, b) => a.mtime - b.mtime);
     for (const f of found) this.#track(f.path, f.size);
-    this.#evictFor(0);
+    // Open waits for its evictions: once it returns, the folder on disk is within the bound and matches the index.
+    const removals: Promise<void>[] = [];
+    this.#evictFor(0, removals);
+    await Promise.all(removals);
   }
 
   #track(path: string, size: number): void {
@@ -179,8 +182,11 @@ export class DiskCache {
     }
   }
 
-  /** Evicts least recently used files until `incoming` more bytes fit; false if they can never fit. */
-  #evictFor(incoming: number): boolean {
+  /**
+   * Evicts least recently used files until `incoming` more bytes fit; false if they can never fit. The index drops
+   * them at once; their unlinks run in the background unless `removals` collects them for the caller to await.
+   */
+  #evictFor(incoming: number, removals?: Promise<void>[]): boolean {
     if (this.#max === null) return true;
     if (incoming > this.#max) return false;
     while (this.#bytes + incoming > this.#max) {
@@ -189,7 +195,9 @@ export class DiskCache {
       const size = this.#index.get(oldest.value)!;
       this.stats.evictedKeys++;
       this.stats.evictedBytes += size;
-      void this.#remove(oldest.value);
+      const removal = this.#remove(oldest.value);
+      if (removals !== undefined) removals.push(removal);
+      else void removal;
     }
     return true;
   }
