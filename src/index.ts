@@ -25,6 +25,15 @@ export { type BatchOpOptions, type Ttl, WriteBatch } from './db/write-batch.js';
 export * from './gc/index.js';
 export type { MergeOperator } from './lsm/merge-operator.js';
 export { CountingObjectStore, type RequestCounts } from './object-store/counting-store.js';
+export {
+  CachedObjectStore,
+  type CachedObjectStoreOptions,
+} from './object-store/disk-cache/cached-store.js';
+export type { ObjectStoreCacheOptions, PreloadLevel } from './object-store/disk-cache/options.js';
+export {
+  InstrumentedObjectStore,
+  type ObjectStoreComponent,
+} from './object-store/instrumented-store.js';
 export { LocalObjectStore, type LocalObjectStoreOptions } from './object-store/local-store.js';
 export { MemoryObjectStore } from './object-store/memory-store.js';
 export {
@@ -52,5 +61,35 @@ export {
   type GarbageCollectorOptions,
   type Settings,
 } from './store/settings.js';
+export {
+  DEFAULT_SETTINGS_FILES,
+  type LoadSettingsOptions,
+  loadSettings,
+  settingsFromEnv,
+  settingsFromFile,
+} from './store/settings-load.js';
 export type { CloseReason, ErrorCode, ErrorKind } from './util/errors.js';
 export { isDataError, ShaleDBError } from './util/errors.js';
+export {
+  defaultLogger,
+  jsonLogger,
+  type LogFields,
+  type Logger,
+  type LogLevel,
+} from './util/logger.js';
+export {
+  type Counter,
+  DefaultMetricsRecorder,
+  findMetric,
+  type Gauge,
+  type Histogram,
+  type HistogramValue,
+  LATENCY_BOUNDARIES,
+  type Metric,
+  type MetricLabel,
+  type MetricsRecorder,
+  noopMetricsRecorder,
+  type UpDownCounter,
+} from './util/metrics.js';
+export { type OtelMeterLike, openTelemetryRecorder } from './util/metrics-otel.js';
+export { prometheusName, toPrometheusText } from './util/metrics-prometheus.js';

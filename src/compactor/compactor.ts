@@ -54,6 +54,11 @@ export interface CompactorOptions {
   readonly onManifestWritten?: () => void;
   /** Called when a job finishes (stats). */
   readonly onJobFinished?: (id: Ulid, stats: JobStats) => void;
+  /** Called when a job starts running, and when it ends (finished, failed or abandoned at stop). */
+  readonly onJobStarted?: (id: Ulid) => void;
+  readonly onJobEnded?: (id: Ulid) => void;
+  /** Called when a job fails (the compaction is marked failed; the compactor goes on). */
+  readonly onJobFailed?: (id: Ulid, error: unknown) => void;
 }
 
 /** Totals since start. */
@@ -158,6 +163,7 @@ export class Compactor {
       if (m.error instanceof ShaleDBError && m.error.kind === 'closed') throw m.error;
       this.#state.setStatus(m.id, 'failed');
       this.stats.compactionsFailed++;
+      this.#o.onJobFailed?.(m.id, m.error);
       await this.#writeCompactions();
     }
     await this.#schedule();
@@ -233,6 +239,7 @@ export class Compactor {
         ? Number.MIN_SAFE_INTEGER
         : Number(m.lastL0ClockTick);
     const o = this.#o;
+    o.onJobStarted?.(id);
     const job = executeCompaction(
       {
         id,
@@ -259,7 +266,10 @@ export class Compactor {
       (error: unknown) => this.#send({ type: 'failed', id, error }),
     );
     this.#jobs.add(job);
-    void job.finally(() => this.#jobs.delete(job));
+    void job.finally(() => {
+      this.#jobs.delete(job);
+      o.onJobEnded?.(id);
+    });
   }
 
   #send(m: CompactorMessage): void {

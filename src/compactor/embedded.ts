@@ -9,8 +9,11 @@
  * Concurrency: runs at database open and close.
  */
 
+import { countMergeOperands } from '../store/merge-operand-count.js';
 import type { Service, ServiceContext } from '../store/services.js';
 import { TaskExecutor } from '../util/dispatcher.js';
+import { COMPACTOR, MERGE_OPERATOR_OPERANDS } from '../util/metric-names.js';
+import { noopMetricsRecorder } from '../util/metrics.js';
 import { Compactor } from './compactor.js';
 
 /** Starts the writer's embedded compactor, or returns undefined when the settings have none. */
@@ -18,6 +21,23 @@ export async function startEmbeddedCompactor(ctx: ServiceContext): Promise<Servi
   const options = ctx.settings.compactorOptions;
   if (options === null) return undefined;
   const executor = new TaskExecutor(ctx.clock, ctx.rand);
+  const metrics = ctx.metrics ?? noopMetricsRecorder;
+  const bytesCompacted = metrics.registerCounter(
+    COMPACTOR.BYTES_COMPACTED,
+    'Bytes written by compactions',
+    [],
+  );
+  const lastCompaction = metrics.registerGauge(
+    COMPACTOR.LAST_COMPACTION_TS_SEC,
+    'Unix seconds of the last finished compaction',
+    [],
+  );
+  const running = metrics.registerUpDownCounter(COMPACTOR.RUNNING_COMPACTIONS, 'Compactions running', []);
+  const compactOperands = metrics.registerCounter(
+    MERGE_OPERATOR_OPERANDS,
+    'Merge operator operands resolved',
+    [{ key: 'path', value: 'compact' }],
+  );
   const compactor = await Compactor.start({
     root: ctx.root,
     store: ctx.store,
@@ -25,9 +45,22 @@ export async function startEmbeddedCompactor(ctx: ServiceContext): Promise<Servi
     options,
     clock: ctx.clock,
     rand: ctx.rand,
-    mergeOperator: ctx.mergeOperator,
+    mergeOperator:
+      ctx.mergeOperator === undefined ? undefined : countMergeOperands(ctx.mergeOperator, compactOperands),
     executor,
     onManifestWritten: ctx.onManifestChanged,
+    onJobStarted: () => running.increment(1),
+    onJobEnded: () => running.increment(-1),
+    onJobFinished: (_id, stats) => {
+      bytesCompacted.increment(stats.bytesWritten);
+      lastCompaction.set(Math.floor(ctx.clock.nowMs() / 1000));
+    },
+    onJobFailed: (id, error) => {
+      ctx.logger?.log('warn', 'compaction failed; its inputs stay in place', {
+        compaction: id.toString(),
+        error,
+      });
+    },
   });
   return {
     close: async () => {

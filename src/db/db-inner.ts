@@ -24,8 +24,10 @@ import type { Rand } from '../util/random.js';
 import { batchRows } from './batch-rows.js';
 import { DbIterator } from './db-iterator.js';
 import type { DbState } from './db-state.js';
+import type { DbStats } from './db-stats.js';
 import type { MemtableFlusher } from './memtable-flusher.js';
 import type { MonotonicClock } from './mono-clock.js';
+import type { Observability } from './observability.js';
 import type { WriteHandle } from './options.js';
 import type { SeqOracle } from './oracle.js';
 import { getRow, scanSources } from './read-path.js';
@@ -55,9 +57,15 @@ export interface DbInnerDeps {
   readonly manifest: FenceableObject<Manifest>;
   readonly snapshots: SnapshotRegistry;
   readonly mergeOperator: MergeOperator | undefined;
+  /** The operator reads resolve merges with (the same one, counted for metrics); default `mergeOperator`. */
+  readonly readMergeOperator?: MergeOperator | undefined;
   readonly abort: AbortController;
   /** Extra shutdown work (compactor, GC, owned store), run after the writer's tasks stop. */
   readonly onClose: () => Promise<void>;
+  /** Metrics (absent in tests that build the engine by hand). */
+  readonly stats?: DbStats;
+  /** The recorder and logger (absent in tests that build the engine by hand). */
+  readonly observability?: Observability;
 }
 
 /** What Db.status reports, read in one go. */
@@ -106,12 +114,17 @@ export class DbInner {
   write(ops: BatchOp[], awaitDurable: boolean, txn?: TxnState): MaybePromise<WriteHandle> {
     this.checkOpen();
     const pressure = this.#backpressure();
-    if (pressure !== undefined) return pressure.then(() => this.write(ops, awaitDurable, txn));
+    if (pressure !== undefined) {
+      this.#d.stats?.backpressureCount.increment(1);
+      return pressure.then(() => this.write(ops, awaitDurable, txn));
+    }
     const now = this.#d.monoClock.now();
     if (now instanceof Promise) return now.then(() => this.write(ops, awaitDurable, txn));
     // From here to the end of #apply nothing awaits: the batch is atomic, and so are the conflict check and commit.
     if (txn !== undefined) this.txns.checkCommit(txn);
     const seq = this.#d.oracle.nextSeq();
+    this.#d.stats?.writeBatchCount.increment(1);
+    this.#d.stats?.writeOps.increment(ops.length);
     const rows = batchRows(ops, seq, now, this.#d.settings.defaultTtlMs, this.#d.mergeOperator);
     const durable = this.#apply(rows, seq, now);
     if (txn !== undefined || this.txns.activeCount > 0) this.txns.committed(txn, rows, seq);
@@ -199,7 +212,13 @@ export class DbInner {
   /** Point lookup. */
   getRow(key: Uint8Array, cap: SeqCap): MaybePromise<RowEntry | undefined> {
     this.checkOpen();
-    return getRow(this.#d.state.readView(), key, this.maxSeq(cap), this.#d.mergeOperator);
+    this.#d.stats?.getRequests.increment(1);
+    return getRow(
+      this.#d.state.readView(),
+      key,
+      this.maxSeq(cap),
+      this.#d.readMergeOperator ?? this.#d.mergeOperator,
+    );
   }
 
   /** A scan iterator (stopping after `cap.limit` key-values when set). */
@@ -209,10 +228,11 @@ export class DbInner {
     order: 'asc' | 'desc',
   ): DbIterator {
     this.checkOpen();
+    this.#d.stats?.scanRequests.increment(1);
     const source = scanSources(this.#d.state.readView(), range, order);
     return new DbIterator(source, {
       maxSeq: this.maxSeq(cap),
-      mergeOperator: this.#d.mergeOperator,
+      mergeOperator: this.#d.readMergeOperator ?? this.#d.mergeOperator,
       order,
       range,
       limit: cap.limit,
@@ -223,6 +243,8 @@ export class DbInner {
   async flush(type: 'wal' | 'memtable'): Promise<void> {
     this.checkOpen();
     const d = this.#d;
+    d.stats?.flushRequests.increment(1);
+    if (d.walWriter !== undefined) d.stats?.walBufferFlushRequests.increment(1);
     if (d.walWriter !== undefined) await d.walWriter.flush().catch((e) => Promise.reject(asClosed(e)));
     if (type === 'memtable' || d.walWriter === undefined) await this.#flushMemtables();
   }
@@ -323,6 +345,11 @@ export class DbInner {
     const seq = this.#d.oracle.nextSeq();
     this.#d.state.memtable.putAll(rows(seq));
     return seq;
+  }
+
+  /** The database's metrics recorder, stats and logger (undefined for an engine built by hand in tests). */
+  get observability(): Observability | undefined {
+    return this.#d.observability;
   }
 
   /** The writer's view of the manifest. */

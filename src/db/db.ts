@@ -14,6 +14,9 @@ import type { Settings } from '../store/settings.js';
 import { ByteArena } from '../util/byte-arena.js';
 import type { Clock } from '../util/clock.js';
 import { invalidError, toShaleDBError, unavailableError } from '../util/errors.js';
+import type { Logger } from '../util/logger.js';
+import type { Metric, MetricsRecorder } from '../util/metrics.js';
+import { toPrometheusText } from '../util/metrics-prometheus.js';
 import type { Rand } from '../util/random.js';
 import type { DbInner } from './db-inner.js';
 import { type DbIterator, type KeyValue, toKeyValue } from './db-iterator.js';
@@ -52,6 +55,10 @@ export interface DbOpenOptions {
   readonly retry?: boolean;
   /** Size of the in-memory block cache in bytes (default 64 MiB). */
   readonly blockCacheBytes?: number;
+  /** Also publish metrics here (e.g. `openTelemetryRecorder(meter)`); `db.metrics()` works either way. */
+  readonly metricsRecorder?: MetricsRecorder;
+  /** Where absorbed background failures are reported (default: JSON lines on stderr at `SHALEDB_LOG`, default warn). */
+  readonly logger?: Logger;
   /**
    * Opt-in local durability tier: a durable write resolves once flushed in a CRC-32C journal in `dir` on a local
    * disk; WAL SSTs still reach object storage in the background. See docs/design/0005-wal-journal.md.
@@ -303,6 +310,22 @@ export class Db {
       immutableMemtables: p.immutableMemtables,
       nextWalId: BigInt(p.nextWalId),
     };
+  }
+
+  /**
+   * The database's metrics under SlateDB 0.12.1's names (`slatedb.db.write_ops`, ...), with current values
+   * (0.12.1 `DefaultMetricsRecorder::snapshot`). Also readable after close.
+   */
+  metrics(): Metric[] {
+    const obs = this.#inner.observability;
+    if (obs === undefined) return [];
+    obs.stats.refresh();
+    return obs.own.snapshot();
+  }
+
+  /** {@link Db.metrics} in the Prometheus text exposition format (names with '_' for '.'). */
+  metricsText(): string {
+    return toPrometheusText(this.metrics());
   }
 
   /**

@@ -11,6 +11,7 @@
  */
 
 import type { Manifest } from '../format/manifest.js';
+import { InstrumentedObjectStore } from '../object-store/instrumented-store.js';
 import { isObjectStoreError, type ObjectStore } from '../object-store/object-store.js';
 import { resolveObjectStore } from '../object-store/resolve.js';
 import { RetryingObjectStore } from '../object-store/retrying-store.js';
@@ -31,8 +32,10 @@ import { systemRand } from '../util/random.js';
 import type { DbOpenOptions } from './db.js';
 import { DbInner } from './db-inner.js';
 import { DbState } from './db-state.js';
+import { preloadDiskCache, withDiskCache } from './disk-cache-setup.js';
 import { MemtableFlusher } from './memtable-flusher.js';
 import { MonotonicClock } from './mono-clock.js';
+import { Observability } from './observability.js';
 import { checkKnownKeys } from './options.js';
 import { SeqOracle } from './oracle.js';
 import { SnapshotRegistry } from './snapshot-registry.js';
@@ -50,6 +53,8 @@ const OPEN_KEYS = [
   'clock',
   'rand',
   'walJournal',
+  'metricsRecorder',
+  'logger',
 ] as const satisfies readonly (keyof DbOpenOptions)[];
 /** Compile-time check that OPEN_KEYS names every option (a new option must be added there). */
 const openKeysComplete: [Exclude<keyof DbOpenOptions, (typeof OPEN_KEYS)[number]>] extends [never]
@@ -91,13 +96,15 @@ export async function openDb(
   const root = normalizeRoot(path);
   const clock = options.clock ?? systemClock;
   const rand = options.rand ?? systemRand;
+  const obs = new Observability(options, settings.objectStoreCacheOptions !== null);
   let store: ObjectStore;
   let ownedStore: ObjectStore | undefined;
   if (typeof storeArg === 'string' || storeArg instanceof URL) {
-    store = await resolveObjectStore(storeArg);
-    ownedStore = store;
+    ownedStore = await resolveObjectStore(storeArg);
+    store = new InstrumentedObjectStore(ownedStore, obs.recorder, 'db', clock);
   } else if (storeArg !== null && typeof storeArg === 'object' && typeof storeArg.put === 'function') {
-    store = options.retry === false ? storeArg : new RetryingObjectStore(storeArg, { clock, rand });
+    const measured = new InstrumentedObjectStore(storeArg, obs.recorder, 'db', clock);
+    store = options.retry === false ? measured : new RetryingObjectStore(measured, { clock, rand });
   } else {
     throw invalidError('INVALID_ARGUMENT', 'store must be an ObjectStore, a URL string or a URL');
   }
@@ -107,6 +114,7 @@ export async function openDb(
   }
   let tier: WalJournalTier | undefined;
   try {
+    store = await withDiskCache(store, root, settings.objectStoreCacheOptions, obs.onCacheError);
     if (journalOptions !== undefined) tier = await WalJournalTier.open(journalOptions, root, clock, rand);
     return await openWithStore({
       root,
@@ -118,6 +126,7 @@ export async function openDb(
       rand,
       startServices,
       tier,
+      obs,
     });
   } catch (e) {
     await tier?.close().catch(() => {});
@@ -138,6 +147,8 @@ interface OpenContext {
   readonly startServices: ServiceStarter | undefined;
   /** The local journal tier, when `walJournal` is set. */
   readonly tier: WalJournalTier | undefined;
+  /** The database's metrics, stats and logger. */
+  readonly obs: Observability;
 }
 
 /** The writer's fenced manifest and state, and the first WAL id after the fence. */
@@ -156,6 +167,7 @@ async function fenceOlderWriters(c: OpenContext, tableStore: TableStore): Promis
       'the database uses a separate WAL object store, which ShaleDB does not support',
     );
   }
+  await preloadDiskCache(c.store, c.root, stored.value, c.settings.objectStoreCacheOptions);
   const firstWalId = await tableStore.nextWalId(stored.value.replayAfterWalId);
   const manifest =
     c.tier === undefined
@@ -182,12 +194,11 @@ async function fenceOlderWriters(c: OpenContext, tableStore: TableStore): Promis
 }
 
 async function openWithStore(c: OpenContext): Promise<DbInner> {
-  const { root, store, ownedStore, settings, options, clock, rand, tier } = c;
-  const tableStore = new TableStore(
-    store,
-    root,
-    tableStoreOptions(settings, options.blockSize ?? 4096, options.blockCacheBytes ?? 64 * 1024 * 1024),
-  );
+  const { root, store, ownedStore, settings, options, clock, rand, tier, obs } = c;
+  const tableStore = new TableStore(store, root, {
+    ...tableStoreOptions(settings, options.blockSize ?? 4096, options.blockCacheBytes ?? 64 * 1024 * 1024),
+    onL0Written: obs.onL0Written,
+  });
   const { manifest, state, fenceId } = await fenceOlderWriters(c, tableStore);
 
   const executor = new TaskExecutor(clock, rand);
@@ -236,10 +247,12 @@ async function openWithStore(c: OpenContext): Promise<DbInner> {
         onFlushed: (_id, lastSeq) => {
           oracle.advanceDurable(lastSeq);
           tier?.shipped(lastSeq);
+          obs.onWalFlushed();
         },
         localLog: tier,
       })
     : undefined;
+  obs.attach(store, state, tableStore, walWriter);
   tier?.start(manifest.localEpoch, clock, (e) => executor.fail(e));
   const flusher = new MemtableFlusher({
     executor,
@@ -252,7 +265,7 @@ async function openWithStore(c: OpenContext): Promise<DbInner> {
     oracle,
     walWriter,
     snapshots,
-    mergeOperator: options.mergeOperator,
+    mergeOperator: obs.countOperands(options.mergeOperator, 'flush'),
     signal: abort.signal,
   });
 
@@ -279,6 +292,8 @@ async function openWithStore(c: OpenContext): Promise<DbInner> {
     rand,
     mergeOperator: options.mergeOperator,
     tableStore,
+    metrics: obs.recorder,
+    logger: obs.logger,
     onManifestChanged: () => {
       // The writer may be closing; a refresh it cannot take is simply skipped.
       try {
@@ -300,7 +315,10 @@ async function openWithStore(c: OpenContext): Promise<DbInner> {
     manifest,
     snapshots,
     mergeOperator: options.mergeOperator,
+    readMergeOperator: obs.countOperands(options.mergeOperator, 'read'),
     abort,
+    stats: obs.stats,
+    observability: obs,
     onClose: async () => {
       await tier?.close();
       await services.close();

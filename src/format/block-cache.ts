@@ -33,6 +33,8 @@ export interface BlockCacheStats {
   readonly entries: number;
   readonly bytes: number;
   readonly capacityBytes: number;
+  /** Hits and misses by what was looked up (SlateDB's `entry_kind`). */
+  readonly byKind: Readonly<Record<'filter' | 'index' | 'data_block', { hits: number; misses: number }>>;
 }
 
 interface Slot {
@@ -58,6 +60,8 @@ export class BlockCache {
   #bytes = 0;
   #hits = 0;
   #misses = 0;
+  /** Per part kind (filter, index, data block): hits at [k], misses at [k + 3]. */
+  readonly #kindCounts = [0, 0, 0, 0, 0, 0];
 
   /** Requires: a non-negative capacity in bytes. */
   constructor(capacityBytes: number) {
@@ -78,11 +82,14 @@ export class BlockCache {
   /** The cached part, or undefined. */
   get(objectId: number, part: number): Cacheable | undefined {
     const slot = this.#objects[objectId]?.[part + PART_BIAS];
+    const kind = part < 0 ? part + PART_BIAS : 2;
     if (slot === undefined) {
       this.#misses++;
+      this.#kindCounts[kind + 3]!++;
       return undefined;
     }
     this.#hits++;
+    this.#kindCounts[kind]!++;
     slot.ref = true;
     return slot.entry;
   }
@@ -151,6 +158,11 @@ export class BlockCache {
       entries: this.#live,
       bytes: this.#bytes,
       capacityBytes: this.capacityBytes,
+      byKind: {
+        filter: { hits: this.#kindCounts[0]!, misses: this.#kindCounts[3]! },
+        index: { hits: this.#kindCounts[1]!, misses: this.#kindCounts[4]! },
+        data_block: { hits: this.#kindCounts[2]!, misses: this.#kindCounts[5]! },
+      },
     };
   }
 

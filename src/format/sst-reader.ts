@@ -36,6 +36,18 @@ export interface SstReaderOptions {
   /** Bytes read from the end at open (default 16 KiB); index, filter or stats inside it need no further GET. */
   readonly tailBytes?: number;
   readonly signal?: AbortSignal;
+  /** Counts point lookups' bloom filter outcomes (metrics), shared by the readers of one database. */
+  readonly filterStats?: FilterStats;
+}
+
+/**
+ * Bloom filter outcomes of point lookups: positive (may contain), negative (proved absent), and false positive (a
+ * positive after which the SST held no version of the key visible to the lookup).
+ */
+export interface FilterStats {
+  positives: number;
+  negatives: number;
+  falsePositives: number;
 }
 
 /** Copies a view so a cached part does not keep a larger read buffer alive. */
@@ -56,6 +68,7 @@ export class SstReader {
   readonly blockVersion: number;
   readonly readAheadBytes: number;
   readonly #cache: BlockCache | undefined;
+  readonly #filterStats: FilterStats | undefined;
   readonly #objectId: number;
   #tail: { offset: number; bytes: Uint8Array } | undefined;
   #index: SstIndex | undefined;
@@ -87,6 +100,7 @@ export class SstReader {
     );
     this.readAheadBytes = Math.max(1, options.readAheadBytes ?? 256 * 1024);
     this.#cache = options.blockCache;
+    this.#filterStats = options.filterStats;
     this.#objectId = this.#cache?.objectId(path) ?? 0;
     this.#tail = tail;
     if (info.filterLen === 0) this.#filter = null;
@@ -372,27 +386,50 @@ export class SstReader {
    */
   lookup(key: Uint8Array, maxSeq: number, out: RowEntry[], stopAtTerminal = true): MaybePromise<boolean> {
     const index = this.#index ?? this.index();
-    if (index instanceof Promise) return this.#lookupAsync(key, maxSeq, out, stopAtTerminal, -1);
+    if (index instanceof Promise)
+      return this.#lookupAsync(key, maxSeq, out, stopAtTerminal, -1, false, out.length);
     const n = index.blockCount;
     if (n === 0) return false;
+    const before = out.length;
+    let positive = false;
     let i = index.firstBlockFor(key);
     let b = this.cachedBlock(i);
     if (b === undefined) {
       const f = this.filter();
-      if (f instanceof Promise) return this.#lookupAsync(key, maxSeq, out, stopAtTerminal, -1);
-      if (f !== null && !f.mayContain(key)) return false;
+      if (f instanceof Promise) return this.#lookupAsync(key, maxSeq, out, stopAtTerminal, -1, false, before);
+      if (f !== null) {
+        positive = f.mayContain(key);
+        if (!this.#countFilter(positive)) return false;
+      }
       b = this.blockSync(i);
-      if (b === undefined) return this.#lookupAsync(key, maxSeq, out, stopAtTerminal, i);
+      if (b === undefined) return this.#lookupAsync(key, maxSeq, out, stopAtTerminal, i, positive, before);
     }
     this.#cursor ??= new BlockCursor(b);
     const c = this.#cursor;
     for (;;) {
       const r = collect(index, i, b, key, maxSeq, out, c, stopAtTerminal);
-      if (r !== NEXT_BLOCK) return r === TERMINAL;
+      if (r !== NEXT_BLOCK) {
+        if (positive && out.length === before) this.#countFalsePositive();
+        return r === TERMINAL;
+      }
       i++;
       b = this.blockSync(i);
-      if (b === undefined) return this.#lookupAsync(key, maxSeq, out, stopAtTerminal, i);
+      if (b === undefined) return this.#lookupAsync(key, maxSeq, out, stopAtTerminal, i, positive, before);
     }
+  }
+
+  /** Counts a filter outcome; returns `positive`. */
+  #countFilter(positive: boolean): boolean {
+    const s = this.#filterStats;
+    if (s !== undefined) {
+      if (positive) s.positives++;
+      else s.negatives++;
+    }
+    return positive;
+  }
+
+  #countFalsePositive(): void {
+    if (this.#filterStats !== undefined) this.#filterStats.falsePositives++;
   }
 
   /** {@link lookup} from block `from`, reading blocks as needed; from -1 it checks the filter first. */
@@ -402,23 +439,34 @@ export class SstReader {
     out: RowEntry[],
     stopAtTerminal: boolean,
     from: number,
+    filterPositive: boolean,
+    before: number,
   ): Promise<boolean> {
     let index = this.index();
+    let positive = filterPositive;
     if (from < 0) {
       let f = this.filter();
       if (f instanceof Promise) f = await f;
-      if (f !== null && !f.mayContain(key)) return false;
+      if (f !== null) {
+        positive = f.mayContain(key);
+        if (!this.#countFilter(positive)) return false;
+      }
       if (index instanceof Promise) index = await index;
       from = index.firstBlockFor(key);
     }
     if (index instanceof Promise) index = await index;
+    let terminal = false;
     for (let i = from; i < index.blockCount; i++) {
       let b = this.block(i);
       if (b instanceof Promise) b = await b;
       const r = collect(index, i, b, key, maxSeq, out, new BlockCursor(b), stopAtTerminal);
-      if (r !== NEXT_BLOCK) return r === TERMINAL;
+      if (r !== NEXT_BLOCK) {
+        terminal = r === TERMINAL;
+        break;
+      }
     }
-    return false;
+    if (positive && out.length === before) this.#countFalsePositive();
+    return terminal;
   }
 
   /**

@@ -11,6 +11,8 @@ import type { MergeOperator } from '../lsm/merge-operator.js';
 import type { ObjectStore } from '../object-store/object-store.js';
 import type { Clock } from '../util/clock.js';
 import type { TaskExecutor } from '../util/dispatcher.js';
+import type { Logger } from '../util/logger.js';
+import type { MetricsRecorder } from '../util/metrics.js';
 import type { Rand } from '../util/random.js';
 import type { ResolvedSettings } from './settings.js';
 import type { TableStore } from './table-store.js';
@@ -25,6 +27,10 @@ export interface ServiceContext {
   readonly rand: Rand;
   readonly mergeOperator: MergeOperator | undefined;
   readonly tableStore: TableStore;
+  /** Where services record their metrics (absent: none). */
+  readonly metrics?: MetricsRecorder;
+  /** Where services report absorbed failures (absent: nowhere). */
+  readonly logger?: Logger;
   /** Tells the writer the manifest changed (it refreshes at once instead of at its next poll). */
   readonly onManifestChanged: () => void;
 }

@@ -8,6 +8,12 @@
  * Concurrency: pure.
  */
 import { checkCodecAvailable } from '../format/compression.js';
+import {
+  defaultObjectStoreCacheOptions,
+  type ObjectStoreCacheOptions,
+  type ResolvedObjectStoreCacheOptions,
+  resolveObjectStoreCacheOptions,
+} from '../object-store/disk-cache/options.js';
 import { parseDurationMs } from '../util/duration.js';
 import { invalidError } from '../util/errors.js';
 
@@ -84,6 +90,8 @@ export interface Settings {
   garbageCollectorOptions: Partial<GarbageCollectorOptions> | null;
   /** TTL in ms for writes that use the default TTL; null = no expiry. Default null. */
   defaultTtl: number | null;
+  /** The local disk cache of object parts; off unless `rootFolder` is set. Omitted fields take defaults. */
+  objectStoreCacheOptions: Partial<ObjectStoreCacheOptions>;
 }
 
 /** Settings with every duration resolved to milliseconds. */
@@ -102,6 +110,8 @@ export interface ResolvedSettings {
   readonly compressionCodec: CompressionCodec;
   readonly garbageCollectorOptions: ResolvedGcOptions | null;
   readonly defaultTtlMs: number | null;
+  /** null when the disk cache is off. */
+  readonly objectStoreCacheOptions: ResolvedObjectStoreCacheOptions | null;
 }
 
 /** Compactor options with durations in ms. */
@@ -167,6 +177,7 @@ export function defaultSettings(): Settings {
     compressionCodec: null,
     garbageCollectorOptions: defaultGarbageCollectorOptions(),
     defaultTtl: null,
+    objectStoreCacheOptions: defaultObjectStoreCacheOptions(),
   };
 }
 
@@ -279,5 +290,6 @@ export function resolveSettings(input: Partial<Settings> = {}): ResolvedSettings
     garbageCollectorOptions:
       s.garbageCollectorOptions === null ? null : resolveGc(s.garbageCollectorOptions ?? {}),
     defaultTtlMs: s.defaultTtl === null ? null : int(s.defaultTtl, 'defaultTtl', 0),
+    objectStoreCacheOptions: resolveObjectStoreCacheOptions(s.objectStoreCacheOptions ?? {}),
   };
 }

@@ -17,7 +17,7 @@ import { compactedSstPath, parseWalId, walSstPath } from '../format/object-paths
 import type { RowEntry } from '../format/row.js';
 import { collectRows, type KeyRange, type MaybePromise, type RowIterator } from '../format/row-iterator.js';
 import { encodeFenceSst, SstBuilder, sstBytes, WalSstBuilder } from '../format/sst-builder.js';
-import { SstReader } from '../format/sst-reader.js';
+import { type FilterStats, SstReader } from '../format/sst-reader.js';
 import { isObjectStoreError, type ObjectStore } from '../object-store/object-store.js';
 import { assert } from '../util/assert.js';
 import { equalBytes } from '../util/bytes.js';
@@ -35,6 +35,8 @@ export interface TableStoreOptions {
   readonly minFilterKeys: number;
   readonly filterBitsPerKey: number;
   readonly blockCacheBytes: number;
+  /** Told the size of each L0 SST written (metrics). */
+  readonly onL0Written?: (bytes: number) => void;
 }
 
 /** Table options from resolved settings plus the open options that are not settings. */
@@ -140,6 +142,8 @@ export class TableStore {
   readonly root: string;
   readonly options: TableStoreOptions;
   readonly blockCache: BlockCache;
+  /** Bloom filter outcomes of point lookups in this database's SSTs (metrics). */
+  readonly filterStats: FilterStats = { positives: 0, negatives: 0, falsePositives: 0 };
   readonly #refs = new Map<string, SstRef>();
 
   constructor(store: ObjectStore, root: string, options: TableStoreOptions) {
@@ -249,6 +253,7 @@ export class TableStore {
         throw internalError('SST_ID_COLLISION', `${path} already exists with other content`);
       }
     }
+    this.options.onL0Written?.(bytes.length);
     return { id, info: sst.info, formatVersion: sst.formatVersion };
   }
 
@@ -270,7 +275,11 @@ export class TableStore {
     let ref = this.#refs.get(key);
     if (ref === undefined) {
       const path = compactedSstPath(this.root, sst.id);
-      const options = { formatVersion: sst.formatVersion, blockCache: this.blockCache };
+      const options = {
+        formatVersion: sst.formatVersion,
+        blockCache: this.blockCache,
+        filterStats: this.filterStats,
+      };
       const lazy = new LazySst(
         () => SstReader.open(this.store, path, options),
         () => SstReader.tryOpenSync(this.store, path, options),
