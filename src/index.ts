@@ -30,6 +30,15 @@ export { Snapshot } from './db/snapshot.js';
 export { DbTransaction } from './db/transaction.js';
 export { TransactionIterator } from './db/transaction-iterator.js';
 export type { IsolationLevel } from './db/transaction-manager.js';
+export type { RowEntry } from './db/wal-files.js';
+export type { FollowedRow, FollowOptions, WalFollower, WalGap } from './db/wal-follow.js';
+export {
+  openWalReader,
+  type WalFile,
+  type WalFileIterator,
+  type WalFileMetadata,
+  WalReader,
+} from './db/wal-reader.js';
 export { type BatchOpOptions, type Ttl, WriteBatch } from './db/write-batch.js';
 export * from './gc/index.js';
 export type { MergeOperator } from './lsm/merge-operator.js';
