@@ -6,6 +6,7 @@ import './compactor/register.js';
 
 export { Db, type DbOpenOptions, type DbStatus } from './db/db.js';
 export { DbIterator, type KeyValue } from './db/db-iterator.js';
+export type { DbStatusSubscription } from './db/db-status-watch.js';
 export type {
   DurabilityFilter,
   FlushOptions,
@@ -40,6 +41,7 @@ export {
   WalReader,
 } from './db/wal-reader.js';
 export { type BatchOpOptions, type Ttl, WriteBatch } from './db/write-batch.js';
+export type { Manifest } from './format/manifest.js';
 export * from './gc/index.js';
 export type { MergeOperator } from './lsm/merge-operator.js';
 export { CountingObjectStore, type RequestCounts } from './object-store/counting-store.js';
