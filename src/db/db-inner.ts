@@ -25,7 +25,7 @@ import type { MemtableFlusher } from './memtable-flusher.js';
 import type { MonotonicClock } from './mono-clock.js';
 import type { WriteHandle } from './options.js';
 import type { SeqOracle } from './oracle.js';
-import { getRow, scanSources } from './reader.js';
+import { getRow, type ScanIoOptions, scanSources } from './reader.js';
 import type { ResolvedSettings } from './settings.js';
 import type { SnapshotRegistry } from './snapshot-registry.js';
 import type { TableStore } from './table-store.js';
@@ -65,6 +65,8 @@ export interface SeqCap {
   readonly remote: boolean;
   readonly dirty: boolean;
   readonly snapshotSeq?: number;
+  /** Block IO options of a scan. */
+  readonly io?: ScanIoOptions;
 }
 
 /** The engine. */
@@ -195,7 +197,7 @@ export class DbInner {
   /** A scan iterator. */
   scan(range: KeyRange, cap: SeqCap, order: 'asc' | 'desc'): DbIterator {
     this.checkOpen();
-    const source = scanSources(this.d.state.readView(), range, order);
+    const source = scanSources(this.d.state.readView(), range, order, cap.io);
     return new DbIterator(source, {
       maxSeq: this.maxSeq(cap),
       mergeOperator: this.d.mergeOperator,

@@ -43,6 +43,21 @@ export interface ReadOptions {
 export interface ScanOptions extends ReadOptions {
   /** Default 'asc'. */
   readonly order?: 'asc' | 'desc';
+  /**
+   * Keep the SST blocks the scan fetches in the block cache (0.12.1's `cache_blocks`). Default true (0.12.1's
+   * default is false); false leaves the cache as it was, for one-off scans that should not evict hot blocks.
+   */
+  readonly cacheBlocks?: boolean;
+  /**
+   * Bytes of blocks each GET of the scan fetches, rounded up to whole blocks (0.12.1's `read_ahead_bytes`; 1 = one
+   * block per GET). Omitted: ShaleDB's adaptive read-ahead (one block first, doubling up to 256 KiB per GET).
+   */
+  readonly readAheadBytes?: number;
+  /**
+   * 0.12.1's `max_fetch_tasks` (block fetches in flight per SST ahead of the scan). Accepted and validated (an
+   * integer >= 1); ShaleDB keeps at most one fetch per SST in flight whatever the value (docs/wal-reader.md#scan-io).
+   */
+  readonly maxFetchTasks?: number;
 }
 
 /** Key bounds of a scan; omitted bounds are open. */
@@ -102,17 +117,31 @@ export function checkReadOptions(options: unknown): { remote: boolean; dirty: bo
   return { remote: f === 'remote', dirty: checkBool(o.dirty, 'dirty') ?? false };
 }
 
+function checkPositiveInt(v: unknown, name: string): number | undefined {
+  if (v !== undefined && (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1))
+    throw invalidError('INVALID_ARGUMENT', `${name} must be an integer >= 1`);
+  return v;
+}
+
 /** Validates scan options. */
 export function checkScanOptions(options: unknown): {
   remote: boolean;
   dirty: boolean;
   order: 'asc' | 'desc';
+  io: { cacheBlocks: boolean | undefined; readAheadBytes: number | undefined; readAheadFixed: boolean };
 } {
   const o = objectOrUndefined<ScanOptions>(options, 'scan options');
   const order = o.order ?? 'asc';
   if (order !== 'asc' && order !== 'desc')
     throw invalidError('INVALID_ARGUMENT', 'order must be "asc" or "desc"');
-  return { ...checkReadOptions(options), order };
+  const readAheadBytes = checkPositiveInt(o.readAheadBytes, 'readAheadBytes');
+  checkPositiveInt(o.maxFetchTasks, 'maxFetchTasks');
+  const io = {
+    cacheBlocks: checkBool(o.cacheBlocks, 'cacheBlocks'),
+    readAheadBytes,
+    readAheadFixed: readAheadBytes !== undefined,
+  };
+  return { ...checkReadOptions(options), order, io };
 }
 
 /** Validates flush options. */

@@ -36,6 +36,8 @@ export interface ScanIoOptions {
   readonly cacheBlocks?: boolean;
   /** Largest GET a scan makes. */
   readonly readAheadBytes?: number;
+  /** Every GET fetches `readAheadBytes` of blocks from the first one (no adaptive warm-up). */
+  readonly readAheadFixed?: boolean;
 }
 
 /** A reference to one SST with its key bounds. */
@@ -356,10 +358,15 @@ export class SortedRunIterator implements RowIterator {
 }
 
 /** The merged stream of every version in `range` across all sources. */
-export function scanSources(view: ReadView, range: KeyRange, order: 'asc' | 'desc'): RowIterator {
+export function scanSources(
+  view: ReadView,
+  range: KeyRange,
+  order: 'asc' | 'desc',
+  io?: ScanIoOptions,
+): RowIterator {
   const iters: RowIterator[] = [];
   for (const mt of view.memtables) iters.push(mt.iterator(range, order));
-  for (const sst of view.l0) if (overlaps(sst, range)) iters.push(sst.view().iterator(range, order));
-  for (const run of view.sortedRuns) iters.push(new SortedRunIterator(run.ssts, range, order));
+  for (const sst of view.l0) if (overlaps(sst, range)) iters.push(sst.view().iterator(range, order, io));
+  for (const run of view.sortedRuns) iters.push(new SortedRunIterator(run.ssts, range, order, io));
   return new MergeIterator(iters, order);
 }

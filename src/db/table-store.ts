@@ -81,7 +81,12 @@ class LazySst implements SstView {
   }
 
   iterator(range: KeyRange, order: 'asc' | 'desc', io: ScanIoOptions = {}): RowIterator {
-    const options = { order, cacheBlocks: io.cacheBlocks, readAheadBytes: io.readAheadBytes };
+    const options = {
+      order,
+      cacheBlocks: io.cacheBlocks,
+      readAheadBytes: io.readAheadBytes,
+      readAheadFixed: io.readAheadFixed,
+    };
     const r = this.reader();
     if (!(r instanceof Promise)) return r.iter(range, options);
     return new DeferredIterator(r.then((reader) => reader.iter(range, options)));

@@ -4,7 +4,8 @@
  *
  * Invariants: ascending yields compareRows order within the range; descending yields keys descending and, per
  * key, versions newest first even when one key's versions straddle blocks (it gathers the whole group before
- * yielding). Blocks are fetched in batches that start at one block and double up to `readAheadBytes`; from the
+ * yielding). Blocks are fetched in batches that start at one block (or, with `readAheadFixed`, at the full size) and
+ * double up to `readAheadBytes`; from the
  * second batch on, the next batch is fetched while the current one is consumed. Cached blocks are never
  * refetched. `next()` returns a Promise only when a block must be fetched.
  * Concurrency: one caller at a time (RowIterator protocol); a background fetch is abandoned on close or seek.
@@ -24,6 +25,8 @@ export interface SstIteratorOptions {
   readonly readAheadBytes?: number;
   /** Put fetched blocks into the reader's block cache (default true). */
   readonly cacheBlocks?: boolean;
+  /** Every GET fetches `readAheadBytes` of blocks from the first one, skipping the warm-up (default false). */
+  readonly readAheadFixed?: boolean;
 }
 
 const FIRST_BATCH_BYTES = 1;
@@ -66,6 +69,7 @@ export class SstIterator implements RowIterator {
     this.#desc = options.order === 'desc';
     this.#maxAhead = Math.max(1, options.readAheadBytes ?? reader.readAheadBytes);
     this.#cacheBlocks = options.cacheBlocks ?? true;
+    if (options.readAheadFixed === true) this.#aheadBytes = this.#maxAhead;
   }
 
   #position(index: SstIndex, key: Uint8Array | undefined): void {
