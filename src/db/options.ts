@@ -54,8 +54,8 @@ export interface ScanOptions extends ReadOptions {
    */
   readonly readAheadBytes?: number;
   /**
-   * 0.12.1's `max_fetch_tasks` (block fetches in flight per SST ahead of the scan). Accepted and validated (an
-   * integer >= 1); ShaleDB keeps at most one fetch per SST in flight whatever the value (docs/wal-reader.md#scan-io).
+   * Block fetches (GETs) in flight per SST ahead of the scan (0.12.1's `max_fetch_tasks`; default 1). They start
+   * once read-ahead has warmed up, so at once with `readAheadBytes`.
    */
   readonly maxFetchTasks?: number;
 }
@@ -128,18 +128,23 @@ export function checkScanOptions(options: unknown): {
   remote: boolean;
   dirty: boolean;
   order: 'asc' | 'desc';
-  io: { cacheBlocks: boolean | undefined; readAheadBytes: number | undefined; readAheadFixed: boolean };
+  io: {
+    cacheBlocks: boolean | undefined;
+    readAheadBytes: number | undefined;
+    readAheadFixed: boolean;
+    maxFetchTasks: number | undefined;
+  };
 } {
   const o = objectOrUndefined<ScanOptions>(options, 'scan options');
   const order = o.order ?? 'asc';
   if (order !== 'asc' && order !== 'desc')
     throw invalidError('INVALID_ARGUMENT', 'order must be "asc" or "desc"');
   const readAheadBytes = checkPositiveInt(o.readAheadBytes, 'readAheadBytes');
-  checkPositiveInt(o.maxFetchTasks, 'maxFetchTasks');
   const io = {
     cacheBlocks: checkBool(o.cacheBlocks, 'cacheBlocks'),
     readAheadBytes,
     readAheadFixed: readAheadBytes !== undefined,
+    maxFetchTasks: checkPositiveInt(o.maxFetchTasks, 'maxFetchTasks'),
   };
   return { ...checkReadOptions(options), order, io };
 }

@@ -38,6 +38,8 @@ export interface ScanIoOptions {
   readonly readAheadBytes?: number;
   /** Every GET fetches `readAheadBytes` of blocks from the first one (no adaptive warm-up). */
   readonly readAheadFixed?: boolean;
+  /** Block batches in flight per SST once read-ahead has warmed up (default 1). */
+  readonly maxFetchTasks?: number;
 }
 
 /** A reference to one SST with its key bounds. */

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CountingObjectStore } from '../object-store/counting-store.js';
 import { MemoryObjectStore } from '../object-store/memory-store.js';
+import type { GetOptions, ObjectStore } from '../object-store/object-store.js';
 import { isShaleDBError } from '../util/errors.js';
 import { Db } from './db.js';
 import type { ScanOptions } from './options.js';
@@ -87,6 +88,65 @@ test('readAheadBytes: bytes of blocks per GET from the first GET on; 1 means one
     // Without the option: adaptive (the first GET is one block).
     const adaptive = await scanGets(db, store, { cacheBlocks: false });
     assert.ok(adaptive[0]! <= 4096 + 512);
+  } finally {
+    await db.close();
+  }
+});
+
+/** A store whose GETs of SSTs take `delayMs` and are asynchronous only; records the most GETs in flight at once. */
+function slowStore(delayMs: number): { store: ObjectStore; peak: () => number; reset: () => void } {
+  const inner = new MemoryObjectStore();
+  let inflight = 0;
+  let peak = 0;
+  const store = new Proxy(inner, {
+    get(target, prop) {
+      if (prop === 'tryGetSync') return undefined;
+      if (prop === 'get') {
+        return async (path: string, options?: GetOptions) => {
+          if (!path.includes('/compacted/')) return target.get(path, options);
+          inflight++;
+          peak = Math.max(peak, inflight);
+          try {
+            await new Promise((r) => setTimeout(r, delayMs));
+            return await target.get(path, options);
+          } finally {
+            inflight--;
+          }
+        };
+      }
+      const v = Reflect.get(target, prop, target);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  }) as ObjectStore;
+  return { store, peak: () => peak, reset: () => (peak = 0) };
+}
+
+test('maxFetchTasks bounds the GETs a scan of one SST keeps in flight, and uses that many', async () => {
+  const { store, peak, reset } = slowStore(5);
+  const db = await Db.open('db', store, { settings, blockCacheBytes: 0 });
+  try {
+    for (let i = 0; i < ROWS; i++) {
+      await db.put(`key-${String(i).padStart(5, '0')}`, new Uint8Array(100).fill(i % 251), {
+        awaitDurable: false,
+      });
+    }
+    await db.flush({ type: 'memtable' });
+    const scan = async (options: ScanOptions): Promise<void> => {
+      reset();
+      const it = db.scan(undefined, { cacheBlocks: false, readAheadBytes: 1, ...options });
+      let n = 0;
+      while ((await it.next()) !== undefined) n++;
+      it.close();
+      assert.equal(n, ROWS);
+    };
+    await scan({ maxFetchTasks: 1 });
+    assert.equal(peak(), 1);
+    await scan({});
+    assert.equal(peak(), 1, 'the default is 1, as in 0.12.1');
+    await scan({ maxFetchTasks: 3 });
+    assert.equal(peak(), 3);
+    await scan({ maxFetchTasks: 3, order: 'desc' });
+    assert.equal(peak(), 3);
   } finally {
     await db.close();
   }

@@ -86,6 +86,7 @@ class LazySst implements SstView {
       cacheBlocks: io.cacheBlocks,
       readAheadBytes: io.readAheadBytes,
       readAheadFixed: io.readAheadFixed,
+      maxFetchTasks: io.maxFetchTasks,
     };
     const r = this.reader();
     if (!(r instanceof Promise)) return r.iter(range, options);
