@@ -65,6 +65,8 @@ export interface SeqCap {
   readonly remote: boolean;
   readonly dirty: boolean;
   readonly snapshotSeq?: number;
+  /** Point reads: put data blocks read from the store into the block cache (default true). */
+  readonly cacheBlocks?: boolean;
   /** Block IO options of a scan. */
   readonly io?: ScanIoOptions;
 }
@@ -191,7 +193,7 @@ export class DbInner {
   /** Point lookup. */
   getRow(key: Uint8Array, cap: SeqCap): MaybePromise<RowEntry | undefined> {
     this.checkOpen();
-    return getRow(this.d.state.readView(), key, this.maxSeq(cap), this.d.mergeOperator);
+    return getRow(this.d.state.readView(), key, this.maxSeq(cap), this.d.mergeOperator, cap.cacheBlocks);
   }
 
   /** A scan iterator. */

@@ -37,6 +37,11 @@ export interface ReadOptions {
   readonly durabilityFilter?: DurabilityFilter;
   /** Also see writes not yet committed (in 0.12.1 terms). Default false. */
   readonly dirty?: boolean;
+  /**
+   * Point reads (get, getKeyValue, getMany): put the data blocks read from the store into the block cache
+   * (0.12.1's `ReadOptions.cache_blocks`, default true). Scans: see {@link ScanOptions.cacheBlocks}.
+   */
+  readonly cacheBlocks?: boolean;
 }
 
 /** Options of a scan. */
@@ -105,7 +110,11 @@ export function checkWriteOptions(options: unknown): { awaitDurable: boolean; tt
 }
 
 /** Validates read options. */
-export function checkReadOptions(options: unknown): { remote: boolean; dirty: boolean } {
+export function checkReadOptions(options: unknown): {
+  remote: boolean;
+  dirty: boolean;
+  cacheBlocks: boolean | undefined;
+} {
   const o = objectOrUndefined<ReadOptions>(options, 'read options');
   const f = o.durabilityFilter;
   if (f !== undefined && f !== 'memory' && f !== 'remote') {
@@ -114,7 +123,11 @@ export function checkReadOptions(options: unknown): { remote: boolean; dirty: bo
       `durabilityFilter must be "memory" or "remote", got ${JSON.stringify(f)}`,
     );
   }
-  return { remote: f === 'remote', dirty: checkBool(o.dirty, 'dirty') ?? false };
+  return {
+    remote: f === 'remote',
+    dirty: checkBool(o.dirty, 'dirty') ?? false,
+    cacheBlocks: checkBool(o.cacheBlocks, 'cacheBlocks'),
+  };
 }
 
 function checkPositiveInt(v: unknown, name: string): number | undefined {

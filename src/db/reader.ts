@@ -23,9 +23,10 @@ import { resolveVersions } from './db-iterator.js';
 export interface SstView {
   /**
    * Appends the versions of `key` with seq <= maxSeq to `out`, newest first, stopping after the first value or
-   * tombstone; returns true when such a terminal version was found. Checks the bloom filter first.
+   * tombstone; returns true when such a terminal version was found. Checks the bloom filter first. Data blocks
+   * read from the store go into the block cache unless `cacheBlocks` is false.
    */
-  lookup(key: Uint8Array, maxSeq: number, out: RowEntry[]): MaybePromise<boolean>;
+  lookup(key: Uint8Array, maxSeq: number, out: RowEntry[], cacheBlocks?: boolean): MaybePromise<boolean>;
   /** All rows in `range`, in LSM order for `order`. */
   iterator(range: KeyRange, order: 'asc' | 'desc', options?: ScanIoOptions): RowIterator;
 }
@@ -108,12 +109,13 @@ export function getRow(
   key: Uint8Array,
   maxSeq: number,
   mergeOperator: MergeOperator | undefined,
+  cacheBlocks = true,
 ): MaybePromise<RowEntry | undefined> {
   const out: RowEntry[] = [];
   for (const mt of view.memtables) {
     if (mt.lookup(key, maxSeq, out)) return resolve(out, mergeOperator);
   }
-  return probeTables(view, 0, key, maxSeq, out, mergeOperator);
+  return probeTables(view, 0, key, maxSeq, out, mergeOperator, cacheBlocks);
 }
 
 function resolve(out: RowEntry[], mergeOperator: MergeOperator | undefined): RowEntry | undefined {
@@ -134,6 +136,7 @@ function probeTables(
   maxSeq: number,
   out: RowEntry[],
   mergeOperator: MergeOperator | undefined,
+  cacheBlocks: boolean,
 ): MaybePromise<RowEntry | undefined> {
   const l0 = view.l0;
   const runs = view.sortedRuns;
@@ -143,14 +146,16 @@ function probeTables(
     if (p < l0.length) {
       const sst = l0[p]!;
       if (!mayHoldKey(sst, key)) continue;
-      r = sst.view().lookup(key, maxSeq, out);
+      r = sst.view().lookup(key, maxSeq, out, cacheBlocks);
     } else {
-      r = probeRun(runs[p - l0.length]!.ssts, -1, key, maxSeq, out);
+      r = probeRun(runs[p - l0.length]!.ssts, -1, key, maxSeq, out, cacheBlocks);
     }
     if (r instanceof Promise) {
       const next = p + 1;
       return r.then((terminal) =>
-        terminal ? resolve(out, mergeOperator) : probeTables(view, next, key, maxSeq, out, mergeOperator),
+        terminal
+          ? resolve(out, mergeOperator)
+          : probeTables(view, next, key, maxSeq, out, mergeOperator, cacheBlocks),
       );
     }
     if (r) break;
@@ -168,6 +173,7 @@ function probeRun(
   key: Uint8Array,
   maxSeq: number,
   out: RowEntry[],
+  cacheBlocks: boolean,
 ): MaybePromise<boolean> {
   if (ssts.length === 0) return false;
   let i = from;
@@ -180,10 +186,10 @@ function probeRun(
     const s = ssts[i]!;
     if (s.firstKey !== undefined && compareBytes(s.firstKey, key) > 0) break;
     if (!mayHoldKey(s, key)) continue;
-    const r = s.view().lookup(key, maxSeq, out);
+    const r = s.view().lookup(key, maxSeq, out, cacheBlocks);
     if (r instanceof Promise) {
       const next = i + 1;
-      return r.then((terminal) => terminal || probeRun(ssts, next, key, maxSeq, out));
+      return r.then((terminal) => terminal || probeRun(ssts, next, key, maxSeq, out, cacheBlocks));
     }
     if (r) return true;
   }

@@ -1,6 +1,6 @@
 /**
- * Scan IO options with 0.12.1's meaning: cacheBlocks=false reads blocks without putting them in the block cache
- * (the cache is left as it was, and a repeated scan fetches again), the default caches them; readAheadBytes sets
+ * Read and scan IO options with 0.12.1's meaning: cacheBlocks=false (gets and scans) reads blocks without putting
+ * them in the block cache (the cache is left as it was, and a repeated read fetches again), the default caches them; readAheadBytes sets
  * how many bytes of blocks each GET fetches from the first GET on (1 = one block per GET); invalid values are
  * rejected. GETs are observed through CountingObjectStore's GET log.
  */
@@ -64,6 +64,38 @@ test('cacheBlocks=false leaves the block cache unchanged; the default caches wha
       await scanGets(db, store, { cacheBlocks: false }),
       [],
       'cached blocks are used either way',
+    );
+  } finally {
+    await db.close();
+  }
+});
+
+test('point reads: cacheBlocks=false leaves the block cache unchanged; the default caches the block read', async () => {
+  const { db, store } = await fixture();
+  try {
+    const cache = db.inner.d.tableStore.blockCache;
+    const key = 'key-00200';
+    const expected = await db.get(key, { cacheBlocks: false }); // opens the SST (index and filter)
+    const before = cache.stats();
+    for (const read of [
+      () => db.get(key, { cacheBlocks: false }),
+      async () => (await db.getKeyValue(key, { cacheBlocks: false }))?.value,
+      async () => (await db.getMany([key], { cacheBlocks: false }))[0],
+    ]) {
+      store.getLog.length = 0;
+      assert.deepEqual(await read(), expected);
+      assert.ok(store.getLog.length > 0, 'the block was read from the store again');
+      assert.equal(cache.stats().entries, before.entries);
+      assert.equal(cache.stats().bytes, before.bytes);
+    }
+    await db.get(key);
+    assert.equal(cache.stats().entries, before.entries + 1, 'the default caches the block');
+    store.getLog.length = 0;
+    assert.deepEqual(await db.get(key, { cacheBlocks: false }), expected);
+    assert.equal(store.getLog.length, 0, 'a cached block is used either way');
+    assert.throws(
+      () => db.getSync(key, { cacheBlocks: 1 as never }),
+      (e) => isShaleDBError(e, 'invalid'),
     );
   } finally {
     await db.close();

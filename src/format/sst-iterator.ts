@@ -4,11 +4,11 @@
  *
  * Invariants: ascending yields compareRows order within the range; descending yields keys descending and, per
  * key, versions newest first even when one key's versions straddle blocks (it gathers the whole group before
- * yielding). Blocks are fetched in batches that start at one block (or, with `readAheadFixed`, at the full size) and
- * double up to `readAheadBytes`; from the
- * second batch on, the next batch is fetched while the current one is consumed. Cached blocks are never
- * refetched. `next()` returns a Promise only when a block must be fetched.
- * Concurrency: one caller at a time (RowIterator protocol); a background fetch is abandoned on close or seek.
+ * yielding). Blocks are fetched in batches that start at one block (or, with `readAheadFixed`, at the full size)
+ * and double up to `readAheadBytes`; once at full size, up to `maxFetchTasks` batches (default 1) are in flight at
+ * once, fetched ahead while earlier ones are consumed; a block is in at most one batch in flight. Cached blocks are
+ * never refetched. `next()` returns a Promise only when a block must be fetched.
+ * Concurrency: one caller at a time (RowIterator protocol); background fetches are abandoned on close or seek.
  */
 import { compareBytes, equalBytes } from '../util/bytes.js';
 import { closedError } from '../util/errors.js';
