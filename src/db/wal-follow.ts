@@ -67,6 +67,7 @@ export class WalFollower implements AsyncIterable<FollowedRow> {
   readonly #abort = new AbortController();
   #nextId: number | undefined;
   #iterating = false;
+  #unlisten: (() => void) | undefined;
 
   /** @internal Use WalReader.follow. */
   constructor(src: WalSource, options: FollowOptions = {}) {
@@ -84,7 +85,11 @@ export class WalFollower implements AsyncIterable<FollowedRow> {
     const signal = options.signal;
     if (signal !== undefined) {
       if (signal.aborted) this.#abort.abort();
-      else signal.addEventListener('abort', () => this.close(), { once: true });
+      else {
+        const onAbort = (): void => this.close();
+        signal.addEventListener('abort', onAbort, { once: true });
+        this.#unlisten = () => signal.removeEventListener('abort', onAbort);
+      }
     }
   }
 
@@ -101,6 +106,8 @@ export class WalFollower implements AsyncIterable<FollowedRow> {
   /** Ends the follow: a pending wait or read stops and the iteration finishes. Idempotent. */
   close(): void {
     this.#abort.abort(closedError('clean', 'WAL follow closed'));
+    this.#unlisten?.();
+    this.#unlisten = undefined;
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<FollowedRow> {

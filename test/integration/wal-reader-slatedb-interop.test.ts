@@ -3,6 +3,7 @@
  * - SlateDB writes a workload (puts, deletes, merges, TTLs, several memtables) and is dropped; ShaleDB's WalReader
  *   lists exactly the WAL files SlateDB's own WalReader lists and reads exactly the same rows from each (kind,
  *   key, value, seq, createTs, expireTs), fences included;
+ *   and its follow yields those rows in the same order;
  * - ShaleDB writes such a workload; SlateDB's WalReader reads the same files and rows as ShaleDB's, and the
  *   metadata (size, location) of every file agrees.
  * Method: both readers' output compared file by file and row by row.
@@ -81,6 +82,20 @@ test("SlateDB writes the WAL; ShaleDB's WalReader reads what SlateDB's WalReader
       'TTL rows are covered',
     );
     assert.deepEqual(show(ours), show(theirs));
+
+    // follow over the same WAL yields SlateDB's rows in file order, each tagged with its file.
+    const reader = await WalReader.open('db', `file://${dir}`);
+    const expected: string[] = [];
+    for (const [id, rows] of [...theirs].sort((a, b) => a[0] - b[0]))
+      for (const r of rows) expected.push(`${id} ${show(new Map([[0, [r]]]))[1]}`);
+    const followed: string[] = [];
+    const follower = reader.follow({ pollIntervalMs: 5 });
+    for await (const r of follower) {
+      followed.push(`${r.walId} ${show(new Map([[0, [toStored(r)]]]))[1]}`);
+      if (followed.length === expected.length) break;
+    }
+    await reader.close();
+    assert.deepEqual(followed, expected);
   });
 });
 
