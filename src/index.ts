@@ -1,10 +1,9 @@
 /**
  * The public API of ShaleDB: everything a user imports from "shaledb" is re-exported here, and nothing else is
- * public.
+ * public. Test and benchmark helpers live in "shaledb/testing" (testing.ts), the abstract-level adapter in
+ * "shaledb/level" (level/index.ts).
  */
-import './compactor/register.js';
-
-export { Db, type DbOpenOptions, type DbStatus } from './db/db.js';
+export type { DbOpenOptions, DbStatus } from './db/db.js';
 export { DbIterator, type KeyValue } from './db/db-iterator.js';
 export type { DbStatusSubscription } from './db/db-status-watch.js';
 export type {
@@ -18,21 +17,13 @@ export type {
   WriteHandle,
   WriteOptions,
 } from './db/options.js';
-export {
-  type CompactorOptions,
-  type CompressionCodec,
-  type Duration,
-  defaultSettings,
-  type GarbageCollectorDirectoryOptions,
-  type GarbageCollectorOptions,
-  type Settings,
-} from './db/settings.js';
 export { Snapshot } from './db/snapshot.js';
 export { DbTransaction } from './db/transaction.js';
 export { TransactionIterator } from './db/transaction-iterator.js';
 export type { IsolationLevel } from './db/transaction-manager.js';
 export type { RowEntry } from './db/wal-files.js';
 export type { FollowedRow, FollowOptions, WalFollower, WalGap } from './db/wal-follow.js';
+export type { WalJournalOptions } from './db/wal-journal.js';
 export {
   openWalReader,
   type WalFile,
@@ -45,15 +36,6 @@ export type { Manifest } from './format/manifest.js';
 export * from './gc/index.js';
 export type { MergeOperator } from './lsm/merge-operator.js';
 export { CountingObjectStore, type RequestCounts } from './object-store/counting-store.js';
-export {
-  FaultInjectingObjectStore,
-  type FaultInjectingOptions,
-} from './object-store/fault-injecting-store.js';
-export {
-  type LatencyModel,
-  LatencyModelObjectStore,
-  S3_STANDARD_MODEL,
-} from './object-store/latency-model-store.js';
 export { LocalObjectStore, type LocalObjectStoreOptions } from './object-store/local-store.js';
 export { MemoryObjectStore } from './object-store/memory-store.js';
 export {
@@ -71,5 +53,15 @@ export {
 } from './object-store/object-store.js';
 export { type ResolveObjectStoreOptions, resolveObjectStore } from './object-store/resolve.js';
 export { RetryingObjectStore, type RetryingObjectStoreOptions } from './object-store/retrying-store.js';
-export type { CloseReason, ErrorKind } from './util/errors.js';
+export { Db } from './open/open.js';
+export {
+  type CompactorOptions,
+  type CompressionCodec,
+  type Duration,
+  defaultSettings,
+  type GarbageCollectorDirectoryOptions,
+  type GarbageCollectorOptions,
+  type Settings,
+} from './store/settings.js';
+export type { CloseReason, ErrorCode, ErrorKind } from './util/errors.js';
 export { isDataError, ShaleDBError } from './util/errors.js';

@@ -49,7 +49,7 @@ async function scanGets(db: Db, store: CountingObjectStore, options?: ScanOption
 test('cacheBlocks=false leaves the block cache unchanged; the default caches what a scan fetched', async () => {
   const { db, store } = await fixture();
   try {
-    const cache = db.inner.d.tableStore.blockCache;
+    const cache = db.inner.blockCache;
     await scanGets(db, store, { cacheBlocks: false }); // opens the SST (index and filter may be cached)
     const before = cache.stats();
     const uncached = await scanGets(db, store, { cacheBlocks: false });
@@ -73,7 +73,7 @@ test('cacheBlocks=false leaves the block cache unchanged; the default caches wha
 test('point reads: cacheBlocks=false leaves the block cache unchanged; the default caches the block read', async () => {
   const { db, store } = await fixture();
   try {
-    const cache = db.inner.d.tableStore.blockCache;
+    const cache = db.inner.blockCache;
     const key = 'key-00200';
     const expected = await db.get(key, { cacheBlocks: false }); // opens the SST (index and filter)
     const before = cache.stats();

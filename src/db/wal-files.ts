@@ -12,10 +12,10 @@
 import { parseWalId, walSstPath } from '../format/object-paths.js';
 import type { RowEntry as StoredRow } from '../format/row.js';
 import { isObjectStoreError, type ObjectStore } from '../object-store/object-store.js';
+import { walDir } from '../store/paths.js';
+import { TableStore } from '../store/table-store.js';
 import { copyBytes } from '../util/bytes.js';
 import { dataError, invalidError, isShaleDBError, toShaleDBError } from '../util/errors.js';
-import { walDir } from './paths.js';
-import { TableStore } from './table-store.js';
 
 /** One row of a WAL file, as written (0.12.1's `RowEntry`). */
 export interface RowEntry {

@@ -184,4 +184,7 @@ test('WalReader.open with a URL owns its store; bad arguments are invalid', asyn
   const r = await WalReader.open('db', 'memory:///');
   assert.deepEqual(await r.list(), []);
   await r.close();
+  const fromUrl = await WalReader.open('db', new URL('memory:///'));
+  assert.deepEqual(await fromUrl.list(), [], 'a URL object is a store URL, as for Db.open');
+  await fromUrl.close();
 });

@@ -15,8 +15,8 @@ import { walSstPath } from '../format/object-paths.js';
 import type { RowEntry as StoredRow } from '../format/row.js';
 import type { ObjectStore } from '../object-store/object-store.js';
 import { resolveObjectStore } from '../object-store/resolve.js';
+import { normalizeRoot } from '../store/paths.js';
 import { invalidError, toShaleDBError } from '../util/errors.js';
-import { normalizeRoot } from './paths.js';
 import {
   checkWalId,
   listWalIds,
@@ -126,10 +126,13 @@ export class WalReader {
     }
   }
 
-  /** A reader on an ObjectStore or a store URL (`file:///dir`, `s3://bucket/prefix`, ...). close() it. */
-  static async open(path: string, store: ObjectStore | string): Promise<WalReader> {
+  /**
+   * A reader on an ObjectStore or a store URL, as a string or a `URL` (`file:///dir`, `s3://bucket/prefix`, ...).
+   * close() it.
+   */
+  static async open(path: string, store: ObjectStore | string | URL): Promise<WalReader> {
     try {
-      if (typeof store !== 'string') return new WalReader(path, store);
+      if (typeof store !== 'string' && !(store instanceof URL)) return new WalReader(path, store);
       const resolved = await resolveObjectStore(store);
       const r = new WalReader(path, resolved);
       r.#owned = resolved;
@@ -188,6 +191,6 @@ export class WalReader {
 }
 
 /** Opens a WAL reader on `store` (an ObjectStore or a URL); same as {@link WalReader.open}. */
-export function openWalReader(path: string, store: ObjectStore | string): Promise<WalReader> {
+export function openWalReader(path: string, store: ObjectStore | string | URL): Promise<WalReader> {
   return WalReader.open(path, store);
 }

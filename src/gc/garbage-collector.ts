@@ -11,8 +11,9 @@
  * Concurrency: safe beside writers, compactors, readers and other collectors (SlateDB's included) on the same
  * database; `runOnce` may be called while the background tickers run (the calls queue behind each other).
  */
-import type { ResolvedGcDirectoryOptions, ResolvedGcOptions } from '../db/settings.js';
+
 import type { ObjectStore } from '../object-store/object-store.js';
+import type { ResolvedGcDirectoryOptions, ResolvedGcOptions } from '../store/settings.js';
 import { assert } from '../util/assert.js';
 import type { Clock } from '../util/clock.js';
 import { type MessageDispatcher, TaskExecutor } from '../util/dispatcher.js';
@@ -37,7 +38,7 @@ import { planWalGc } from './wal-gc.js';
 /** How a collector is built. */
 export interface GarbageCollectorConfig {
   readonly store: ObjectStore;
-  /** The database root, normalized (db/paths.ts normalizeRoot). */
+  /** The database root, normalized (store/paths.ts normalizeRoot). */
   readonly root: string;
   /** Per-resource interval and minimum age; a null resource is never collected. */
   readonly options: ResolvedGcOptions;
