@@ -5,6 +5,7 @@
  */
 export type { DbOpenOptions, DbStatus } from './db/db.js';
 export { DbIterator, type KeyValue } from './db/db-iterator.js';
+export type { DbStatusSubscription } from './db/db-status-watch.js';
 export type {
   DurabilityFilter,
   FlushOptions,
@@ -20,8 +21,18 @@ export { Snapshot } from './db/snapshot.js';
 export { DbTransaction } from './db/transaction.js';
 export { TransactionIterator } from './db/transaction-iterator.js';
 export type { IsolationLevel } from './db/transaction-manager.js';
+export type { RowEntry } from './db/wal-files.js';
+export type { FollowedRow, FollowOptions, WalFollower, WalGap } from './db/wal-follow.js';
 export type { WalJournalOptions } from './db/wal-journal.js';
+export {
+  openWalReader,
+  type WalFile,
+  type WalFileIterator,
+  type WalFileMetadata,
+  WalReader,
+} from './db/wal-reader.js';
 export { type BatchOpOptions, type Ttl, WriteBatch } from './db/write-batch.js';
+export type { Manifest } from './format/manifest.js';
 export * from './gc/index.js';
 export type { MergeOperator } from './lsm/merge-operator.js';
 export { CountingObjectStore, type RequestCounts } from './object-store/counting-store.js';

@@ -10,11 +10,13 @@
  * Concurrency: single event loop; every await in a write happens before its seq is taken or after its rows are in.
  */
 
+import type { BlockCache } from '../format/block-cache.js';
 import type { Manifest } from '../format/manifest.js';
 import type { RowEntry } from '../format/row.js';
 import type { KeyRange, MaybePromise } from '../format/row-iterator.js';
 import type { MergeOperator } from '../lsm/merge-operator.js';
 import type { ResolvedSettings } from '../store/settings.js';
+import type { ScanIoOptions } from '../store/sorted-run.js';
 import type { TableStore } from '../store/table-store.js';
 import type { FenceableObject } from '../store/transactional-object.js';
 import type { Clock } from '../util/clock.js';
@@ -83,6 +85,10 @@ export interface SeqCap {
   readonly remote: boolean;
   readonly dirty: boolean;
   readonly snapshotSeq?: number;
+  /** Point reads: put data blocks read from the store into the block cache (default true). */
+  readonly cacheBlocks?: boolean;
+  /** Block IO options of a scan. */
+  readonly io?: ScanIoOptions;
 }
 
 /** The engine. */
@@ -218,6 +224,7 @@ export class DbInner {
       key,
       this.maxSeq(cap),
       this.#d.readMergeOperator ?? this.#d.mergeOperator,
+      cap.cacheBlocks,
     );
   }
 
@@ -229,7 +236,7 @@ export class DbInner {
   ): DbIterator {
     this.checkOpen();
     this.#d.stats?.scanRequests.increment(1);
-    const source = scanSources(this.#d.state.readView(), range, order);
+    const source = scanSources(this.#d.state.readView(), range, order, cap.io);
     return new DbIterator(source, {
       maxSeq: this.maxSeq(cap),
       mergeOperator: this.#d.readMergeOperator ?? this.#d.mergeOperator,
@@ -332,6 +339,11 @@ export class DbInner {
     return this.#d.rand;
   }
 
+  /** The block cache of the database's SSTs (read-only use: tests and diagnostics). */
+  get blockCache(): BlockCache {
+    return this.#d.tableStore.blockCache;
+  }
+
   /** The pinned snapshot seqs (read-only use: tests and diagnostics). */
   get snapshots(): SnapshotRegistry {
     return this.#d.snapshots;
@@ -368,6 +380,19 @@ export class DbInner {
       immutableMemtables: d.state.imms.length,
       nextWalId: d.walWriter?.nextWalId ?? 0,
     };
+  }
+
+  /**
+   * Calls `notify` whenever the durable seq advances, the writer's manifest is replaced, or the database closes: the
+   * status watch behind Db.subscribe. It runs synchronously inside the engine's updates, so it must be cheap, must
+   * not throw and must not call back into writes (the watch reads the status and defers listeners to a microtask).
+   * Called once per database (Db keeps one watch for all its subscribers).
+   */
+  onStatusChange(notify: () => void): void {
+    const d = this.#d;
+    d.oracle.onDurable = notify;
+    d.state.onManifest = notify;
+    d.executor.onClose(notify);
   }
 
   /** True once close() finished without errors. */

@@ -33,6 +33,8 @@ export class DbState {
   #manifest: Manifest;
   readonly #tableStore: TableStore;
   #view: ReadView | undefined;
+  /** Called after the manifest was replaced (the status watch). */
+  onManifest: (() => void) | undefined = undefined;
 
   constructor(manifest: Manifest, tableStore: TableStore) {
     this.#manifest = manifest;
@@ -47,6 +49,7 @@ export class DbState {
   setManifest(m: Manifest): void {
     this.#manifest = m;
     this.#view = undefined;
+    this.onManifest?.();
   }
 
   /** Freezes the active memtable (if not empty) and starts a new one; returns the frozen one. */

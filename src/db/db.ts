@@ -8,6 +8,8 @@
  * Concurrency: any number of concurrent calls from one event loop.
  */
 
+import type { Manifest } from '../format/manifest.js';
+import { decodeManifest, encodeManifest } from '../format/manifest-codec.js';
 import type { MergeOperator } from '../lsm/merge-operator.js';
 import type { ObjectStore } from '../object-store/object-store.js';
 import type { Settings } from '../store/settings.js';
@@ -20,6 +22,7 @@ import { toPrometheusText } from '../util/metrics-prometheus.js';
 import type { Rand } from '../util/random.js';
 import type { DbInner } from './db-inner.js';
 import { type DbIterator, type KeyValue, toKeyValue } from './db-iterator.js';
+import { type DbStatusSubscription, DbStatusWatch } from './db-status-watch.js';
 import { openDb } from './open.js';
 import {
   checkFlushOptions,
@@ -107,6 +110,7 @@ export class Db {
    * Buffer pool does), since one ArrayBuffer per small value costs more than the rest of a cached get.
    */
   readonly #values = new ByteArena(8192, 1024);
+  #watch: DbStatusWatch<DbStatus> | undefined;
 
   /** @internal Use Db.open. */
   constructor(inner: DbInner) {
@@ -326,6 +330,53 @@ export class Db {
   /** {@link Db.metrics} in the Prometheus text exposition format (names with '_' for '.'). */
   metricsText(): string {
     return toPrometheusText(this.metrics());
+  }
+
+  /**
+   * The writer's current manifest (0.12.1's `Db::manifest`): the latest manifest it read or wrote plus its own
+   * changes not yet written (such as an L0 just uploaded). The result is the caller's own copy.
+   */
+  manifest(): Manifest {
+    try {
+      return decodeManifest(encodeManifest(this.#inner.manifest));
+    } catch (e) {
+      throw toShaleDBError(e);
+    }
+  }
+
+  /**
+   * Subscribes to status changes (0.12.1's `Db::subscribe`): a new {@link DbStatus} is published when the durable
+   * seq advances, the manifest changes, or the database closes (then `closeReason` is set, once close() has begun
+   * or the writer was fenced, and no status follows). `listener`, if given, is called (in a microtask) with every
+   * new status; the subscription also offers `status`, `changed()` and `waitFor(predicate)`.
+   * `unsubscribe()` when done.
+   */
+  subscribe(listener?: (status: DbStatus) => void): DbStatusSubscription<DbStatus> {
+    try {
+      return this.#statusWatch().subscribe(listener);
+    } catch (e) {
+      throw toShaleDBError(e);
+    }
+  }
+
+  #statusWatch(): DbStatusWatch<DbStatus> {
+    if (this.#watch !== undefined) return this.#watch;
+    const inner = this.#inner;
+    const watch = new DbStatusWatch(
+      () => this.status(),
+      () => {
+        const p = inner.progress();
+        return {
+          durableSeq: BigInt(p.durableSeq),
+          manifestId: BigInt(p.manifestId),
+          manifest: p.manifest,
+          closeReason: inner.closeReason,
+        };
+      },
+    );
+    inner.onStatusChange(() => watch.notify());
+    this.#watch = watch;
+    return watch;
   }
 
   /**

@@ -37,12 +37,32 @@ export interface ReadOptions {
   readonly durabilityFilter?: DurabilityFilter;
   /** Also see writes not yet committed (in 0.12.1 terms). Default false. */
   readonly dirty?: boolean;
+  /**
+   * Point reads (get, getKeyValue, getMany): put the data blocks read from the store into the block cache
+   * (0.12.1's `ReadOptions.cache_blocks`, default true). Scans: see {@link ScanOptions.cacheBlocks}.
+   */
+  readonly cacheBlocks?: boolean;
 }
 
 /** Options of a scan. */
 export interface ScanOptions extends ReadOptions {
   /** Default 'asc'. */
   readonly order?: 'asc' | 'desc';
+  /**
+   * Keep the SST blocks the scan fetches in the block cache (0.12.1's `cache_blocks`). Default true (0.12.1's
+   * default is false); false leaves the cache as it was, for one-off scans that should not evict hot blocks.
+   */
+  readonly cacheBlocks?: boolean;
+  /**
+   * Bytes of blocks each GET of the scan fetches, rounded up to whole blocks (0.12.1's `read_ahead_bytes`; 1 = one
+   * block per GET). Omitted: ShaleDB's adaptive read-ahead (one block first, doubling up to 256 KiB per GET).
+   */
+  readonly readAheadBytes?: number;
+  /**
+   * Block fetches (GETs) in flight per SST ahead of the scan (0.12.1's `max_fetch_tasks`; default 1). They start
+   * once read-ahead has warmed up, so at once with `readAheadBytes`.
+   */
+  readonly maxFetchTasks?: number;
   /** Stop after this many key-values (a non-negative integer; default no limit). */
   readonly limit?: number;
 }
@@ -97,8 +117,27 @@ function objectOrUndefined<T>(v: unknown, what: string, known: readonly string[]
 
 const WRITE_KEYS = ['awaitDurable'] as const;
 const PUT_KEYS = ['awaitDurable', 'ttl'] as const;
-const READ_KEYS = ['durabilityFilter', 'dirty'] as const;
-const SCAN_KEYS = [...READ_KEYS, 'order', 'limit'] as const;
+const READ_KEYS = [
+  'durabilityFilter',
+  'dirty',
+  'cacheBlocks',
+] as const satisfies readonly (keyof ReadOptions)[];
+const SCAN_KEYS = [
+  ...READ_KEYS,
+  'order',
+  'limit',
+  'readAheadBytes',
+  'maxFetchTasks',
+] as const satisfies readonly (keyof ScanOptions)[];
+/** Compile-time checks that READ_KEYS and SCAN_KEYS name every option (a new option must be added there). */
+const readKeysComplete: [Exclude<keyof ReadOptions, (typeof READ_KEYS)[number]>] extends [never]
+  ? true
+  : never = true;
+const scanKeysComplete: [Exclude<keyof ScanOptions, (typeof SCAN_KEYS)[number]>] extends [never]
+  ? true
+  : never = true;
+void readKeysComplete;
+void scanKeysComplete;
 
 function checkBool(v: unknown, name: string): boolean | undefined {
   if (v !== undefined && typeof v !== 'boolean')
@@ -119,7 +158,7 @@ export function checkWriteOptions(
 export function checkReadOptions(
   options: unknown,
   known: readonly string[] = READ_KEYS,
-): { remote: boolean; dirty: boolean } {
+): { remote: boolean; dirty: boolean; cacheBlocks: boolean | undefined } {
   const o = objectOrUndefined<ReadOptions>(options, 'read options', known);
   const f = o.durabilityFilter;
   if (f !== undefined && f !== 'memory' && f !== 'remote') {
@@ -128,7 +167,17 @@ export function checkReadOptions(
       `durabilityFilter must be "memory" or "remote", got ${JSON.stringify(f)}`,
     );
   }
-  return { remote: f === 'remote', dirty: checkBool(o.dirty, 'dirty') ?? false };
+  return {
+    remote: f === 'remote',
+    dirty: checkBool(o.dirty, 'dirty') ?? false,
+    cacheBlocks: checkBool(o.cacheBlocks, 'cacheBlocks'),
+  };
+}
+
+function checkPositiveInt(v: unknown, name: string): number | undefined {
+  if (v !== undefined && (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1))
+    throw invalidError('INVALID_ARGUMENT', `${name} must be an integer >= 1`);
+  return v;
 }
 
 /** Validates scan options. */
@@ -136,17 +185,30 @@ export function checkScanOptions(options: unknown): {
   remote: boolean;
   dirty: boolean;
   order: 'asc' | 'desc';
+  io: {
+    cacheBlocks: boolean | undefined;
+    readAheadBytes: number | undefined;
+    readAheadFixed: boolean;
+    maxFetchTasks: number | undefined;
+  };
   limit: number | undefined;
 } {
   const o = objectOrUndefined<ScanOptions>(options, 'scan options', SCAN_KEYS);
   const order = o.order ?? 'asc';
   if (order !== 'asc' && order !== 'desc')
     throw invalidError('INVALID_ARGUMENT', 'order must be "asc" or "desc"');
+  const readAheadBytes = checkPositiveInt(o.readAheadBytes, 'readAheadBytes');
+  const io = {
+    cacheBlocks: checkBool(o.cacheBlocks, 'cacheBlocks'),
+    readAheadBytes,
+    readAheadFixed: readAheadBytes !== undefined,
+    maxFetchTasks: checkPositiveInt(o.maxFetchTasks, 'maxFetchTasks'),
+  };
   const limit = o.limit;
   if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 0)) {
     throw invalidError('INVALID_ARGUMENT', `limit must be a non-negative integer, got ${String(limit)}`);
   }
-  return { ...checkReadOptions(options, SCAN_KEYS), order, limit };
+  return { ...checkReadOptions(options, SCAN_KEYS), order, io, limit };
 }
 
 /** Validates flush options. */

@@ -13,6 +13,8 @@ export class SeqOracle {
   lastSeq: number;
   lastCommittedSeq: number;
   durableSeq: number;
+  /** Called after durableSeq advanced (the status watch). */
+  onDurable: (() => void) | undefined = undefined;
 
   constructor(initial: number) {
     this.lastSeq = initial;
@@ -34,6 +36,9 @@ export class SeqOracle {
 
   /** Marks everything up to `seq` durable. */
   advanceDurable(seq: number): void {
-    if (seq > this.durableSeq) this.durableSeq = seq;
+    if (seq > this.durableSeq) {
+      this.durableSeq = seq;
+      this.onDurable?.();
+    }
   }
 }

@@ -15,21 +15,31 @@ import type { RowEntry } from '../format/row.js';
 import type { KeyRange, MaybePromise, RowIterator } from '../format/row-iterator.js';
 import { MergeIterator } from '../lsm/merge-iterator.js';
 import type { MergeOperator } from '../lsm/merge-operator.js';
-import { mayHoldKey, probeRun, type ReadView, tableIterators } from '../store/sorted-run.js';
+import {
+  mayHoldKey,
+  probeRun,
+  type ReadView,
+  type ScanIoOptions,
+  tableIterators,
+} from '../store/sorted-run.js';
 import { resolveVersions } from './db-iterator.js';
 
-/** Point lookup over a view; resolves merges and tombstones. Returns the visible row or undefined. */
+/**
+ * Point lookup over a view; resolves merges and tombstones. Returns the visible row or undefined. Data blocks read
+ * from the store go into the block cache unless `cacheBlocks` is false.
+ */
 export function getRow(
   view: ReadView,
   key: Uint8Array,
   maxSeq: number,
   mergeOperator: MergeOperator | undefined,
+  cacheBlocks = true,
 ): MaybePromise<RowEntry | undefined> {
   const out: RowEntry[] = [];
   for (const mt of view.memtables) {
     if (mt.lookup(key, maxSeq, out)) return resolve(out, mergeOperator);
   }
-  return probeTables(view, 0, key, maxSeq, out, mergeOperator);
+  return probeTables(view, 0, key, maxSeq, out, mergeOperator, cacheBlocks);
 }
 
 function resolve(out: RowEntry[], mergeOperator: MergeOperator | undefined): RowEntry | undefined {
@@ -50,6 +60,7 @@ function probeTables(
   maxSeq: number,
   out: RowEntry[],
   mergeOperator: MergeOperator | undefined,
+  cacheBlocks: boolean,
 ): MaybePromise<RowEntry | undefined> {
   const l0 = view.l0;
   const runs = view.sortedRuns;
@@ -59,14 +70,16 @@ function probeTables(
     if (p < l0.length) {
       const sst = l0[p]!;
       if (!mayHoldKey(sst, key)) continue;
-      r = sst.view().lookup(key, maxSeq, out);
+      r = sst.view().lookup(key, maxSeq, out, cacheBlocks);
     } else {
-      r = probeRun(runs[p - l0.length]!.ssts, -1, key, maxSeq, out);
+      r = probeRun(runs[p - l0.length]!.ssts, -1, key, maxSeq, out, cacheBlocks);
     }
     if (r instanceof Promise) {
       const next = p + 1;
       return r.then((terminal) =>
-        terminal ? resolve(out, mergeOperator) : probeTables(view, next, key, maxSeq, out, mergeOperator),
+        terminal
+          ? resolve(out, mergeOperator)
+          : probeTables(view, next, key, maxSeq, out, mergeOperator, cacheBlocks),
       );
     }
     if (r) break;
@@ -75,9 +88,14 @@ function probeTables(
 }
 
 /** The merged stream of every version in `range` across all sources. */
-export function scanSources(view: ReadView, range: KeyRange, order: 'asc' | 'desc'): RowIterator {
+export function scanSources(
+  view: ReadView,
+  range: KeyRange,
+  order: 'asc' | 'desc',
+  io?: ScanIoOptions,
+): RowIterator {
   const iters: RowIterator[] = [];
   for (const mt of view.memtables) iters.push(mt.iterator(range, order));
-  iters.push(...tableIterators(view.l0, view.sortedRuns, range, order));
+  iters.push(...tableIterators(view.l0, view.sortedRuns, range, order, io));
   return new MergeIterator(iters, order);
 }

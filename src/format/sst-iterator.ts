@@ -4,10 +4,11 @@
  *
  * Invariants: ascending yields compareRows order within the range; descending yields keys descending and, per
  * key, versions newest first even when one key's versions straddle blocks (it gathers the whole group before
- * yielding). Blocks are fetched in batches that start at one block and double up to `readAheadBytes`; from the
- * second batch on, the next batch is fetched while the current one is consumed. Cached blocks are never
- * refetched. `next()` returns a Promise only when a block must be fetched.
- * Concurrency: one caller at a time (RowIterator protocol); a background fetch is abandoned on close or seek.
+ * yielding). Blocks are fetched in batches that start at one block (or, with `readAheadFixed`, at the full size)
+ * and double up to `readAheadBytes`; once at full size, up to `maxFetchTasks` batches (default 1) are in flight at
+ * once, fetched ahead while earlier ones are consumed; a block is in at most one batch in flight. Cached blocks are
+ * never refetched. `next()` returns a Promise only when a block must be fetched.
+ * Concurrency: one caller at a time (RowIterator protocol); background fetches are abandoned on close or seek.
  */
 import { compareBytes, equalBytes } from '../util/bytes.js';
 import { closedError } from '../util/errors.js';
@@ -24,6 +25,10 @@ export interface SstIteratorOptions {
   readonly readAheadBytes?: number;
   /** Put fetched blocks into the reader's block cache (default true). */
   readonly cacheBlocks?: boolean;
+  /** Every GET fetches `readAheadBytes` of blocks from the first one, skipping the warm-up (default false). */
+  readonly readAheadFixed?: boolean;
+  /** Batches in flight at once once read-ahead has warmed up: the one being waited for plus prefetches (default 1). */
+  readonly maxFetchTasks?: number;
 }
 
 const FIRST_BATCH_BYTES = 1;
@@ -55,7 +60,10 @@ export class SstIterator implements RowIterator {
   #upperExclusive = false;
   /** Fetched blocks not yet opened, and the fetch in flight. */
   readonly #ready = new Map<number, Block>();
-  #inflight: { from: number; to: number; promise: Promise<void> } | undefined;
+  #inflight: { from: number; to: number; promise: Promise<void> }[] = [];
+  /** The next block no batch has covered yet, in the scan's direction (prefetches start there). */
+  #frontier = 0;
+  readonly #maxTasks: number;
   #aheadBytes = FIRST_BATCH_BYTES;
   #generation = 0;
   #error: unknown;
@@ -66,6 +74,8 @@ export class SstIterator implements RowIterator {
     this.#desc = options.order === 'desc';
     this.#maxAhead = Math.max(1, options.readAheadBytes ?? reader.readAheadBytes);
     this.#cacheBlocks = options.cacheBlocks ?? true;
+    if (options.readAheadFixed === true) this.#aheadBytes = this.#maxAhead;
+    this.#maxTasks = Math.max(1, options.maxFetchTasks ?? 1);
   }
 
   #position(index: SstIndex, key: Uint8Array | undefined): void {
@@ -73,7 +83,7 @@ export class SstIterator implements RowIterator {
     this.#index = index;
     this.#generation++;
     this.#ready.clear();
-    this.#inflight = undefined;
+    this.#inflight = [];
     this.#done = false;
     this.#cursor = undefined;
     this.#buf = [];
@@ -101,6 +111,7 @@ export class SstIterator implements RowIterator {
     this.#last = upper === undefined ? n - 1 : index.lastBlockFor(upper, upperExclusive);
     if (n === 0) this.#last = -1;
     this.#next = this.#desc ? this.#last : this.#first;
+    this.#frontier = this.#next;
   }
 
   next(): MaybePromise<RowEntry | undefined> {
@@ -209,7 +220,7 @@ export class SstIterator implements RowIterator {
     this.#cursor = undefined;
     this.#ready.clear();
     this.#generation++;
-    this.#inflight = undefined;
+    this.#inflight = [];
   }
 
   /** A fetched or cached block, or undefined when it must be fetched. */
@@ -225,8 +236,8 @@ export class SstIterator implements RowIterator {
   /** Fetches the batch starting at block `i` (in the scan's direction); resolves when `i` is ready. */
   #fetch(i: number): Promise<void> {
     if (this.#error !== undefined) return Promise.reject(this.#error);
-    const inflight = this.#inflight;
-    if (inflight !== undefined && i >= inflight.from && i < inflight.to) {
+    const inflight = this.#inflight.find((f) => i >= f.from && i < f.to);
+    if (inflight !== undefined) {
       return inflight.promise.then(() => {
         if (this.#error !== undefined) throw this.#error;
       });
@@ -245,27 +256,50 @@ export class SstIterator implements RowIterator {
       (blocks) => {
         if (gen !== this.#generation || this.#closed) return;
         for (let k = 0; k < blocks.length; k++) this.#ready.set(from + k, blocks[k]!);
-        if (this.#inflight?.promise === promise) this.#inflight = undefined;
+        this.#dropInflight(promise);
         this.#aheadBytes = Math.min(this.#maxAhead, this.#aheadBytes * 2 + 16 * 1024);
-        this.#prefetchAfter(this.#desc ? from - 1 : to);
+        this.#prefetch();
       },
       (e: unknown) => {
         if (gen !== this.#generation) return;
-        if (this.#inflight?.promise === promise) this.#inflight = undefined;
+        this.#dropInflight(promise);
         if (background) this.#error = e;
         else throw e;
       },
     );
-    this.#inflight = { from, to, promise };
+    this.#inflight.push({ from, to, promise });
+    this.#frontier = this.#desc ? Math.min(this.#frontier, from - 1) : Math.max(this.#frontier, to);
     return promise;
   }
 
-  /** After a batch, fetch the next one in the background once read-ahead has warmed up. */
-  #prefetchAfter(i: number): void {
-    if (this.#aheadBytes < this.#maxAhead || this.#inflight !== undefined || this.#done) return;
-    if (this.#desc ? i < this.#first : i > this.#last) return;
-    if (this.#ready.has(i) || this.#r.cachedBlock(i) !== undefined) return;
-    void this.#startFetch(i, true);
+  #dropInflight(promise: Promise<void>): void {
+    const k = this.#inflight.findIndex((f) => f.promise === promise);
+    if (k >= 0) this.#inflight.splice(k, 1);
+  }
+
+  #isInflight(i: number): boolean {
+    for (const f of this.#inflight) if (i >= f.from && i < f.to) return true;
+    return false;
+  }
+
+  /**
+   * Once read-ahead has warmed up, keeps up to `maxFetchTasks` batches in flight: starts background fetches at the
+   * frontier (the first block no batch covered), skipping blocks already cached.
+   */
+  #prefetch(): void {
+    if (this.#aheadBytes < this.#maxAhead || this.#done) return;
+    const step = this.#desc ? -1 : 1;
+    while (this.#inflight.length < this.#maxTasks) {
+      let i = this.#desc ? Math.min(this.#frontier, this.#next) : Math.max(this.#frontier, this.#next);
+      while (
+        (this.#desc ? i >= this.#first : i <= this.#last) &&
+        (this.#ready.has(i) || this.#isInflight(i) || this.#r.cachedBlock(i) !== undefined)
+      )
+        i += step;
+      this.#frontier = i;
+      if (this.#desc ? i < this.#first : i > this.#last) return;
+      void this.#startFetch(i, true);
+    }
   }
 
   /** Blocks [from, to) of the batch that starts at `i`, within budget, the range, and before any cached block. */
@@ -278,6 +312,7 @@ export class SstIterator implements RowIterator {
         to <= this.#last &&
         blockEnd(to) - offs[i]! <= this.#aheadBytes &&
         !this.#ready.has(to) &&
+        !this.#isInflight(to) &&
         this.#r.cachedBlock(to) === undefined
       ) {
         to++;
@@ -289,6 +324,7 @@ export class SstIterator implements RowIterator {
       from - 1 >= this.#first &&
       blockEnd(i) - offs[from - 1]! <= this.#aheadBytes &&
       !this.#ready.has(from - 1) &&
+      !this.#isInflight(from - 1) &&
       this.#r.cachedBlock(from - 1) === undefined
     ) {
       from--;
@@ -307,6 +343,6 @@ export class SstIterator implements RowIterator {
     this.#closed = true;
     this.#ready.clear();
     this.#generation++;
-    this.#inflight = undefined;
+    this.#inflight = [];
   }
 }

@@ -299,10 +299,10 @@ export class SstReader {
   }
 
   /**
-   * Block `i` when it is cached or the store can read it synchronously (then it is cached); undefined otherwise.
-   * Requires the index to be loaded.
+   * Block `i` when it is cached or the store can read it synchronously (then it is cached, when `cache`);
+   * undefined otherwise. Requires the index to be loaded.
    */
-  blockSync(i: number): Block | undefined {
+  blockSync(i: number, cache = true): Block | undefined {
     const b = this.cachedBlock(i);
     if (b !== undefined || this.#blockLoads.has(i)) return b;
     const index = this.#index;
@@ -314,18 +314,19 @@ export class SstReader {
     const where = `${this.path} block ${i}`;
     const raw = unframePart(this.info.compressionCodec, bytes, where);
     const block = Block.decode(raw, this.blockVersion, where, true);
-    this.#cache?.put(this.#objectId, i, block);
+    if (cache) this.#cache?.put(this.#objectId, i, block);
     return block;
   }
 
   /**
    * Data block `i` for point reads (decoded with its directory); synchronous when cached or when the store
-   * reads synchronously.
+   * reads synchronously. Without `cache`, a block read from the store is not put in the block cache.
    */
-  block(i: number): MaybePromise<Block> {
-    const b = this.blockSync(i);
+  block(i: number, cache = true): MaybePromise<Block> {
+    const b = this.blockSync(i, cache);
     if (b !== undefined) return b;
     let p = this.#blockLoads.get(i);
+    if (p === undefined && !cache) return this.readBlocks(i, i + 1, false, true).then((bs) => bs[0]!);
     if (p === undefined) {
       p = this.readBlocks(i, i + 1, true, true).then((bs) => bs[0]!);
       const pending = p;
@@ -384,10 +385,16 @@ export class SstReader {
    * the first block that could hold the key is already cached it is searched directly (a seek in a cached block
    * costs about what a filter probe does, and a present key skips the probe).
    */
-  lookup(key: Uint8Array, maxSeq: number, out: RowEntry[], stopAtTerminal = true): MaybePromise<boolean> {
+  lookup(
+    key: Uint8Array,
+    maxSeq: number,
+    out: RowEntry[],
+    stopAtTerminal = true,
+    cache = true,
+  ): MaybePromise<boolean> {
     const index = this.#index ?? this.index();
     if (index instanceof Promise)
-      return this.#lookupAsync(key, maxSeq, out, stopAtTerminal, -1, false, out.length);
+      return this.#lookupAsync(key, maxSeq, out, stopAtTerminal, -1, false, out.length, cache);
     const n = index.blockCount;
     if (n === 0) return false;
     const before = out.length;
@@ -396,13 +403,15 @@ export class SstReader {
     let b = this.cachedBlock(i);
     if (b === undefined) {
       const f = this.filter();
-      if (f instanceof Promise) return this.#lookupAsync(key, maxSeq, out, stopAtTerminal, -1, false, before);
+      if (f instanceof Promise)
+        return this.#lookupAsync(key, maxSeq, out, stopAtTerminal, -1, false, before, cache);
       if (f !== null) {
         positive = f.mayContain(key);
         if (!this.#countFilter(positive)) return false;
       }
-      b = this.blockSync(i);
-      if (b === undefined) return this.#lookupAsync(key, maxSeq, out, stopAtTerminal, i, positive, before);
+      b = this.blockSync(i, cache);
+      if (b === undefined)
+        return this.#lookupAsync(key, maxSeq, out, stopAtTerminal, i, positive, before, cache);
     }
     this.#cursor ??= new BlockCursor(b);
     const c = this.#cursor;
@@ -413,8 +422,9 @@ export class SstReader {
         return r === TERMINAL;
       }
       i++;
-      b = this.blockSync(i);
-      if (b === undefined) return this.#lookupAsync(key, maxSeq, out, stopAtTerminal, i, positive, before);
+      b = this.blockSync(i, cache);
+      if (b === undefined)
+        return this.#lookupAsync(key, maxSeq, out, stopAtTerminal, i, positive, before, cache);
     }
   }
 
@@ -441,6 +451,7 @@ export class SstReader {
     from: number,
     filterPositive: boolean,
     before: number,
+    cache: boolean,
   ): Promise<boolean> {
     let index = this.index();
     let positive = filterPositive;
@@ -457,7 +468,7 @@ export class SstReader {
     if (index instanceof Promise) index = await index;
     let terminal = false;
     for (let i = from; i < index.blockCount; i++) {
-      let b = this.block(i);
+      let b = this.block(i, cache);
       if (b instanceof Promise) b = await b;
       const r = collect(index, i, b, key, maxSeq, out, new BlockCursor(b), stopAtTerminal);
       if (r !== NEXT_BLOCK) {

@@ -38,7 +38,7 @@ import { planWalGc } from './wal-gc.js';
 /** How a collector is built. */
 export interface GarbageCollectorConfig {
   readonly store: ObjectStore;
-  /** The database root, normalized (db/paths.ts normalizeRoot). */
+  /** The database root, normalized (store/paths.ts normalizeRoot). */
   readonly root: string;
   /** Per-resource interval and minimum age; a null resource is never collected. */
   readonly options: ResolvedGcOptions;

@@ -18,9 +18,10 @@ import { compareBytes, equalBytes } from '../util/bytes.js';
 export interface SstView {
   /**
    * Appends the versions of `key` with seq <= maxSeq to `out`, newest first, stopping after the first value or
-   * tombstone; returns true when such a terminal version was found. Checks the bloom filter first.
+   * tombstone; returns true when such a terminal version was found. Checks the bloom filter first. Data blocks
+   * read from the store go into the block cache unless `cacheBlocks` is false.
    */
-  lookup(key: Uint8Array, maxSeq: number, out: RowEntry[]): MaybePromise<boolean>;
+  lookup(key: Uint8Array, maxSeq: number, out: RowEntry[], cacheBlocks?: boolean): MaybePromise<boolean>;
   /** All rows in `range`, in LSM order for `order`. */
   iterator(range: KeyRange, order: 'asc' | 'desc', options?: ScanIoOptions): RowIterator;
 }
@@ -31,6 +32,10 @@ export interface ScanIoOptions {
   readonly cacheBlocks?: boolean;
   /** Largest GET a scan makes. */
   readonly readAheadBytes?: number;
+  /** Every GET fetches `readAheadBytes` of blocks from the first one (no adaptive warm-up). */
+  readonly readAheadFixed?: boolean;
+  /** Block batches in flight per SST once read-ahead has warmed up (default 1). */
+  readonly maxFetchTasks?: number;
 }
 
 /** A reference to one SST with its key bounds. */
@@ -88,6 +93,7 @@ export function probeRun(
   key: Uint8Array,
   maxSeq: number,
   out: RowEntry[],
+  cacheBlocks: boolean,
 ): MaybePromise<boolean> {
   if (ssts.length === 0) return false;
   let i = from;
@@ -100,10 +106,10 @@ export function probeRun(
     const s = ssts[i]!;
     if (s.firstKey !== undefined && compareBytes(s.firstKey, key) > 0) break;
     if (!mayHoldKey(s, key)) continue;
-    const r = s.view().lookup(key, maxSeq, out);
+    const r = s.view().lookup(key, maxSeq, out, cacheBlocks);
     if (r instanceof Promise) {
       const next = i + 1;
-      return r.then((terminal) => terminal || probeRun(ssts, next, key, maxSeq, out));
+      return r.then((terminal) => terminal || probeRun(ssts, next, key, maxSeq, out, cacheBlocks));
     }
     if (r) return true;
   }

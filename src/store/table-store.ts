@@ -91,14 +91,20 @@ class LazySst implements SstView {
     return this.#opening;
   }
 
-  lookup(key: Uint8Array, maxSeq: number, out: RowEntry[]): MaybePromise<boolean> {
+  lookup(key: Uint8Array, maxSeq: number, out: RowEntry[], cacheBlocks = true): MaybePromise<boolean> {
     const r = this.reader();
-    if (r instanceof Promise) return r.then((reader) => reader.lookup(key, maxSeq, out));
-    return r.lookup(key, maxSeq, out);
+    if (r instanceof Promise) return r.then((reader) => reader.lookup(key, maxSeq, out, true, cacheBlocks));
+    return r.lookup(key, maxSeq, out, true, cacheBlocks);
   }
 
   iterator(range: KeyRange, order: 'asc' | 'desc', io: ScanIoOptions = {}): RowIterator {
-    const options = { order, cacheBlocks: io.cacheBlocks, readAheadBytes: io.readAheadBytes };
+    const options = {
+      order,
+      cacheBlocks: io.cacheBlocks,
+      readAheadBytes: io.readAheadBytes,
+      readAheadFixed: io.readAheadFixed,
+      maxFetchTasks: io.maxFetchTasks,
+    };
     const r = this.reader();
     if (!(r instanceof Promise)) return r.iter(range, options);
     return new DeferredIterator(r.then((reader) => reader.iter(range, options)));

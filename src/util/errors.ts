@@ -53,6 +53,8 @@ export type ErrorCode =
   | 'JOURNAL_MISMATCH'
   | 'JOURNAL_LOCKED'
   | 'MANIFEST_MISSING'
+  | 'WAL_FILE_NOT_FOUND'
+  | 'WAL_ROWS_LOST'
   | 'SST_ID_COLLISION'
   | 'CLOSED'
   | 'FENCED'
