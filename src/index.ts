@@ -4,6 +4,17 @@
  */
 import './compactor/register.js';
 
+export {
+  type CheckpointAdminOptions,
+  type CheckpointCreateResult,
+  type CheckpointInfo,
+  type CheckpointOptions,
+  createDetachedCheckpoint,
+  type DbCheckpointOptions,
+  deleteCheckpoint,
+  listCheckpoints,
+  refreshCheckpoint,
+} from './db/checkpoint.js';
 export { Db, type DbOpenOptions, type DbStatus } from './db/db.js';
 export { DbIterator, type KeyValue } from './db/db-iterator.js';
 export type {
