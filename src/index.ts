@@ -17,6 +17,7 @@ export {
 } from './db/checkpoint.js';
 export { Db, type DbOpenOptions, type DbStatus } from './db/db.js';
 export { DbIterator, type KeyValue } from './db/db-iterator.js';
+export { DbReader, type DbReaderOptions, type DbReaderStatus } from './db/db-reader.js';
 export type {
   DurabilityFilter,
   FlushOptions,
