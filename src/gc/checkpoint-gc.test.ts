@@ -1,12 +1,13 @@
 /**
  * End to end: a checkpoint made by Db.createCheckpoint keeps the SSTs of the manifest it pins through a garbage
  * collection after the latest manifest dropped them (as a compaction does), a reader pinned to it still reads
- * every value, and once the checkpoint is deleted the next collection removes those SSTs.
+ * every value, and once the checkpoint is deleted the next collection removes those SSTs; a checkpoint's lifetime
+ * is honoured by GC's expiry (kept until `expire_time_s`, removed at it).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { GcFixture } from '../../test/support/gc-fixture.js';
-import { deleteCheckpoint } from '../db/checkpoint.js';
+import { createDetachedCheckpoint, deleteCheckpoint, listCheckpoints } from '../db/checkpoint.js';
 import { Db } from '../db/db.js';
 import { DbReader } from '../db/db-reader.js';
 import { TransactionalObject } from '../db/transactional-object.js';
@@ -14,6 +15,7 @@ import { compactedSstPath } from '../format/object-paths.js';
 import { fromUtf8 } from '../util/bytes.js';
 import { systemClock } from '../util/clock.js';
 import { Ulid } from '../util/ids.js';
+import { expireCheckpoints } from './checkpoint-expiry.js';
 import { GarbageCollector } from './garbage-collector.js';
 
 const SETTINGS = { flushInterval: '5ms', compactorOptions: null, garbageCollectorOptions: null } as const;
@@ -63,4 +65,17 @@ test('GC keeps the SSTs a Db checkpoint pins until the checkpoint is deleted', a
   await deleteCheckpoint(f.root, f.store, cp.id);
   await gc().runOnce();
   for (const id of old) assert.equal(await exists(id), false, `${id} collected once unpinned`);
+});
+
+test('a checkpoint with a lifetime is kept by GC until its expire time, then removed', async () => {
+  const f = new GcFixture();
+  const db = await Db.open(f.root, f.store, { settings: SETTINGS });
+  await db.close();
+  const forever = await createDetachedCheckpoint(f.root, f.store, { name: 'forever' }, { clock: f.clock });
+  const short = await createDetachedCheckpoint(f.root, f.store, { lifetime: '10s' }, { clock: f.clock });
+  const ids = async () => (await listCheckpoints(f.root, f.store)).map((c) => c.id).sort();
+  assert.equal((await expireCheckpoints(f.gcStore, f.clock.nowMs() + 9_999, false)).removed, 0);
+  assert.deepEqual(await ids(), [forever.id, short.id].sort());
+  assert.equal((await expireCheckpoints(f.gcStore, f.clock.nowMs() + 10_000, false)).removed, 1);
+  assert.deepEqual(await ids(), [forever.id]);
 });
