@@ -1,9 +1,8 @@
 /**
  * The public API of ShaleDB: everything a user imports from "shaledb" is re-exported here, and nothing else is
- * public.
+ * public. Test and benchmark helpers live in "shaledb/testing" (testing.ts), the abstract-level adapter in
+ * "shaledb/level" (level/index.ts).
  */
-import './compactor/register.js';
-
 export {
   type CheckpointAdminOptions,
   type CheckpointCreateResult,
@@ -15,7 +14,7 @@ export {
   listCheckpoints,
   refreshCheckpoint,
 } from './db/checkpoint.js';
-export { Db, type DbOpenOptions, type DbStatus } from './db/db.js';
+export type { DbOpenOptions, DbStatus } from './db/db.js';
 export { DbIterator, type KeyValue } from './db/db-iterator.js';
 export { DbReader, type DbReaderOptions, type DbReaderStatus } from './db/db-reader.js';
 export type {
@@ -29,32 +28,15 @@ export type {
   WriteHandle,
   WriteOptions,
 } from './db/options.js';
-export {
-  type CompactorOptions,
-  type CompressionCodec,
-  type Duration,
-  defaultSettings,
-  type GarbageCollectorDirectoryOptions,
-  type GarbageCollectorOptions,
-  type Settings,
-} from './db/settings.js';
 export { Snapshot } from './db/snapshot.js';
 export { DbTransaction } from './db/transaction.js';
 export { TransactionIterator } from './db/transaction-iterator.js';
 export type { IsolationLevel } from './db/transaction-manager.js';
+export type { WalJournalOptions } from './db/wal-journal.js';
 export { type BatchOpOptions, type Ttl, WriteBatch } from './db/write-batch.js';
 export * from './gc/index.js';
 export type { MergeOperator } from './lsm/merge-operator.js';
 export { CountingObjectStore, type RequestCounts } from './object-store/counting-store.js';
-export {
-  FaultInjectingObjectStore,
-  type FaultInjectingOptions,
-} from './object-store/fault-injecting-store.js';
-export {
-  type LatencyModel,
-  LatencyModelObjectStore,
-  S3_STANDARD_MODEL,
-} from './object-store/latency-model-store.js';
 export { LocalObjectStore, type LocalObjectStoreOptions } from './object-store/local-store.js';
 export { MemoryObjectStore } from './object-store/memory-store.js';
 export {
@@ -72,5 +54,15 @@ export {
 } from './object-store/object-store.js';
 export { type ResolveObjectStoreOptions, resolveObjectStore } from './object-store/resolve.js';
 export { RetryingObjectStore, type RetryingObjectStoreOptions } from './object-store/retrying-store.js';
-export type { CloseReason, ErrorKind } from './util/errors.js';
+export { Db } from './open/open.js';
+export {
+  type CompactorOptions,
+  type CompressionCodec,
+  type Duration,
+  defaultSettings,
+  type GarbageCollectorDirectoryOptions,
+  type GarbageCollectorOptions,
+  type Settings,
+} from './store/settings.js';
+export type { CloseReason, ErrorCode, ErrorKind } from './util/errors.js';
 export { isDataError, ShaleDBError } from './util/errors.js';

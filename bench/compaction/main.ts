@@ -10,15 +10,14 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { executeCompaction } from '../../src/compactor/executor.js';
-import '../../src/compactor/register.js';
-import { Db } from '../../src/db/db.js';
-import type { CompressionCodec } from '../../src/db/settings.js';
-import { TableStore } from '../../src/db/table-store.js';
 import { WriteBatch } from '../../src/db/write-batch.js';
 import { LatencyModelObjectStore } from '../../src/object-store/latency-model-store.js';
 import { LocalObjectStore } from '../../src/object-store/local-store.js';
 import { MemoryObjectStore } from '../../src/object-store/memory-store.js';
 import type { ObjectStore } from '../../src/object-store/object-store.js';
+import { Db } from '../../src/open/open.js';
+import type { CompressionCodec } from '../../src/store/settings.js';
+import { TableStore } from '../../src/store/table-store.js';
 import { systemClock } from '../../src/util/clock.js';
 import { Ulid } from '../../src/util/ids.js';
 import { SeededRand, systemRand } from '../../src/util/random.js';
@@ -60,7 +59,7 @@ async function buildL0s(store: ObjectStore, codec: CompressionCodec, mb: number,
     }
     await db.flush({ type: 'memtable' });
   }
-  const m = db.inner.d.state.manifest;
+  const m = db.inner.manifest;
   await db.close();
   return m;
 }

@@ -14,7 +14,7 @@
 import type { Progress } from '../lib/progress.js';
 
 /** Engine identifiers, in the order reports list them. */
-export const ENGINE_IDS = ['shaledb', 'slatedb', 'leveldb', 'lmdb', 'rocksdb'] as const;
+export const ENGINE_IDS = ['shaledb', 'shaledb-journal', 'slatedb', 'leveldb', 'lmdb', 'rocksdb'] as const;
 
 /** One of {@link ENGINE_IDS}. */
 export type EngineId = (typeof ENGINE_IDS)[number];

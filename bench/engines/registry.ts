@@ -8,12 +8,13 @@ import { ENGINE_IDS, type EngineDefinition, type EngineId } from './engine.js';
 import { levelDbDefinition } from './leveldb.js';
 import { lmdbDefinition } from './lmdb.js';
 import { rocksDbDefinition } from './rocksdb.js';
-import { shaleDbDefinition } from './shaledb.js';
+import { shaleDbDefinition, shaleDbJournalDefinition } from './shaledb.js';
 import { slateDbDefinition } from './slatedb.js';
 
 /** Every known engine, in report order. */
 export const ENGINES: readonly EngineDefinition[] = [
   shaleDbDefinition,
+  shaleDbJournalDefinition,
   slateDbDefinition,
   levelDbDefinition,
   lmdbDefinition,

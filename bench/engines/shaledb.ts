@@ -13,10 +13,15 @@
  * reach the store), then Db's own retry wrapper. `settle` flushes the memtable to L0 and waits until the manifest
  * shows at most one L0 SST and no immutable memtable, or stops changing.
  *
+ * Variant `shaledb-journal` (not in the default set): the same with the local WAL journal tier (`walJournal` in
+ * `<cell dir>/journal`, docs/design/0005-wal-journal.md): a durable write resolves at the journal's group commit
+ * (fdatasync) on the local disk; WAL SSTs still reach the store every flush interval.
+ *
  * Invariants: at most one database open per instance; `close` is idempotent and closes the store it made.
  * Concurrency: calls may overlap (ShaleDB's write path orders them).
  */
 
+import { join } from 'node:path';
 import {
   Db,
   defaultSettings,
@@ -74,12 +79,16 @@ const SETTLE_STALL_MS = 15_000;
 const SETTLE_MAX_MS = 120_000;
 
 class ShaleDbEngine implements BenchEngine {
-  readonly id = 'shaledb' as const;
+  readonly id: 'shaledb' | 'shaledb-journal';
   readonly capabilities = CAPABILITIES;
   #db: Db | undefined;
   #counting: CountingObjectStore | undefined;
   #getMany: GetMany | undefined;
   #options: EngineOpenOptions | undefined;
+
+  constructor(journal: boolean) {
+    this.id = journal ? 'shaledb-journal' : 'shaledb';
+  }
 
   async open(options: EngineOpenOptions): Promise<void> {
     this.#options = options;
@@ -90,6 +99,7 @@ class ShaleDbEngine implements BenchEngine {
       this.#db = await Db.open(DB_PATH, counting, {
         // The block cache is ShaleDB's page cache; the file-based peers read through the OS page cache.
         blockCacheBytes: BLOCK_CACHE_BYTES,
+        ...(this.id === 'shaledb-journal' ? { walJournal: { dir: join(options.dir, 'journal') } } : {}),
         settings: {
           flushInterval: options.flushIntervalMs,
           compactorOptions: {
@@ -218,6 +228,11 @@ class ShaleDbEngine implements BenchEngine {
   describe(): readonly string[] {
     const flush = this.#options?.flushIntervalMs ?? 100;
     return [
+      ...(this.id === 'shaledb-journal'
+        ? [
+            'durable writes resolve at the local WAL journal (fdatasync in <dir>/journal); WAL SSTs ship in the background',
+          ]
+        : []),
       `durable: awaitDurable true; non-durable: awaitDurable false; flushInterval ${flush}ms`,
       "end of every measured window: flush({ type: 'wal' }) (the WAL buffer written to the store)",
       `reads: get${HAS_GET_MANY ? ', getMany' : ' (no getMany in the API yet)'}; scans: DbIterator.nextBatch(1000)`,
@@ -234,5 +249,16 @@ export const shaleDbDefinition: EngineDefinition = {
   async probe() {
     return undefined;
   },
-  create: () => new ShaleDbEngine(),
+  create: () => new ShaleDbEngine(false),
+};
+
+/** ShaleDB from this checkout with the local WAL journal tier. */
+export const shaleDbJournalDefinition: EngineDefinition = {
+  id: 'shaledb-journal',
+  label: 'ShaleDB + local WAL journal (this checkout)',
+  defaultEnabled: false,
+  async probe() {
+    return undefined;
+  },
+  create: () => new ShaleDbEngine(true),
 };

@@ -10,6 +10,7 @@ import { type CellResult, WORKLOAD_IDS, type WorkloadId } from './result.js';
 /** Short engine names for tables and charts. */
 export const ENGINE_NAMES: Readonly<Record<EngineId, string>> = {
   shaledb: 'ShaleDB',
+  'shaledb-journal': 'ShaleDB+journal',
   slatedb: 'SlateDB',
   leveldb: 'LevelDB',
   lmdb: 'LMDB',

@@ -80,15 +80,18 @@ function ratioSection(r: BenchReport): string[] {
     const why = r.engines.find((e) => e.id === 'shaledb')?.reason ?? 'no ShaleDB results';
     return [...out, `No ratios: ShaleDB did not run (${why}).`, ''];
   }
+  // The journal variant is not in the default set: its column appears only when it ran.
+  const peerIds = PEERS.filter((p) => p !== 'shaledb-journal' || r.results.some((c) => c.engine === p));
   const rows = shale.map((s) => {
-    const peers = PEERS.map((p) => {
+    const peers = peerIds.map((p) => {
       const peer = r.results.find((c) => c.engine === p && slotKey(c) === slotKey(s));
       return peer === undefined ? '–' : fmtRatio(ratioToShale(r.results, peer));
     });
     return [s.workload, s.phase, valueLabel(s.valueBytes), ...peers];
   });
-  const head = ['workload', 'phase', 'value', ...PEERS.map((p) => `vs ${ENGINE_NAMES[p]}`)];
-  return [...out, ...table(head, rows, '--- | --- | ---: | ---: | ---: | ---: | ---:'), ''];
+  const head = ['workload', 'phase', 'value', ...peerIds.map((p) => `vs ${ENGINE_NAMES[p]}`)];
+  const align = ['---', '---', '---:', ...peerIds.map(() => '---:')].join(' | ');
+  return [...out, ...table(head, rows, align), ''];
 }
 
 /** A table row for a failed cell: the leading cells, the error, then empty cells up to `width`. */

@@ -14,6 +14,7 @@ import type { BenchReport, CellResult } from './result.js';
 /** Bar colour per engine. */
 export const ENGINE_COLORS: Readonly<Record<EngineId, string>> = {
   shaledb: '#d9480f',
+  'shaledb-journal': '#f08c00',
   slatedb: '#1c7ed6',
   leveldb: '#2f9e44',
   lmdb: '#7048e8',

@@ -9,30 +9,31 @@
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import { Compactor } from '../compactor/compactor.js';
-import { normalizeRoot } from '../db/paths.js';
-import { type CompressionCodec, resolveSettings } from '../db/settings.js';
-import { TableStore } from '../db/table-store.js';
 import type { MergeOperator } from '../lsm/merge-operator.js';
 import { resolveObjectStore } from '../object-store/resolve.js';
+import { normalizeRoot } from '../store/paths.js';
+import { type CompressionCodec, resolveSettings } from '../store/settings.js';
+import { TableStore, tableStoreOptions } from '../store/table-store.js';
 import { systemClock } from '../util/clock.js';
 import { TaskExecutor } from '../util/dispatcher.js';
 import { invalidError } from '../util/errors.js';
 import { systemRand } from '../util/random.js';
+import { parseCommandArgs, parseCount, parseSize, usageError } from './args.js';
 
 export const COMPACTOR_USAGE = `usage: shaledb compactor --store URL --path DB [options]
 
   --store URL              object store URL (file:///abs/dir, s3://bucket/prefix, az://..., gs://..., memory:///)
   --path DB                database path inside the store
   --poll-interval D        scheduling tick (default 5s)
-  --max-sst-size BYTES     roll output SSTs after this many bytes (default 268435456)
+  --max-sst-size SIZE      roll output SSTs after this size (default 256MiB; e.g. 64MiB, 1GB, 268435456)
   --max-concurrent N       concurrent compactions (default 4)
   --subcompactions N       parallel key ranges per compaction (default 1)
   --compression CODEC      codec of output SSTs: none, snappy, zlib, lz4, zstd (default none)
-  --block-size BYTES       output block size (default 4096)
+  --block-size SIZE        output block size (default 4KiB)
   --merge-operator MODULE  ES module whose default export is the database's merge operator
   --scheduler KEY=VALUE    size-tiered scheduler option (repeatable), e.g. min_compaction_sources=4
+  -h, --help               this text
 `;
 
 /** Runs the compactor until `stop` resolves (signals in the CLI). Returns the exit code. */
@@ -41,34 +42,31 @@ export async function runCompactor(
   stop: Promise<void>,
   log: (l: string) => void,
 ): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      store: { type: 'string' },
-      path: { type: 'string' },
-      'poll-interval': { type: 'string' },
-      'max-sst-size': { type: 'string' },
-      'max-concurrent': { type: 'string' },
-      subcompactions: { type: 'string' },
-      compression: { type: 'string' },
-      'block-size': { type: 'string' },
-      'merge-operator': { type: 'string' },
-      scheduler: { type: 'string', multiple: true },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const { values } = parseCommandArgs(argv, {
+    store: { type: 'string' },
+    path: { type: 'string' },
+    'poll-interval': { type: 'string' },
+    'max-sst-size': { type: 'string' },
+    'max-concurrent': { type: 'string' },
+    subcompactions: { type: 'string' },
+    compression: { type: 'string' },
+    'block-size': { type: 'string' },
+    'merge-operator': { type: 'string' },
+    scheduler: { type: 'string', multiple: true },
   });
   if (values.help) {
     log(COMPACTOR_USAGE);
     return 0;
   }
   if (values.store === undefined || values.path === undefined) {
-    throw invalidError('INVALID_ARGUMENT', `--store and --path are required\n${COMPACTOR_USAGE}`);
+    throw usageError('--store and --path are required');
   }
-  const num = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number(v));
+  const size = (v: string | undefined, o: string) => (v === undefined ? undefined : parseSize(v, o));
+  const count = (v: string | undefined, o: string) => (v === undefined ? undefined : parseCount(v, o));
   const schedulerOptions: Record<string, string> = {};
   for (const kv of values.scheduler ?? []) {
     const eq = kv.indexOf('=');
-    if (eq <= 0) throw invalidError('INVALID_ARGUMENT', `--scheduler takes KEY=VALUE, got ${kv}`);
+    if (eq <= 0) throw usageError(`--scheduler takes KEY=VALUE, got ${JSON.stringify(kv)}`);
     schedulerOptions[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
   const codec = values.compression === undefined || values.compression === 'none' ? null : values.compression;
@@ -76,11 +74,15 @@ export async function runCompactor(
     compressionCodec: codec as CompressionCodec,
     compactorOptions: {
       ...(values['poll-interval'] === undefined ? {} : { pollInterval: values['poll-interval'] }),
-      ...(values['max-sst-size'] === undefined ? {} : { maxSstSize: num(values['max-sst-size'])! }),
+      ...(values['max-sst-size'] === undefined
+        ? {}
+        : { maxSstSize: size(values['max-sst-size'], '--max-sst-size')! }),
       ...(values['max-concurrent'] === undefined
         ? {}
-        : { maxConcurrentCompactions: num(values['max-concurrent'])! }),
-      ...(values.subcompactions === undefined ? {} : { subcompactions: num(values.subcompactions)! }),
+        : { maxConcurrentCompactions: count(values['max-concurrent'], '--max-concurrent')! }),
+      ...(values.subcompactions === undefined
+        ? {}
+        : { subcompactions: count(values.subcompactions, '--subcompactions')! }),
       schedulerOptions,
     },
   });
@@ -99,13 +101,11 @@ export async function runCompactor(
   }
   const store = await resolveObjectStore(values.store);
   const root = normalizeRoot(values.path);
-  const tableStore = new TableStore(store, root, {
-    codec: settings.compressionCodec,
-    blockSize: num(values['block-size']) ?? 4096,
-    minFilterKeys: settings.minFilterKeys,
-    filterBitsPerKey: settings.filterBitsPerKey,
-    blockCacheBytes: 0,
-  });
+  const tableStore = new TableStore(
+    store,
+    root,
+    tableStoreOptions(settings, size(values['block-size'], '--block-size') ?? 4096, 0),
+  );
   const executor = new TaskExecutor(systemClock, systemRand);
   const compactor = await Compactor.start({
     root,

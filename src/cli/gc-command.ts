@@ -3,12 +3,11 @@
  * `--dry-run` to only report what would be deleted), or passes on the configured intervals until SIGINT/SIGTERM
  * (then the task in progress finishes and the command exits 0). See docs/gc.md#command-line.
  *
- * Invariants: a dry run never deletes or rewrites anything; bad usage exits 2 with the usage text; an error, or a
+ * Invariants: a dry run never deletes or rewrites anything; bad usage exits 2 with a one-line message; an error, or a
  * pass with a failed task, prints the error's kind and code and exits 1; otherwise the exit code is 0.
  * Concurrency: one collector per process; may run beside any writers, compactors and collectors of the database.
  */
 import { readFileSync } from 'node:fs';
-import type { GarbageCollectorOptions } from '../db/settings.js';
 import { openGarbageCollector } from '../gc/gc-open.js';
 import {
   expiredCheckpointCount,
@@ -17,7 +16,9 @@ import {
   type GcResourceReport,
   passFailed,
 } from '../gc/gc-report.js';
+import type { GarbageCollectorOptions } from '../store/settings.js';
 import { invalidError, type ShaleDBError } from '../util/errors.js';
+import { parseCommandArgs, usageError } from './args.js';
 
 export const GC_USAGE = `usage: shaledb gc --store URL --path DB [options]
 
@@ -48,28 +49,35 @@ export interface GcArgs {
   readonly json: boolean;
 }
 
-const FLAGS = new Set(['--dry-run', '--once', '--json']);
-const VALUES = new Set(['--store', '--path', '--min-age', '--interval', '--settings']);
-
 /** Parses `shaledb gc` arguments; throws 'invalid' USAGE errors. */
 export function parseGcArgs(argv: readonly string[]): GcArgs {
-  const v = new Map<string, string>();
-  const f = new Set<string>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const eq = a.indexOf('=');
-    const name = a.startsWith('--') && eq > 0 ? a.slice(0, eq) : a;
-    if (FLAGS.has(name) && eq < 0) f.add(name);
-    else if (VALUES.has(name)) {
-      const value = eq > 0 ? a.slice(eq + 1) : argv[++i];
-      if (value === undefined || value === '') throw invalidError('USAGE', `${name} needs a value`);
-      v.set(name, value);
-    } else throw invalidError('USAGE', `unknown argument ${JSON.stringify(a)}`);
+  const { values } = parseCommandArgs(argv, {
+    store: { type: 'string' },
+    path: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    once: { type: 'boolean' },
+    json: { type: 'boolean' },
+    'min-age': { type: 'string' },
+    interval: { type: 'string' },
+    settings: { type: 'string' },
+  });
+  for (const name of ['store', 'path', 'min-age', 'interval', 'settings'] as const) {
+    if (values[name] === '') throw usageError(`--${name} needs a value`);
   }
+  const v = new Map<string, string | undefined>([
+    ['--store', values.store],
+    ['--path', values.path],
+    ['--min-age', values['min-age']],
+    ['--interval', values.interval],
+    ['--settings', values.settings],
+  ]);
+  const f = new Set(
+    (['dry-run', 'once', 'json'] as const).filter((k) => values[k] === true).map((k) => `--${k}`),
+  );
   const store = v.get('--store');
   const path = v.get('--path');
-  if (store === undefined) throw invalidError('USAGE', '--store URL is required');
-  if (path === undefined) throw invalidError('USAGE', '--path DB is required');
+  if (store === undefined) throw usageError('--store URL is required');
+  if (path === undefined) throw usageError('--path DB is required');
   return {
     store,
     path,
@@ -155,7 +163,7 @@ export async function gcCommand(
   try {
     args = parseGcArgs(argv);
   } catch (e) {
-    err(`${(e as Error).message}\n${GC_USAGE}`);
+    err(`shaledb gc: ${(e as Error).message} (see shaledb gc --help)\n`);
     return 2;
   }
   const background = !args.once && !args.dryRun;

@@ -9,7 +9,6 @@
  * Concurrency: owned by the compactor task; changed only in synchronous stretches.
  */
 
-import { mergeRemoteIntoCompactor } from '../db/manifest-merge.js';
 import {
   type Compaction,
   type CompactionStatus,
@@ -18,6 +17,7 @@ import {
   isActiveCompaction,
 } from '../format/compactions.js';
 import type { CompactedSsTable, Manifest, SortedRun } from '../format/manifest.js';
+import { mergeRemoteIntoCompactor } from '../store/manifest-merge.js';
 import { assert } from '../util/assert.js';
 import type { Ulid } from '../util/ids.js';
 import type { PlannedCompaction, SchedulerView } from './scheduler.js';

@@ -12,21 +12,16 @@
  * Concurrency: one dispatcher task; jobs run concurrently (up to maxConcurrentCompactions) and report by message.
  */
 
-import { compactionsDir, manifestCodec, manifestDir } from '../db/paths.js';
-import type { ResolvedCompactorOptions } from '../db/settings.js';
-import type { TableStore } from '../db/table-store.js';
-import {
-  type EpochAccess,
-  FenceableObject,
-  type ObjectCodec,
-  SequencedStore,
-  TransactionalObject,
-  VersionExistsError,
-} from '../db/transactional-object.js';
-import { type Compactions, decodeCompactions, encodeCompactions } from '../format/compactions.js';
+import type { Compactions } from '../format/compactions.js';
 import type { Manifest, SortedRun } from '../format/manifest.js';
 import type { MergeOperator } from '../lsm/merge-operator.js';
 import type { ObjectStore } from '../object-store/object-store.js';
+import { compactionsStore, loadOrCreateCompactions } from '../store/compactions-store.js';
+import { COMPACTIONS_EPOCH, COMPACTOR_EPOCH } from '../store/epochs.js';
+import { manifestStore } from '../store/manifest-store.js';
+import type { ResolvedCompactorOptions } from '../store/settings.js';
+import type { TableStore } from '../store/table-store.js';
+import { FenceableObject, TransactionalObject, VersionExistsError } from '../store/transactional-object.js';
 import type { Clock } from '../util/clock.js';
 import type { MessageDispatcher, TaskExecutor } from '../util/dispatcher.js';
 import { closedError, ShaleDBError } from '../util/errors.js';
@@ -35,24 +30,6 @@ import type { Rand } from '../util/random.js';
 import { CompactorState } from './compactor-state.js';
 import { executeCompaction, type JobStats } from './executor.js';
 import { type CompactionScheduler, parseSizeTieredOptions, SizeTieredScheduler } from './scheduler.js';
-
-/** The compactor's epoch in a manifest. */
-export const COMPACTOR_EPOCH: EpochAccess<Manifest> = {
-  name: 'compactor',
-  get: (m) => m.compactorEpoch,
-  set: (m, e) => ({ ...m, compactorEpoch: e }),
-};
-
-const COMPACTIONS_EPOCH: EpochAccess<Compactions> = {
-  name: 'compactor (compactions file)',
-  get: (c) => c.compactorEpoch,
-  set: (c, e) => ({ ...c, compactorEpoch: e }),
-};
-
-const compactionsCodec: ObjectCodec<Compactions> = {
-  encode: (c) => encodeCompactions(c),
-  decode: (b, path) => decodeCompactions(b, path),
-};
 
 /** Lifetime of the checkpoint written before each result manifest (0.12.1: 900 s). */
 const CHECKPOINT_LIFETIME_S = 900;
@@ -122,13 +99,7 @@ export class Compactor {
 
   /** Fences older compactors and starts. */
   static async start(o: CompactorOptions): Promise<Compactor> {
-    const manifestStore = new SequencedStore<Manifest>(
-      o.store,
-      manifestDir(o.root),
-      'manifest',
-      manifestCodec,
-    );
-    const loaded = await TransactionalObject.tryLoad(manifestStore);
+    const loaded = await TransactionalObject.tryLoad(manifestStore(o.store, o.root));
     if (loaded === undefined)
       throw new ShaleDBError('data', 'MANIFEST_MISSING', `no manifest under ${o.root}`);
     const manifest = await FenceableObject.init(
@@ -137,21 +108,7 @@ export class Compactor {
       o.clock,
       o.options.manifestUpdateTimeoutMs,
     );
-    const cStore = new SequencedStore<Compactions>(
-      o.store,
-      compactionsDir(o.root),
-      'compactions',
-      compactionsCodec,
-    );
-    let cObj = await TransactionalObject.tryLoad(cStore);
-    if (cObj === undefined) {
-      try {
-        cObj = await TransactionalObject.create(cStore, { compactorEpoch: 0, recentCompactions: [] });
-      } catch (e) {
-        if (!(e instanceof VersionExistsError)) throw e;
-        cObj = (await TransactionalObject.tryLoad(cStore))!;
-      }
-    }
+    const cObj = await loadOrCreateCompactions(compactionsStore(o.store, o.root));
     const compactions = await FenceableObject.initWithEpoch(
       cObj,
       COMPACTIONS_EPOCH,

@@ -13,20 +13,15 @@
  * Concurrency: one job runs as one async task (subcompactions as several); reads and writes overlap.
  */
 
-import { SortedRunIterator } from '../db/reader.js';
-import { formatCodec, type TableStore } from '../db/table-store.js';
 import type { CompactedSsTable, SortedRun } from '../format/manifest.js';
-import { compactedSstPath } from '../format/object-paths.js';
 import type { RowEntry } from '../format/row.js';
 import type { KeyRange, MaybePromise, RowIterator } from '../format/row-iterator.js';
-import { SstBuilder } from '../format/sst-builder.js';
+import type { SstBuilder } from '../format/sst-builder.js';
 import { MergeIterator } from '../lsm/merge-iterator.js';
-import {
-  type MergeOperator,
-  MergeOperatorIterator,
-  MergeOperatorRequiredIterator,
-} from '../lsm/merge-operator.js';
-import { RetentionIterator } from '../lsm/retention-iterator.js';
+import type { MergeOperator } from '../lsm/merge-operator.js';
+import { retainedRows } from '../store/retained-rows.js';
+import { tableIterators } from '../store/sorted-run.js';
+import type { TableStore } from '../store/table-store.js';
 import { compareBytes } from '../util/bytes.js';
 import type { Clock } from '../util/clock.js';
 import { Ulid } from '../util/ids.js';
@@ -73,27 +68,16 @@ export interface JobStats {
 /** The merged, resolved row stream of a job within `range`. */
 export function jobRows(job: CompactionJob, o: ExecutorOptions, range: KeyRange): RowIterator {
   const io = { cacheBlocks: false, readAheadBytes: o.readAheadBytes };
-  const iters: RowIterator[] = [];
-  for (const sst of job.l0) iters.push(o.tableStore.sstRef(sst).view().iterator(range, 'asc', io));
-  for (const sr of job.sortedRuns) {
-    iters.push(
-      new SortedRunIterator(
-        sr.ssts.map((s) => o.tableStore.sstRef(s)),
-        range,
-        'asc',
-        io,
-      ),
-    );
-  }
-  const merged = new MergeIterator(iters, 'asc');
-  const folded =
-    o.mergeOperator === undefined
-      ? new MergeOperatorRequiredIterator(merged)
-      : new MergeOperatorIterator(o.mergeOperator, merged, {
-          mergeDifferentExpireTs: false,
-          barrierSeq: job.retentionMinSeq,
-        });
-  return new RetentionIterator(folded, {
+  const ts = o.tableStore;
+  const iters = tableIterators(
+    job.l0.map((s) => ts.sstRef(s)),
+    job.sortedRuns.map((sr) => ts.sortedRunRef(sr)),
+    range,
+    'asc',
+    io,
+  );
+  return retainedRows(new MergeIterator(iters, 'asc'), {
+    mergeOperator: o.mergeOperator,
     retentionMinSeq: job.retentionMinSeq,
     filterTombstones: job.isDestLastRun,
     expiryTickMs: job.expiryTickMs,
@@ -139,12 +123,7 @@ class Peekable {
 async function writeOneSst(rows: Peekable, o: ExecutorOptions, stats: JobStats): Promise<CompactedSsTable> {
   const ts = o.tableStore;
   const id = Ulid.generate(o.clock.nowMs(), o.rand);
-  const b = new SstBuilder({
-    blockSize: ts.options.blockSize,
-    compression: formatCodec(ts.options.codec),
-    minFilterKeys: ts.options.minFilterKeys,
-    filterBitsPerKey: ts.options.filterBitsPerKey,
-  });
+  const b = ts.sstBuilder();
   let result: ReturnType<SstBuilder['finish']> | undefined;
   async function* chunks(): AsyncGenerator<Uint8Array> {
     let pendingBytes = 0;
@@ -168,7 +147,7 @@ async function writeOneSst(rows: Peekable, o: ExecutorOptions, stats: JobStats):
     result = await b.finishAsync(slice);
     for (const c of result.chunks) yield c;
   }
-  await ts.store.putStream(compactedSstPath(ts.root, id), chunks(), { signal: o.signal });
+  await ts.writeCompactedStream(id, chunks(), o.signal);
   const sst = result!;
   stats.bytesWritten += sst.size;
   const out: CompactedSsTable = { id, info: sst.info, formatVersion: sst.formatVersion };

@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Manifest } from '../format/manifest.js';
 import { MemoryObjectStore } from '../object-store/memory-store.js';
+import { manifestCodec, manifestStore } from '../store/manifest-store.js';
+import type { SequencedStore } from '../store/transactional-object.js';
 import { ManualClock } from '../util/clock.js';
 import { isShaleDBError } from '../util/errors.js';
 import {
@@ -17,13 +19,11 @@ import {
   refreshCheckpoint,
 } from './checkpoint.js';
 import { Db } from './db.js';
-import { manifestCodec, manifestDir } from './paths.js';
-import { SequencedStore } from './transactional-object.js';
 
 const SETTINGS = { flushInterval: '5ms', compactorOptions: null, garbageCollectorOptions: null } as const;
 
 function manifests(store: MemoryObjectStore): SequencedStore<Manifest> {
-  return new SequencedStore<Manifest>(store, manifestDir('db'), 'manifest', manifestCodec);
+  return manifestStore(store, 'db');
 }
 
 async function latest(store: MemoryObjectStore): Promise<{ id: number; value: Manifest }> {
@@ -171,4 +171,24 @@ test('detached: create, refresh, list, delete without a writer; epochs and every
     createDetachedCheckpoint('nowhere', store),
     (e) => isShaleDBError(e) && e.kind === 'data' && e.code === 'MANIFEST_MISSING',
   );
+});
+
+test('unknown option keys are invalid errors naming the key; nothing is written', async () => {
+  const store = new MemoryObjectStore();
+  const db = await Db.open('db', store, { settings: SETTINGS });
+  await db.put('a', '1');
+  await db.flush({ type: 'wal' });
+  const before = await latest(store);
+  const unknown = (key: string) => (e: unknown) =>
+    isShaleDBError(e) && e.kind === 'invalid' && e.code === 'INVALID_ARGUMENT' && e.message.includes(key);
+  await assert.rejects(db.createCheckpoint({ scope: 'durable', lifetme: '1h' } as never), unknown('lifetme'));
+  await assert.rejects(createDetachedCheckpoint('db', store, { nam: 'x' } as never), unknown('nam'));
+  await assert.rejects(
+    createDetachedCheckpoint('db', store, {}, { retries: false } as never),
+    unknown('retries'),
+  );
+  await assert.rejects(listCheckpoints('db', store, undefined, { clck: 1 } as never), unknown('clck'));
+  assert.equal((await latest(store)).id, before.id);
+  assert.deepEqual(await db.listCheckpoints(), []);
+  await db.close();
 });

@@ -18,13 +18,15 @@ import type { Checkpoint, Manifest } from '../format/manifest.js';
 import type { ObjectStore } from '../object-store/object-store.js';
 import { resolveObjectStore } from '../object-store/resolve.js';
 import { RetryingObjectStore } from '../object-store/retrying-store.js';
+import { manifestStore } from '../store/manifest-store.js';
+import { normalizeRoot } from '../store/paths.js';
+import { TransactionalObject } from '../store/transactional-object.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { parseDurationMs } from '../util/duration.js';
 import { dataError, invalidError, toShaleDBError } from '../util/errors.js';
 import { Uuid } from '../util/ids.js';
 import { type Rand, systemRand } from '../util/random.js';
-import { manifestCodec, manifestDir, normalizeRoot } from './paths.js';
-import { SequencedStore, TransactionalObject } from './transactional-object.js';
+import { checkKnownKeys } from './options.js';
 
 /** A checkpoint as the public API shows it. */
 export interface CheckpointInfo {
@@ -63,6 +65,24 @@ export interface DbCheckpointOptions extends CheckpointOptions {
   readonly scope?: 'all' | 'durable';
 }
 
+const CHECKPOINT_KEYS = [
+  'lifetime',
+  'source',
+  'name',
+] as const satisfies readonly (keyof CheckpointOptions)[];
+/** Every key of DbCheckpointOptions (unknown keys are refused, as for every options object). */
+export const DB_CHECKPOINT_KEYS = [
+  ...CHECKPOINT_KEYS,
+  'scope',
+] as const satisfies readonly (keyof DbCheckpointOptions)[];
+/** Compile-time check that DB_CHECKPOINT_KEYS names every option (a new option must be added there). */
+const checkpointKeysComplete: [
+  Exclude<keyof DbCheckpointOptions, (typeof DB_CHECKPOINT_KEYS)[number]>,
+] extends [never]
+  ? true
+  : never = true;
+void checkpointKeysComplete;
+
 /** Checkpoint options after validation. */
 export interface ResolvedCheckpointOptions {
   readonly lifetimeMs: number | undefined;
@@ -70,11 +90,18 @@ export interface ResolvedCheckpointOptions {
   readonly name: string | undefined;
 }
 
-/** Validates checkpoint options ('invalid' on bad input). */
-export function resolveCheckpointOptions(o: CheckpointOptions | undefined): ResolvedCheckpointOptions {
+/**
+ * Validates checkpoint options ('invalid' on bad input or a key not in `known`: CheckpointOptions' keys, or with
+ * Db.createCheckpoint DB_CHECKPOINT_KEYS).
+ */
+export function resolveCheckpointOptions(
+  o: CheckpointOptions | undefined,
+  known: readonly string[] = CHECKPOINT_KEYS,
+): ResolvedCheckpointOptions {
   if (o === undefined) return { lifetimeMs: undefined, source: undefined, name: undefined };
   if (typeof o !== 'object' || o === null)
     throw invalidError('INVALID_ARGUMENT', 'options must be an object');
+  checkKnownKeys(o, known, 'checkpoint option');
   const lifetimeMs = o.lifetime === undefined ? undefined : parseDurationMs(o.lifetime, 'lifetime');
   if (o.source !== undefined && typeof o.source !== 'string')
     throw invalidError('INVALID_ARGUMENT', 'source must be a checkpoint UUID string');
@@ -186,6 +213,13 @@ export interface CheckpointAdminOptions {
   readonly rand?: Rand;
 }
 
+const ADMIN_KEYS = ['retry', 'clock', 'rand'] as const satisfies readonly (keyof CheckpointAdminOptions)[];
+/** Compile-time check that ADMIN_KEYS names every option. */
+const adminKeysComplete: [Exclude<keyof CheckpointAdminOptions, (typeof ADMIN_KEYS)[number]>] extends [never]
+  ? true
+  : never = true;
+void adminKeysComplete;
+
 async function withManifest<T>(
   path: string,
   storeArg: ObjectStore | string,
@@ -194,6 +228,9 @@ async function withManifest<T>(
 ): Promise<T> {
   try {
     if (typeof path !== 'string') throw invalidError('INVALID_ARGUMENT', 'path must be a string');
+    if (typeof options !== 'object' || options === null)
+      throw invalidError('INVALID_ARGUMENT', 'admin options must be an object');
+    checkKnownKeys(options, ADMIN_KEYS, 'checkpoint admin option');
     const clock = options.clock ?? systemClock;
     const rand = options.rand ?? systemRand;
     let store: ObjectStore;
@@ -207,7 +244,7 @@ async function withManifest<T>(
     }
     try {
       const root = normalizeRoot(path);
-      const ms = new SequencedStore<Manifest>(store, manifestDir(root), 'manifest', manifestCodec);
+      const ms = manifestStore(store, root);
       const manifest = await TransactionalObject.tryLoad(ms);
       if (manifest === undefined)
         throw dataError('MANIFEST_MISSING', `${ms.dir}: no manifest (is this a database?)`);

@@ -19,6 +19,7 @@ import {
   type CheckpointCreateResult,
   type CheckpointInfo,
   checkScope,
+  DB_CHECKPOINT_KEYS,
   type DbCheckpointOptions,
   filterCheckpoints,
   newCheckpoint,
@@ -41,16 +42,15 @@ export async function createDbCheckpoint(
   options: DbCheckpointOptions | undefined,
 ): Promise<CheckpointCreateResult> {
   const scope = checkScope(options?.scope);
-  const o = resolveCheckpointOptions(options);
+  const o = resolveCheckpointOptions(options, DB_CHECKPOINT_KEYS);
   inner.checkOpen();
-  const d = inner.d;
   if (scope === 'all') await inner.flush('memtable');
-  else if (o.source !== undefined) await d.flusher.poll().catch((e) => Promise.reject(asCallerError(e)));
-  const id = Uuid.v4(d.rand);
+  else if (o.source !== undefined) await inner.pollManifest().catch((e) => Promise.reject(asCallerError(e)));
+  const id = Uuid.v4(inner.rand);
   let added: Checkpoint | undefined;
-  await d.flusher
+  await inner
     .updateManifest((local, nextId) => {
-      added = newCheckpoint(local, nextId - 1, id, d.clock.nowMs(), o);
+      added = newCheckpoint(local, nextId - 1, id, inner.clock.nowMs(), o);
       return withCheckpoint(local, added);
     })
     .catch((e) => Promise.reject(asCallerError(e)));
@@ -67,11 +67,10 @@ export async function refreshDbCheckpoint(
   const uuid = Uuid.parse(id);
   const ms = lifetime === undefined ? undefined : parseDurationMs(lifetime, 'lifetime');
   inner.checkOpen();
-  const d = inner.d;
-  await d.flusher.poll().catch((e) => Promise.reject(asCallerError(e)));
-  await d.flusher
+  await inner.pollManifest().catch((e) => Promise.reject(asCallerError(e)));
+  await inner
     .updateManifest((local) =>
-      withRefreshedCheckpoint(local, uuid, ms === undefined ? 0 : toU32Seconds(d.clock.nowMs() + ms)),
+      withRefreshedCheckpoint(local, uuid, ms === undefined ? 0 : toU32Seconds(inner.clock.nowMs() + ms)),
     )
     .catch((e) => Promise.reject(asCallerError(e)));
 }
@@ -81,9 +80,8 @@ export async function deleteDbCheckpoint(inner: DbInner, id: string): Promise<vo
   if (typeof id !== 'string') throw invalidError('INVALID_ARGUMENT', 'id must be a checkpoint UUID string');
   const uuid = Uuid.parse(id);
   inner.checkOpen();
-  const d = inner.d;
-  await d.flusher.poll().catch((e) => Promise.reject(asCallerError(e)));
-  await d.flusher
+  await inner.pollManifest().catch((e) => Promise.reject(asCallerError(e)));
+  await inner
     .updateManifest((local) => withoutCheckpoint(local, uuid))
     .catch((e) => Promise.reject(asCallerError(e)));
 }
@@ -93,6 +91,6 @@ export async function listDbCheckpoints(inner: DbInner, name: string | undefined
   if (name !== undefined && typeof name !== 'string')
     throw invalidError('INVALID_ARGUMENT', 'name must be a string');
   inner.checkOpen();
-  await inner.d.flusher.poll().catch((e) => Promise.reject(asCallerError(e)));
-  return filterCheckpoints(inner.d.state.manifest.checkpoints, name).map(toCheckpointInfo);
+  await inner.pollManifest().catch((e) => Promise.reject(asCallerError(e)));
+  return filterCheckpoints(inner.manifest.checkpoints, name).map(toCheckpointInfo);
 }

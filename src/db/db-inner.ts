@@ -14,6 +14,9 @@ import type { Manifest } from '../format/manifest.js';
 import type { RowEntry } from '../format/row.js';
 import type { KeyRange, MaybePromise } from '../format/row-iterator.js';
 import type { MergeOperator } from '../lsm/merge-operator.js';
+import type { ResolvedSettings } from '../store/settings.js';
+import type { TableStore } from '../store/table-store.js';
+import type { FenceableObject } from '../store/transactional-object.js';
 import type { Clock } from '../util/clock.js';
 import type { TaskExecutor } from '../util/dispatcher.js';
 import { closedError, ShaleDBError } from '../util/errors.js';
@@ -21,16 +24,13 @@ import type { Rand } from '../util/random.js';
 import { batchRows } from './batch-rows.js';
 import { DbIterator } from './db-iterator.js';
 import type { DbState } from './db-state.js';
-import type { MemtableFlusher } from './memtable-flusher.js';
+import type { ManifestMutation, MemtableFlusher } from './memtable-flusher.js';
 import type { MonotonicClock } from './mono-clock.js';
 import type { WriteHandle } from './options.js';
 import type { SeqOracle } from './oracle.js';
-import { getRow, scanSources } from './reader.js';
-import type { ResolvedSettings } from './settings.js';
+import { getRow, scanSources } from './read-path.js';
 import type { SnapshotRegistry } from './snapshot-registry.js';
-import type { TableStore } from './table-store.js';
 import { TransactionManager, type TxnState } from './transaction-manager.js';
-import type { FenceableObject } from './transactional-object.js';
 import type { WalWriter } from './wal-writer.js';
 import type { BatchOp } from './write-batch.js';
 
@@ -60,6 +60,16 @@ export interface DbInnerDeps {
   readonly onClose: () => Promise<void>;
 }
 
+/** What Db.status reports, read in one go. */
+export interface DbProgress {
+  readonly durableSeq: number;
+  readonly lastCommittedSeq: number;
+  readonly manifestId: number;
+  readonly manifest: Manifest;
+  readonly immutableMemtables: number;
+  readonly nextWalId: number;
+}
+
 /** Visible-seq cap options of a read. */
 export interface SeqCap {
   readonly remote: boolean;
@@ -69,7 +79,7 @@ export interface SeqCap {
 
 /** The engine. */
 export class DbInner {
-  readonly d: DbInnerDeps;
+  readonly #d: DbInnerDeps;
   /** Live transactions and the recent commits they may conflict with. */
   readonly txns = new TransactionManager();
   #closing: Promise<void> | undefined;
@@ -78,12 +88,12 @@ export class DbInner {
   #pressureWait: Promise<void> | undefined;
 
   constructor(deps: DbInnerDeps) {
-    this.d = deps;
+    this.#d = deps;
   }
 
   /** Throws the closed error if the database is closed, closing, or failed. */
   checkOpen(): void {
-    const r = this.d.executor.closeResult;
+    const r = this.#d.executor.closeResult;
     if (r !== undefined && !r.ok) throw asClosed(r.error);
     if (this.#closing !== undefined || r !== undefined) throw closedError('clean', 'database is closed');
   }
@@ -97,12 +107,12 @@ export class DbInner {
     this.checkOpen();
     const pressure = this.#backpressure();
     if (pressure !== undefined) return pressure.then(() => this.write(ops, awaitDurable, txn));
-    const now = this.d.monoClock.now();
+    const now = this.#d.monoClock.now();
     if (now instanceof Promise) return now.then(() => this.write(ops, awaitDurable, txn));
     // From here to the end of #apply nothing awaits: the batch is atomic, and so are the conflict check and commit.
     if (txn !== undefined) this.txns.checkCommit(txn);
-    const seq = this.d.oracle.nextSeq();
-    const rows = batchRows(ops, seq, now, this.d.settings.defaultTtlMs, this.d.mergeOperator);
+    const seq = this.#d.oracle.nextSeq();
+    const rows = batchRows(ops, seq, now, this.#d.settings.defaultTtlMs, this.#d.mergeOperator);
     const durable = this.#apply(rows, seq, now);
     if (txn !== undefined || this.txns.activeCount > 0) this.txns.committed(txn, rows, seq);
     const handle: WriteHandle = { seq: BigInt(seq), createTs: now };
@@ -114,7 +124,7 @@ export class DbInner {
   }
 
   #apply(rows: RowEntry[], seq: number, now: number): Promise<void> {
-    const d = this.d;
+    const d = this.#d;
     const mt = d.state.memtable;
     let durable: Promise<void>;
     if (d.walWriter !== undefined) {
@@ -136,7 +146,7 @@ export class DbInner {
    * wait (one timer, one abort listener), which settles when the oldest flush in the way finishes.
    */
   #backpressure(): Promise<void> | undefined {
-    const d = this.d;
+    const d = this.#d;
     const unflushed = (d.walWriter?.estimatedBytes ?? 0) + d.state.immBytes;
     if (unflushed < d.settings.maxUnflushedBytes) return undefined;
     if (this.#pressureWait !== undefined) return this.#pressureWait;
@@ -161,7 +171,7 @@ export class DbInner {
   }
 
   #maybeFreeze(): void {
-    const d = this.d;
+    const d = this.#d;
     const recent = d.walWriter?.recentFlushedWalId ?? 0;
     const lastFreezeWalId = d.state.imms[0]?.recentFlushedWalId ?? d.state.manifest.replayAfterWalId;
     const big = d.state.memtable.sizeBytes >= d.settings.l0SstSizeBytes;
@@ -170,7 +180,7 @@ export class DbInner {
 
   /** Freezes the active memtable and queues it for L0 upload; returns its uploaded promise (if any). */
   freezeMemtable(): Promise<void> | undefined {
-    const d = this.d;
+    const d = this.#d;
     const imm = d.state.freezeMemtable(d.walWriter?.recentFlushedWalId ?? d.state.manifest.replayAfterWalId);
     if (imm === undefined) return undefined;
     d.flusher.notifyFrozen(imm);
@@ -179,7 +189,7 @@ export class DbInner {
 
   /** The highest seq a read with these options may see. */
   maxSeq(cap: SeqCap): number {
-    const o = this.d.oracle;
+    const o = this.#d.oracle;
     let max = cap.dirty ? o.lastSeq : o.lastCommittedSeq;
     if (cap.remote) max = Math.min(max, o.durableSeq);
     if (cap.snapshotSeq !== undefined) max = Math.min(max, cap.snapshotSeq);
@@ -189,32 +199,37 @@ export class DbInner {
   /** Point lookup. */
   getRow(key: Uint8Array, cap: SeqCap): MaybePromise<RowEntry | undefined> {
     this.checkOpen();
-    return getRow(this.d.state.readView(), key, this.maxSeq(cap), this.d.mergeOperator);
+    return getRow(this.#d.state.readView(), key, this.maxSeq(cap), this.#d.mergeOperator);
   }
 
-  /** A scan iterator. */
-  scan(range: KeyRange, cap: SeqCap, order: 'asc' | 'desc'): DbIterator {
+  /** A scan iterator (stopping after `cap.limit` key-values when set). */
+  scan(
+    range: KeyRange,
+    cap: SeqCap & { readonly limit?: number | undefined },
+    order: 'asc' | 'desc',
+  ): DbIterator {
     this.checkOpen();
-    const source = scanSources(this.d.state.readView(), range, order);
+    const source = scanSources(this.#d.state.readView(), range, order);
     return new DbIterator(source, {
       maxSeq: this.maxSeq(cap),
-      mergeOperator: this.d.mergeOperator,
+      mergeOperator: this.#d.mergeOperator,
       order,
       range,
+      limit: cap.limit,
     });
   }
 
   /** flush(): the WAL, or the memtable to L0 (after the WAL). */
   async flush(type: 'wal' | 'memtable'): Promise<void> {
     this.checkOpen();
-    const d = this.d;
+    const d = this.#d;
     if (d.walWriter !== undefined) await d.walWriter.flush().catch((e) => Promise.reject(asClosed(e)));
     if (type === 'memtable' || d.walWriter === undefined) await this.#flushMemtables();
   }
 
   /** Freezes the memtable and waits until it and every older immutable memtable are in a published manifest. */
   async #flushMemtables(): Promise<void> {
-    const d = this.d;
+    const d = this.#d;
     const uploaded = this.freezeMemtable();
     const pending = d.state.imms.map((i) => i.uploaded.promise);
     if (uploaded !== undefined) pending.push(uploaded);
@@ -232,7 +247,7 @@ export class DbInner {
   }
 
   async #close(): Promise<void> {
-    const d = this.d;
+    const d = this.#d;
     let failure: unknown;
     if (d.executor.closeResult === undefined) {
       try {
@@ -257,7 +272,7 @@ export class DbInner {
    * Writes in the WAL buffer are lost; calls fail as closed/panic afterwards.
    */
   async simulateCrash(): Promise<void> {
-    const d = this.d;
+    const d = this.#d;
     d.executor.fail(closedError('panic', 'simulated crash'));
     d.abort.abort(closedError('panic', 'simulated crash'));
     this.#closing ??= (async () => {
@@ -269,10 +284,81 @@ export class DbInner {
 
   /** Why the database closed, once it has. */
   get closeReason(): 'clean' | 'fenced' | 'panic' | undefined {
-    const r = this.d.executor.closeResult;
+    const r = this.#d.executor.closeResult;
     if (r === undefined) return this.#closing === undefined ? undefined : 'clean';
     if (r.ok) return 'clean';
     return asClosed(r.error).closeReason;
+  }
+
+  /** The newest committed seq (where a new snapshot reads). */
+  get lastCommittedSeq(): number {
+    return this.#d.oracle.lastCommittedSeq;
+  }
+
+  /** Pins the versions visible at `seq` against compaction; returns the release. */
+  pinSnapshot(seq: number): () => void {
+    return this.#d.snapshots.pin(seq);
+  }
+
+  /** The merge operator the database was opened with. */
+  get mergeOperator(): MergeOperator | undefined {
+    return this.#d.mergeOperator;
+  }
+
+  /** The database's randomness (ids). */
+  get rand(): Rand {
+    return this.#d.rand;
+  }
+
+  /** The database's clock (checkpoint times). */
+  get clock(): Clock {
+    return this.#d.clock;
+  }
+
+  /** Refreshes the writer's manifest from the latest version (merging remote changes); fails if fenced. */
+  pollManifest(): Promise<void> {
+    return this.#d.flusher.poll();
+  }
+
+  /**
+   * Writes the manifest changed by `mutate` as the next version, in order with the writer's own manifest writes
+   * (checkpoints); a mutation that throws fails this call only.
+   */
+  updateManifest(mutate: ManifestMutation): Promise<void> {
+    return this.#d.flusher.updateManifest(mutate);
+  }
+
+  /** The pinned snapshot seqs (read-only use: tests and diagnostics). */
+  get snapshots(): SnapshotRegistry {
+    return this.#d.snapshots;
+  }
+
+  /**
+   * @internal Tests: takes the next seq and puts `rows` (given that seq) into the memtable without committing it,
+   * as a write in progress looks to a `dirty` read. Returns the seq.
+   */
+  insertUncommittedForTest(rows: (seq: number) => RowEntry[]): number {
+    const seq = this.#d.oracle.nextSeq();
+    this.#d.state.memtable.putAll(rows(seq));
+    return seq;
+  }
+
+  /** The writer's view of the manifest. */
+  get manifest(): Manifest {
+    return this.#d.state.manifest;
+  }
+
+  /** Progress counters (Db.status). */
+  progress(): DbProgress {
+    const d = this.#d;
+    return {
+      durableSeq: d.oracle.durableSeq,
+      lastCommittedSeq: d.oracle.lastCommittedSeq,
+      manifestId: d.manifest.id,
+      manifest: d.state.manifest,
+      immutableMemtables: d.state.imms.length,
+      nextWalId: d.walWriter?.nextWalId ?? 0,
+    };
   }
 
   /** True once close() finished without errors. */

@@ -67,6 +67,8 @@ export class DbIterator implements AsyncIterable<KeyValue> {
   #groupKey: Uint8Array | undefined;
   #group: RowEntry[] = [];
   #groupDone = false;
+  /** Key-values still to return under a scan limit; undefined when unlimited. */
+  #remaining: number | undefined;
 
   /** @internal */
   constructor(
@@ -77,6 +79,7 @@ export class DbIterator implements AsyncIterable<KeyValue> {
       order: 'asc' | 'desc';
       range: KeyRange;
       onClose?: () => void;
+      limit?: number | undefined;
     },
   ) {
     this.#source = source;
@@ -85,6 +88,7 @@ export class DbIterator implements AsyncIterable<KeyValue> {
     this.#desc = options.order === 'desc';
     this.#range = options.range;
     this.#onClose = options.onClose;
+    this.#remaining = options.limit;
   }
 
   /** The next visible key-value, or undefined at the end of the range. */
@@ -112,6 +116,20 @@ export class DbIterator implements AsyncIterable<KeyValue> {
 
   /** @internal The next resolved row; synchronous while data is cached. */
   nextRow(): MaybePromise<RowEntry | undefined> {
+    if (this.#remaining === undefined) return this.#nextRow();
+    if (this.#closed) throw closedError('clean', 'iterator is closed');
+    if (this.#remaining === 0) return undefined;
+    const r = this.#nextRow();
+    if (r instanceof Promise) return r.then((row) => this.#count(row));
+    return this.#count(r);
+  }
+
+  #count(row: RowEntry | undefined): RowEntry | undefined {
+    if (row !== undefined) this.#remaining!--;
+    return row;
+  }
+
+  #nextRow(): MaybePromise<RowEntry | undefined> {
     if (this.#closed) throw closedError('clean', 'iterator is closed');
     for (;;) {
       if (this.#ended && this.#lookahead === undefined) return undefined;
@@ -124,7 +142,7 @@ export class DbIterator implements AsyncIterable<KeyValue> {
 
   #afterCollect(): MaybePromise<RowEntry | undefined> {
     const out = this.#finish();
-    return out === NEXT ? this.nextRow() : out;
+    return out === NEXT ? this.#nextRow() : out;
   }
 
   #finish(): RowEntry | undefined | typeof NEXT {
@@ -216,6 +234,11 @@ export class DbIterator implements AsyncIterable<KeyValue> {
     this.#closed = true;
     this.#source.close();
     this.#onClose?.();
+  }
+
+  /** `await using it = db.scan()` closes the iterator at the end of the block. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<KeyValue> {

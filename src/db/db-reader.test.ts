@@ -8,24 +8,18 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Manifest } from '../format/manifest.js';
 import { MemoryObjectStore } from '../object-store/memory-store.js';
+import { manifestStore } from '../store/manifest-store.js';
 import { fromUtf8 } from '../util/bytes.js';
 import { ManualClock } from '../util/clock.js';
 import { isShaleDBError } from '../util/errors.js';
 import { deleteCheckpoint } from './checkpoint.js';
 import { Db } from './db.js';
 import { DbReader } from './db-reader.js';
-import { manifestCodec, manifestDir } from './paths.js';
-import { SequencedStore } from './transactional-object.js';
 
 const SETTINGS = { flushInterval: '5ms', compactorOptions: null, garbageCollectorOptions: null } as const;
 
 async function latest(store: MemoryObjectStore): Promise<{ id: number; value: Manifest }> {
-  const l = await new SequencedStore<Manifest>(
-    store,
-    manifestDir('db'),
-    'manifest',
-    manifestCodec,
-  ).tryReadLatest();
+  const l = await manifestStore(store, 'db').tryReadLatest();
   assert.ok(l);
   return l;
 }
@@ -213,6 +207,15 @@ test('options: lifetime at least 1 s and twice the poll interval; bad values are
       JSON.stringify(o),
     );
   }
+  // A misspelt option is refused before the store is read (else this would be MANIFEST_MISSING).
+  await assert.rejects(
+    DbReader.open('db', store, { manifestPollIntervall: '1s' } as never),
+    (e) =>
+      isShaleDBError(e) &&
+      e.kind === 'invalid' &&
+      e.code === 'INVALID_ARGUMENT' &&
+      e.message.includes('manifestPollIntervall'),
+  );
   await assert.rejects(
     DbReader.open('db', store),
     (e) => isShaleDBError(e) && e.kind === 'data' && e.code === 'MANIFEST_MISSING',

@@ -25,6 +25,10 @@ import type { MergeOperator } from '../lsm/merge-operator.js';
 import type { ObjectStore } from '../object-store/object-store.js';
 import { resolveObjectStore } from '../object-store/resolve.js';
 import { RetryingObjectStore } from '../object-store/retrying-store.js';
+import { manifestStore } from '../store/manifest-store.js';
+import { normalizeRoot } from '../store/paths.js';
+import { TableStore } from '../store/table-store.js';
+import { type SequencedStore, TransactionalObject } from '../store/transactional-object.js';
 import { ByteArena } from '../util/byte-arena.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { TaskExecutor } from '../util/dispatcher.js';
@@ -43,6 +47,7 @@ import {
 } from './checkpoint.js';
 import { DbIterator, type KeyValue, toKeyValue } from './db-iterator.js';
 import {
+  checkKnownKeys,
   checkReadOptions,
   checkScanOptions,
   type ReadOptions,
@@ -51,8 +56,7 @@ import {
   toKeyRange,
   toPrefixRange,
 } from './options.js';
-import { manifestCodec, manifestDir, normalizeRoot } from './paths.js';
-import { getRow, scanSources } from './reader.js';
+import { getRow, scanSources } from './read-path.js';
 import {
   buildReaderState,
   manifestAdvanced,
@@ -60,8 +64,6 @@ import {
   type ReplayLimit,
   replayNewWals,
 } from './reader-state.js';
-import { TableStore } from './table-store.js';
-import { SequencedStore, TransactionalObject } from './transactional-object.js';
 import { checkReadKey } from './write-batch.js';
 
 /** Options of DbReader.open (0.12.1's DbReaderOptions in camelCase, plus ShaleDB's). */
@@ -106,6 +108,25 @@ export interface DbReaderStatus {
   readonly closeReason: 'clean' | 'panic' | undefined;
 }
 
+const READER_KEYS = [
+  'checkpointId',
+  'createCheckpoint',
+  'manifestPollInterval',
+  'checkpointLifetime',
+  'maxMemtableBytes',
+  'skipWalReplay',
+  'mergeOperator',
+  'blockCacheBytes',
+  'retry',
+  'clock',
+  'rand',
+] as const satisfies readonly (keyof DbReaderOptions)[];
+/** Compile-time check that READER_KEYS names every option (a new option must be added there). */
+const readerKeysComplete: [Exclude<keyof DbReaderOptions, (typeof READER_KEYS)[number]>] extends [never]
+  ? true
+  : never = true;
+void readerKeysComplete;
+
 interface Resolved {
   readonly pollMs: number;
   readonly lifetimeMs: number;
@@ -116,6 +137,7 @@ interface Resolved {
 function resolveReaderOptions(o: DbReaderOptions): Resolved {
   if (typeof o !== 'object' || o === null)
     throw invalidError('INVALID_ARGUMENT', 'options must be an object');
+  checkKnownKeys(o, READER_KEYS, 'reader option');
   const pollMs = parseDurationMs(o.manifestPollInterval ?? '10s', 'manifestPollInterval');
   const lifetimeMs = parseDurationMs(o.checkpointLifetime ?? '10m', 'checkpointLifetime');
   if (pollMs <= 0) throw invalidError('INVALID_SETTING', 'manifestPollInterval must be positive');
@@ -451,7 +473,7 @@ async function openReader(
       {
         mode,
         o,
-        manifests: new SequencedStore<Manifest>(store, manifestDir(root), 'manifest', manifestCodec),
+        manifests: manifestStore(store, root),
         tableStore,
         clock,
         rand,

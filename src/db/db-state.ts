@@ -11,9 +11,9 @@
 
 import type { Manifest } from '../format/manifest.js';
 import { Memtable } from '../lsm/memtable.js';
+import type { ReadView } from '../store/sorted-run.js';
+import type { TableStore } from '../store/table-store.js';
 import { Deferred } from '../util/deferred.js';
-import type { ReadView } from './reader.js';
-import type { TableStore } from './table-store.js';
 
 /** A frozen memtable waiting for (or in) its L0 upload. */
 export interface ImmutableMemtable {
@@ -86,10 +86,7 @@ export class DbState {
     const view: ReadView = {
       memtables: [active, ...this.imms.map((i) => i.table)],
       l0: m.l0.map((h) => this.#tableStore.sstRef(h)),
-      sortedRuns: m.compacted.map((sr) => ({
-        id: sr.id,
-        ssts: sr.ssts.map((h) => this.#tableStore.sstRef(h)),
-      })),
+      sortedRuns: m.compacted.map((sr) => this.#tableStore.sortedRunRef(sr)),
     };
     this.#view = view;
     return view;

@@ -10,6 +10,7 @@
 
 import type { MergeOperator } from '../lsm/merge-operator.js';
 import type { ObjectStore } from '../object-store/object-store.js';
+import type { Settings } from '../store/settings.js';
 import { ByteArena } from '../util/byte-arena.js';
 import type { Clock } from '../util/clock.js';
 import { invalidError, toShaleDBError, unavailableError } from '../util/errors.js';
@@ -40,10 +41,10 @@ import {
   type WriteHandle,
   type WriteOptions,
 } from './options.js';
-import type { Settings } from './settings.js';
 import { Snapshot } from './snapshot.js';
 import { checkIsolation, DbTransaction } from './transaction.js';
 import type { IsolationLevel } from './transaction-manager.js';
+import type { WalJournalOptions } from './wal-journal.js';
 import { checkKey, checkReadKey, checkValue, newOp, type WriteBatch } from './write-batch.js';
 
 /** Options of Db.open. */
@@ -58,6 +59,11 @@ export interface DbOpenOptions {
   readonly retry?: boolean;
   /** Size of the in-memory block cache in bytes (default 64 MiB). */
   readonly blockCacheBytes?: number;
+  /**
+   * Opt-in local durability tier: a durable write resolves once flushed in a CRC-32C journal in `dir` on a local
+   * disk; WAL SSTs still reach object storage in the background. See docs/design/0005-wal-journal.md.
+   */
+  readonly walJournal?: WalJournalOptions;
   /** @internal Injected clock (tests). */
   readonly clock?: Clock;
   /** @internal Injected randomness (tests). */
@@ -109,9 +115,11 @@ export class Db {
 
   /**
    * Opens (creating if needed) the database at `path` in `store` (an ObjectStore or a URL such as
-   * `file:///abs/dir`, `memory:///`, `s3://bucket/prefix`). Fences any previous writer of the database.
+   * `file:///abs/dir`, `memory:///`, `s3://bucket/prefix`, as a string or a URL). Fences any previous writer of
+   * the database. Unknown option keys are 'invalid' errors. This opens the writer alone; the package's Db.open
+   * (src/open/open.ts) also starts the embedded compactor and GC.
    */
-  static open(path: string, store: ObjectStore | string, options: DbOpenOptions = {}): Promise<Db> {
+  static open(path: string, store: ObjectStore | string | URL, options: DbOpenOptions = {}): Promise<Db> {
     return wrap(async () => new Db(await openDb(path, store, options)));
   }
 
@@ -132,7 +140,7 @@ export class Db {
   /** Deletes `key`. */
   delete(key: Uint8Array | string, options?: WriteOptions): Promise<WriteHandle> {
     return wrap(async () => {
-      const o = checkWriteOptions(options);
+      const o = checkWriteOptions(options, false);
       const op = newOp('tombstone', checkKey(key), new Uint8Array(0), undefined);
       return await this.#inner.write([op], o.awaitDurable);
     });
@@ -162,7 +170,7 @@ export class Db {
         throw invalidError('INVALID_ARGUMENT', 'write() takes a WriteBatch');
       }
       if (batch.ops.length === 0) throw invalidError('EMPTY_BATCH', 'the batch is empty');
-      const o = checkWriteOptions(options);
+      const o = checkWriteOptions(options, false);
       return await this.#inner.write(batch.takeOps(), o.awaitDurable);
     });
   }
@@ -262,7 +270,7 @@ export class Db {
   snapshot(): Promise<Snapshot> {
     return wrap(async () => {
       this.#inner.checkOpen();
-      return new Snapshot(this.#inner, this.#inner.d.oracle.lastCommittedSeq);
+      return new Snapshot(this.#inner, this.#inner.lastCommittedSeq);
     });
   }
 
@@ -314,18 +322,18 @@ export class Db {
 
   /** Progress and state. */
   status(): DbStatus {
-    const d = this.#inner.d;
-    const m = d.state.manifest;
+    const p = this.#inner.progress();
+    const m = p.manifest;
     return {
-      durableSeq: BigInt(d.oracle.durableSeq),
-      lastCommittedSeq: BigInt(d.oracle.lastCommittedSeq),
-      manifestId: BigInt(d.manifest.id),
+      durableSeq: BigInt(p.durableSeq),
+      lastCommittedSeq: BigInt(p.lastCommittedSeq),
+      manifestId: BigInt(p.manifestId),
       writerEpoch: BigInt(m.writerEpoch),
       closeReason: this.#inner.closeReason,
       l0Count: m.l0.length,
       sortedRunCount: m.compacted.length,
-      immutableMemtables: d.state.imms.length,
-      nextWalId: BigInt(d.walWriter?.nextWalId ?? 0),
+      immutableMemtables: p.immutableMemtables,
+      nextWalId: BigInt(p.nextWalId),
     };
   }
 
@@ -336,5 +344,10 @@ export class Db {
    */
   close(): Promise<void> {
     return wrap(() => this.#inner.close());
+  }
+
+  /** `await using db = await Db.open(...)` closes the database at the end of the block. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 }

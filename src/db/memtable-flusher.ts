@@ -16,12 +16,12 @@
 
 import type { CompactedSsTable, Manifest } from '../format/manifest.js';
 import type { RowIterator } from '../format/row-iterator.js';
-import {
-  type MergeOperator,
-  MergeOperatorIterator,
-  MergeOperatorRequiredIterator,
-} from '../lsm/merge-operator.js';
-import { RetentionIterator } from '../lsm/retention-iterator.js';
+import type { MergeOperator } from '../lsm/merge-operator.js';
+import { mergeRemoteIntoWriter } from '../store/manifest-merge.js';
+import { retainedRows } from '../store/retained-rows.js';
+import type { ResolvedSettings } from '../store/settings.js';
+import type { TableStore } from '../store/table-store.js';
+import { type FenceableObject, VersionExistsError } from '../store/transactional-object.js';
 import type { Clock } from '../util/clock.js';
 import { Deferred } from '../util/deferred.js';
 import type { MessageDispatcher, TaskExecutor } from '../util/dispatcher.js';
@@ -29,13 +29,9 @@ import { ShaleDBError } from '../util/errors.js';
 import { Ulid } from '../util/ids.js';
 import type { Rand } from '../util/random.js';
 import type { DbState, ImmutableMemtable } from './db-state.js';
-import { mergeRemoteIntoWriter } from './manifest-merge.js';
 import type { SeqOracle } from './oracle.js';
 import { appendSequenceSamples } from './sequence-tracker.js';
-import type { ResolvedSettings } from './settings.js';
 import type { SnapshotRegistry } from './snapshot-registry.js';
-import type { TableStore } from './table-store.js';
-import { type FenceableObject, VersionExistsError } from './transactional-object.js';
 import type { WalWriter } from './wal-writer.js';
 
 type FlusherMessage =
@@ -79,12 +75,8 @@ export function l0Rows(
   retentionMinSeq: number,
   op: MergeOperator | undefined,
 ): RowIterator {
-  const src = imm.table.iterator();
-  const merged =
-    op === undefined
-      ? new MergeOperatorRequiredIterator(src)
-      : new MergeOperatorIterator(op, src, { mergeDifferentExpireTs: false, barrierSeq: retentionMinSeq });
-  return new RetentionIterator(merged, {
+  return retainedRows(imm.table.iterator(), {
+    mergeOperator: op,
     retentionMinSeq,
     filterTombstones: false,
     expiryTickMs: imm.table.lastTick,

@@ -1,55 +1,68 @@
 /**
  * Opening a database, as SlateDB 0.12.1 does (spec §6.1): load or create the manifest, compute the next WAL id from
  * a listing, bump the writer epoch (fencing older writers' manifest updates), write the fence at the next free WAL
- * id (fencing older writers' WAL writes), start the background tasks and replay the WAL.
+ * id (fencing older writers' WAL writes), start the background tasks and replay the WAL. The services embedded
+ * beside the writer (compactor, GC) are started by the caller's `startServices` (the root open, src/open/open.ts);
+ * without it the writer runs alone.
  *
  * Invariants: no write is accepted before the fence exists and replay is done; the writer epoch only grows; a
  * database configured with a separate WAL store (which ShaleDB does not support) is refused with 'invalid'.
  * Concurrency: runs once, before the handle is returned.
  */
 
-import { type Manifest, newManifest } from '../format/manifest.js';
+import type { Manifest } from '../format/manifest.js';
 import { isObjectStoreError, type ObjectStore } from '../object-store/object-store.js';
 import { resolveObjectStore } from '../object-store/resolve.js';
 import { RetryingObjectStore } from '../object-store/retrying-store.js';
+import { WRITER_EPOCH } from '../store/epochs.js';
+import { mergeRemoteIntoWriter } from '../store/manifest-merge.js';
+import { loadOrCreateManifest, manifestStore } from '../store/manifest-store.js';
+import { normalizeRoot } from '../store/paths.js';
+import type { Service, ServiceStarter } from '../store/services.js';
+import { type ResolvedSettings, resolveSettings } from '../store/settings.js';
+import { TableStore, tableStoreOptions } from '../store/table-store.js';
+import { FenceableObject } from '../store/transactional-object.js';
+import type { Clock } from '../util/clock.js';
 import { systemClock } from '../util/clock.js';
 import { TaskExecutor } from '../util/dispatcher.js';
 import { invalidError } from '../util/errors.js';
+import type { Rand } from '../util/random.js';
 import { systemRand } from '../util/random.js';
 import type { DbOpenOptions } from './db.js';
 import { DbInner } from './db-inner.js';
 import { DbState } from './db-state.js';
-import { mergeRemoteIntoWriter } from './manifest-merge.js';
 import { MemtableFlusher } from './memtable-flusher.js';
 import { MonotonicClock } from './mono-clock.js';
+import { checkKnownKeys } from './options.js';
 import { SeqOracle } from './oracle.js';
-import { manifestCodec, manifestDir, normalizeRoot } from './paths.js';
-import { startBackgroundServices } from './services.js';
-import { resolveSettings } from './settings.js';
 import { SnapshotRegistry } from './snapshot-registry.js';
-import { TableStore } from './table-store.js';
-import {
-  type EpochAccess,
-  FenceableObject,
-  SequencedStore,
-  TransactionalObject,
-  VersionExistsError,
-} from './transactional-object.js';
+import { checkWalJournalOptions, WalJournalTier } from './wal-journal.js';
+import { claimThroughJournal, replayJournalTail } from './wal-journal-open.js';
 import { replayWal } from './wal-replay.js';
 import { WalWriter } from './wal-writer.js';
 
-/** The writer's epoch in a manifest. */
-export const WRITER_EPOCH: EpochAccess<Manifest> = {
-  name: 'writer',
-  get: (m) => m.writerEpoch,
-  set: (m, e) => ({ ...m, writerEpoch: e }),
-};
+const OPEN_KEYS = [
+  'settings',
+  'mergeOperator',
+  'blockSize',
+  'retry',
+  'blockCacheBytes',
+  'clock',
+  'rand',
+  'walJournal',
+] as const satisfies readonly (keyof DbOpenOptions)[];
+/** Compile-time check that OPEN_KEYS names every option (a new option must be added there). */
+const openKeysComplete: [Exclude<keyof DbOpenOptions, (typeof OPEN_KEYS)[number]>] extends [never]
+  ? true
+  : never = true;
+void openKeysComplete;
 
 const BLOCK_SIZES = [1024, 2048, 4096, 8192, 16384, 32768, 65536];
 
 function checkOpenOptions(options: DbOpenOptions): void {
   if (typeof options !== 'object' || options === null)
     throw invalidError('INVALID_ARGUMENT', 'options must be an object');
+  checkKnownKeys(options, OPEN_KEYS, 'open option');
   if (options.mergeOperator !== undefined && typeof options.mergeOperator !== 'function') {
     throw invalidError(
       'INVALID_ARGUMENT',
@@ -65,25 +78,12 @@ function checkOpenOptions(options: DbOpenOptions): void {
   }
 }
 
-/** Loads the latest manifest or creates manifest 1; tolerates a concurrent creator. */
-async function loadOrCreate(store: SequencedStore<Manifest>): Promise<TransactionalObject<Manifest>> {
-  const loaded = await TransactionalObject.tryLoad(store);
-  if (loaded !== undefined) return loaded;
-  try {
-    return await TransactionalObject.create(store, newManifest());
-  } catch (e) {
-    if (!(e instanceof VersionExistsError)) throw e;
-    const again = await TransactionalObject.tryLoad(store);
-    if (again === undefined) throw e;
-    return again;
-  }
-}
-
-/** Opens the database and returns its engine. */
+/** Opens the database and returns its engine; `startServices` starts what runs beside the writer. */
 export async function openDb(
   path: string,
-  storeArg: ObjectStore | string,
+  storeArg: ObjectStore | string | URL,
   options: DbOpenOptions,
+  startServices?: ServiceStarter,
 ): Promise<DbInner> {
   checkOpenOptions(options);
   const settings = resolveSettings(options.settings);
@@ -93,40 +93,63 @@ export async function openDb(
   const rand = options.rand ?? systemRand;
   let store: ObjectStore;
   let ownedStore: ObjectStore | undefined;
-  if (typeof storeArg === 'string') {
+  if (typeof storeArg === 'string' || storeArg instanceof URL) {
     store = await resolveObjectStore(storeArg);
     ownedStore = store;
   } else if (storeArg !== null && typeof storeArg === 'object' && typeof storeArg.put === 'function') {
     store = options.retry === false ? storeArg : new RetryingObjectStore(storeArg, { clock, rand });
   } else {
-    throw invalidError('INVALID_ARGUMENT', 'store must be an ObjectStore or a URL string');
+    throw invalidError('INVALID_ARGUMENT', 'store must be an ObjectStore, a URL string or a URL');
   }
+  const journalOptions = checkWalJournalOptions(options.walJournal);
+  if (journalOptions !== undefined && !settings.walEnabled) {
+    throw invalidError('INVALID_SETTING', 'walJournal needs the WAL (walEnabled: true)');
+  }
+  let tier: WalJournalTier | undefined;
   try {
-    return await openWithStore(root, store, ownedStore, settings, options, clock, rand);
+    if (journalOptions !== undefined) tier = await WalJournalTier.open(journalOptions, root, clock, rand);
+    return await openWithStore({
+      root,
+      store,
+      ownedStore,
+      settings,
+      options,
+      clock,
+      rand,
+      startServices,
+      tier,
+    });
   } catch (e) {
+    await tier?.close().catch(() => {});
     await ownedStore?.close().catch(() => {});
     throw e;
   }
 }
 
-async function openWithStore(
-  root: string,
-  store: ObjectStore,
-  ownedStore: ObjectStore | undefined,
-  settings: ReturnType<typeof resolveSettings>,
-  options: DbOpenOptions,
-  clock: NonNullable<DbOpenOptions['clock']>,
-  rand: NonNullable<DbOpenOptions['rand']>,
-): Promise<DbInner> {
-  const tableStore = new TableStore(store, root, {
-    codec: settings.compressionCodec,
-    blockSize: options.blockSize ?? 4096,
-    minFilterKeys: settings.minFilterKeys,
-    filterBitsPerKey: settings.filterBitsPerKey,
-    blockCacheBytes: options.blockCacheBytes ?? 64 * 1024 * 1024,
-  });
-  const manifestStore = new SequencedStore<Manifest>(store, manifestDir(root), 'manifest', manifestCodec);
-  const stored = await loadOrCreate(manifestStore);
+/** What openWithStore works from. */
+interface OpenContext {
+  readonly root: string;
+  readonly store: ObjectStore;
+  readonly ownedStore: ObjectStore | undefined;
+  readonly settings: ResolvedSettings;
+  readonly options: DbOpenOptions;
+  readonly clock: Clock;
+  readonly rand: Rand;
+  readonly startServices: ServiceStarter | undefined;
+  /** The local journal tier, when `walJournal` is set. */
+  readonly tier: WalJournalTier | undefined;
+}
+
+/** The writer's fenced manifest and state, and the first WAL id after the fence. */
+interface Fenced {
+  readonly manifest: FenceableObject<Manifest>;
+  readonly state: DbState;
+  readonly fenceId: number;
+}
+
+/** Loads or creates the manifest, bumps the writer epoch and writes the WAL fence (spec §6.1). */
+async function fenceOlderWriters(c: OpenContext, tableStore: TableStore): Promise<Fenced> {
+  const stored = await loadOrCreateManifest(manifestStore(c.store, c.root));
   if (stored.value.walObjectStoreUri !== undefined) {
     throw invalidError(
       'WAL_STORE_RECONFIGURATION',
@@ -134,12 +157,15 @@ async function openWithStore(
     );
   }
   const firstWalId = await tableStore.nextWalId(stored.value.replayAfterWalId);
-  const manifest = await FenceableObject.init(stored, WRITER_EPOCH, clock, settings.manifestUpdateTimeoutMs);
+  const manifest =
+    c.tier === undefined
+      ? await FenceableObject.init(stored, WRITER_EPOCH, c.clock, c.settings.manifestUpdateTimeoutMs)
+      : await claimThroughJournal(c.tier, stored, WRITER_EPOCH, c.clock, c.settings.manifestUpdateTimeoutMs);
   const state = new DbState(manifest.value, tableStore);
 
   // Fence older writers: the first free WAL id gets an empty SST.
   let fenceId = firstWalId;
-  if (settings.walEnabled) {
+  if (c.settings.walEnabled) {
     for (;;) {
       try {
         await tableStore.writeFence(fenceId);
@@ -152,6 +178,17 @@ async function openWithStore(
       }
     }
   }
+  return { manifest, state, fenceId };
+}
+
+async function openWithStore(c: OpenContext): Promise<DbInner> {
+  const { root, store, ownedStore, settings, options, clock, rand, tier } = c;
+  const tableStore = new TableStore(
+    store,
+    root,
+    tableStoreOptions(settings, options.blockSize ?? 4096, options.blockCacheBytes ?? 64 * 1024 * 1024),
+  );
+  const { manifest, state, fenceId } = await fenceOlderWriters(c, tableStore);
 
   const executor = new TaskExecutor(clock, rand);
   const abort = new AbortController();
@@ -173,7 +210,20 @@ async function openWithStore(
         settings.l0SstSizeBytes,
       )
     : undefined;
-  const nextWalId = replay === undefined ? 1 : Math.max(fenceId, replay.lastWalId) + 1;
+  let nextWalId = replay === undefined ? 1 : Math.max(fenceId, replay.lastWalId) + 1;
+  // The local journal's unshipped tail: into the last replayed table, and shipped before open returns.
+  const tail =
+    tier !== undefined && replay !== undefined
+      ? await replayJournalTail({
+          tier,
+          table: replay.tables[replay.tables.length - 1]!.table,
+          floor: replay.lastSeq,
+          tableStore,
+          nextWalId,
+          maxSstBytes: settings.l0SstSizeBytes,
+        })
+      : undefined;
+  if (tail !== undefined) nextWalId = tail.nextWalId;
 
   const walWriter = settings.walEnabled
     ? new WalWriter({
@@ -183,9 +233,14 @@ async function openWithStore(
         nextWalId,
         flushIntervalMs: settings.flushIntervalMs,
         maxBufferBytes: settings.l0SstSizeBytes,
-        onFlushed: (_id, lastSeq) => oracle.advanceDurable(lastSeq),
+        onFlushed: (_id, lastSeq) => {
+          oracle.advanceDurable(lastSeq);
+          tier?.shipped(lastSeq);
+        },
+        localLog: tier,
       })
     : undefined;
+  tier?.start(manifest.localEpoch, clock, (e) => executor.fail(e));
   const flusher = new MemtableFlusher({
     executor,
     state,
@@ -202,8 +257,9 @@ async function openWithStore(
   });
 
   if (replay !== undefined) {
-    oracle.lastSeq = oracle.lastCommittedSeq = oracle.durableSeq = replay.lastSeq;
+    oracle.lastSeq = oracle.lastCommittedSeq = oracle.durableSeq = tail?.lastSeq ?? replay.lastSeq;
     if (replay.lastTick !== undefined) monoClock.observe(replay.lastTick);
+    if (tail?.lastTick !== undefined) monoClock.observe(tail.lastTick);
     replay.tables.forEach((t, i) => {
       if (i > 0) {
         const imm = state.freezeMemtable(replay.tables[i - 1]!.lastWalId);
@@ -213,7 +269,8 @@ async function openWithStore(
     });
   }
 
-  const services = await startBackgroundServices({
+  const noServices: Service = { close: async () => {} };
+  const services = await (c.startServices ?? (async () => noServices))({
     root,
     store,
     executor,
@@ -245,6 +302,7 @@ async function openWithStore(
     mergeOperator: options.mergeOperator,
     abort,
     onClose: async () => {
+      await tier?.close();
       await services.close();
       tableStore.close();
       await ownedStore?.close();

@@ -43,6 +43,8 @@ export interface ReadOptions {
 export interface ScanOptions extends ReadOptions {
   /** Default 'asc'. */
   readonly order?: 'asc' | 'desc';
+  /** Stop after this many key-values (a non-negative integer; default no limit). */
+  readonly limit?: number;
 }
 
 /** Key bounds of a scan; omitted bounds are open. */
@@ -70,12 +72,33 @@ export interface WriteHandle {
   readonly createTs: number;
 }
 
-function objectOrUndefined<T>(v: unknown, what: string): Partial<T> {
+/**
+ * Throws 'invalid' INVALID_ARGUMENT naming the first key of `o` not in `known`: a misspelt or unsupported option
+ * (`mergeOperater`, `{ sync: true }`) must not be silently ignored. Keys whose value is undefined count too.
+ */
+export function checkKnownKeys(o: object, known: readonly string[], what: string): void {
+  for (const key of Object.keys(o)) {
+    if (!known.includes(key)) {
+      throw invalidError(
+        'INVALID_ARGUMENT',
+        `unknown ${what} ${JSON.stringify(key)} (known: ${known.join(', ')})`,
+      );
+    }
+  }
+}
+
+function objectOrUndefined<T>(v: unknown, what: string, known: readonly string[]): Partial<T> {
   if (v === undefined) return {};
   if (typeof v !== 'object' || v === null)
     throw invalidError('INVALID_ARGUMENT', `${what} must be an object`);
+  checkKnownKeys(v, known, what.replace(/s$/, ''));
   return v as Partial<T>;
 }
+
+const WRITE_KEYS = ['awaitDurable'] as const;
+const PUT_KEYS = ['awaitDurable', 'ttl'] as const;
+const READ_KEYS = ['durabilityFilter', 'dirty'] as const;
+const SCAN_KEYS = [...READ_KEYS, 'order', 'limit'] as const;
 
 function checkBool(v: unknown, name: string): boolean | undefined {
   if (v !== undefined && typeof v !== 'boolean')
@@ -83,15 +106,21 @@ function checkBool(v: unknown, name: string): boolean | undefined {
   return v;
 }
 
-/** Validates write options; returns awaitDurable. */
-export function checkWriteOptions(options: unknown): { awaitDurable: boolean; ttl: Ttl | undefined } {
-  const o = objectOrUndefined<PutOptions>(options, 'write options');
+/** Validates write options (with `ttl` unless `withTtl` is false, as for delete and write). */
+export function checkWriteOptions(
+  options: unknown,
+  withTtl = true,
+): { awaitDurable: boolean; ttl: Ttl | undefined } {
+  const o = objectOrUndefined<PutOptions>(options, 'write options', withTtl ? PUT_KEYS : WRITE_KEYS);
   return { awaitDurable: checkBool(o.awaitDurable, 'awaitDurable') ?? true, ttl: checkTtl(o.ttl) };
 }
 
 /** Validates read options. */
-export function checkReadOptions(options: unknown): { remote: boolean; dirty: boolean } {
-  const o = objectOrUndefined<ReadOptions>(options, 'read options');
+export function checkReadOptions(
+  options: unknown,
+  known: readonly string[] = READ_KEYS,
+): { remote: boolean; dirty: boolean } {
+  const o = objectOrUndefined<ReadOptions>(options, 'read options', known);
   const f = o.durabilityFilter;
   if (f !== undefined && f !== 'memory' && f !== 'remote') {
     throw invalidError(
@@ -107,17 +136,22 @@ export function checkScanOptions(options: unknown): {
   remote: boolean;
   dirty: boolean;
   order: 'asc' | 'desc';
+  limit: number | undefined;
 } {
-  const o = objectOrUndefined<ScanOptions>(options, 'scan options');
+  const o = objectOrUndefined<ScanOptions>(options, 'scan options', SCAN_KEYS);
   const order = o.order ?? 'asc';
   if (order !== 'asc' && order !== 'desc')
     throw invalidError('INVALID_ARGUMENT', 'order must be "asc" or "desc"');
-  return { ...checkReadOptions(options), order };
+  const limit = o.limit;
+  if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 0)) {
+    throw invalidError('INVALID_ARGUMENT', `limit must be a non-negative integer, got ${String(limit)}`);
+  }
+  return { ...checkReadOptions(options, SCAN_KEYS), order, limit };
 }
 
 /** Validates flush options. */
 export function checkFlushOptions(options: unknown): 'wal' | 'memtable' {
-  const o = objectOrUndefined<FlushOptions>(options, 'flush options');
+  const o = objectOrUndefined<FlushOptions>(options, 'flush options', ['type']);
   const t = o.type ?? 'wal';
   if (t !== 'wal' && t !== 'memtable')
     throw invalidError('INVALID_ARGUMENT', 'flush type must be "wal" or "memtable"');
@@ -126,7 +160,7 @@ export function checkFlushOptions(options: unknown): 'wal' | 'memtable' {
 
 /** Converts a public scan range into an internal key range (empty start/end bounds are rejected, as in 0.12.1). */
 export function toKeyRange(range: unknown): KeyRange {
-  const r = objectOrUndefined<ScanRange>(range, 'range');
+  const r = objectOrUndefined<ScanRange>(range, 'range bounds', ['gt', 'gte', 'lt', 'lte']);
   if (r.gt !== undefined && r.gte !== undefined)
     throw invalidError('INVALID_ARGUMENT', 'give gt or gte, not both');
   if (r.lt !== undefined && r.lte !== undefined)

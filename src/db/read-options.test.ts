@@ -75,9 +75,7 @@ test('dirty reads also see rows whose seq is handed out but not yet committed', 
     await db.put('a', '1');
     // A write in progress, as 0.12.1's dirty option exists for: its seq is taken and its row is in the memtable,
     // but the seq is not committed yet.
-    const d = db.inner.d;
-    const seq = d.oracle.nextSeq();
-    d.state.memtable.putAll([
+    db.inner.insertUncommittedForTest((seq) => [
       {
         key: utf8('b'),
         value: utf8('pending'),

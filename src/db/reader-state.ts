@@ -14,9 +14,9 @@
 import type { Manifest } from '../format/manifest.js';
 import type { RowEntry } from '../format/row.js';
 import { Memtable } from '../lsm/memtable.js';
+import type { ReadView } from '../store/sorted-run.js';
+import type { TableStore } from '../store/table-store.js';
 import type { Ulid } from '../util/ids.js';
-import type { ReadView } from './reader.js';
-import type { TableStore } from './table-store.js';
 import { type ReplayedTable, replayWal } from './wal-replay.js';
 
 /** How far WAL replay may read: nothing, up to the manifest's `walIdLastSeen`, or every WAL SST listed. */

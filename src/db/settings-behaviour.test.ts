@@ -8,10 +8,10 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MemoryObjectStore } from '../object-store/memory-store.js';
 import { ObjectStoreError, type PutOptions, type PutResult } from '../object-store/object-store.js';
+import type { CompressionCodec } from '../store/settings.js';
 import { fromUtf8 } from '../util/bytes.js';
 import { isShaleDBError } from '../util/errors.js';
 import { Db } from './db.js';
-import type { CompressionCodec } from './settings.js';
 import { WriteBatch } from './write-batch.js';
 
 const settings = { flushInterval: '10ms', compactorOptions: null, garbageCollectorOptions: null } as const;

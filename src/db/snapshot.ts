@@ -34,7 +34,7 @@ export class Snapshot {
     this.#inner = inner;
     this.#seq = seq;
     this.seq = BigInt(seq);
-    this.#release = inner.d.snapshots.pin(seq);
+    this.#release = inner.pinSnapshot(seq);
   }
 
   #check(): void {
@@ -84,5 +84,10 @@ export class Snapshot {
   close(): void {
     this.#release?.();
     this.#release = undefined;
+  }
+
+  /** `await using snap = await db.snapshot()` closes the snapshot at the end of the block. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
   }
 }

@@ -17,13 +17,14 @@ import { collectRows, type KeyRange, type RowIterator } from '../format/row-iter
 import { ArrayRowIterator } from '../lsm/array-iterator.js';
 import type { MergeOperator } from '../lsm/merge-operator.js';
 import { MemoryObjectStore } from '../object-store/memory-store.js';
+import { type ReadView, SortedRunIterator, type SstRef } from '../store/sorted-run.js';
+import { TableStore } from '../store/table-store.js';
 import { compareBytes } from '../util/bytes.js';
 import { isShaleDBError } from '../util/errors.js';
 import { Ulid } from '../util/ids.js';
 import { type Rand, SeededRand, testSeed } from '../util/random.js';
 import { DbIterator } from './db-iterator.js';
-import { getRow, type ReadView, SortedRunIterator, type SstRef, scanSources } from './reader.js';
-import { TableStore } from './table-store.js';
+import { getRow, scanSources } from './read-path.js';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();

@@ -268,7 +268,7 @@ test('a closed or fenced database fails transaction reads and commits as closed'
 
 test('a transaction pins its start seq until it completes; conflict state is pruned', async () => {
   await withDb(async (db) => {
-    const reg = db.inner.d.snapshots;
+    const reg = db.inner.snapshots;
     await db.put('k', '1');
     const t1 = await db.begin('snapshot');
     assert.equal(reg.minSeq(), Number(t1.seq));

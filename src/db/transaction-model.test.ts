@@ -264,7 +264,7 @@ async function runOn(db: Db, seed: number, steps: number): Promise<{ commits: nu
   assert.deepEqual(final, expected, `seed ${seed}: final state`);
   assert.equal(db.inner.txns.activeCount, 0);
   assert.equal(db.inner.txns.recentCount, 0);
-  assert.equal(db.inner.d.snapshots.size, 0);
+  assert.equal(db.inner.snapshots.size, 0);
   return { commits: commits.length, conflicts };
 }
 

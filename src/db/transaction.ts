@@ -82,11 +82,11 @@ export class DbTransaction {
   constructor(inner: DbInner, isolation: IsolationLevel) {
     this.#inner = inner;
     this.isolation = isolation;
-    this.#seq = inner.d.oracle.lastCommittedSeq;
+    this.#seq = inner.lastCommittedSeq;
     this.seq = BigInt(this.#seq);
-    this.id = Uuid.v4(inner.d.rand).toString();
+    this.id = Uuid.v4(inner.rand).toString();
     this.#state = inner.txns.begin(this.#seq);
-    this.#release = inner.d.snapshots.pin(this.#seq);
+    this.#release = inner.pinSnapshot(this.#seq);
   }
 
   /** True once the transaction was committed (successfully or not) or rolled back. */
@@ -143,7 +143,7 @@ export class DbTransaction {
     this.#inner.checkOpen();
     if (this.#ssi) this.#state.readKeys.add(keyId(k));
     const p = this.#writes.get(k);
-    const mergeOperator = this.#inner.d.mergeOperator;
+    const mergeOperator = this.#inner.mergeOperator;
     if (p !== undefined && !needsVisible(p)) return resolvePending(p, undefined, mergeOperator);
     let visible = this.#inner.getRow(k, cap);
     if (visible instanceof Promise) visible = await visible;
@@ -182,7 +182,7 @@ export class DbTransaction {
       coverage = new ScanCoverage(range, o.order);
       this.#coverages.push(coverage);
     }
-    const ctx = { check: () => this.#check(), mergeOperator: this.#inner.d.mergeOperator };
+    const ctx = { check: () => this.#check(), mergeOperator: this.#inner.mergeOperator };
     return new TransactionIterator(db, pending, range, o.order, ctx, coverage);
   }
 
@@ -214,7 +214,7 @@ export class DbTransaction {
       const ttl = checkOpOptions(options).ttl;
       const k = checkKey(key);
       const v = checkValue(operand);
-      if (this.#inner.d.mergeOperator === undefined) throw mergeOperatorMissing();
+      if (this.#inner.mergeOperator === undefined) throw mergeOperatorMissing();
       this.#writes.add('merge', k, v, ttl);
     } catch (e) {
       throw toShaleDBError(e);

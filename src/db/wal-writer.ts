@@ -44,6 +44,12 @@ class WalBuffer {
 
 type WalMessage = { readonly type: 'timer' } | { readonly type: 'flush'; readonly done?: Deferred<void> };
 
+/** A local log that makes rows durable before their WAL SST exists (the WAL journal tier, wal-journal.ts). */
+export interface LocalLog {
+  /** Queues one write's rows; resolves once they are durable locally. */
+  record(rows: readonly RowEntry[]): Promise<void>;
+}
+
 /** Options of the WAL writer. */
 export interface WalWriterOptions {
   readonly executor: TaskExecutor;
@@ -56,6 +62,8 @@ export interface WalWriterOptions {
   readonly maxBufferBytes: number;
   /** Called after each WAL SST is written, with its id and last seq. */
   readonly onFlushed: (walId: number, lastSeq: number, lastTick: number) => void;
+  /** When set, appends resolve once `record` makes the rows durable locally, not when their SST exists. */
+  readonly localLog?: LocalLog;
 }
 
 /** Per-row overhead of the WAL SST encoding beyond estimatedRowSize (varints, flags, restarts, index share). */
@@ -109,17 +117,19 @@ export class WalWriter {
 
   /** Appends a batch's rows atomically; returns the promise that settles when they are durable. */
   append(rows: readonly RowEntry[]): Promise<void> {
+    const local = this.#options.localLog?.record(rows);
     const b = this.#current;
     for (const r of rows) b.add(r);
     if (!this.#timerArmed) this.#armTimer();
-    return b.durable.promise;
+    return local ?? b.durable.promise;
   }
 
   /** Appends one row (the single-put fast path). */
   appendOne(row: RowEntry): Promise<void> {
+    const local = this.#options.localLog?.record([row]);
     this.#current.add(row);
     if (!this.#timerArmed) this.#armTimer();
-    return this.#current.durable.promise;
+    return local ?? this.#current.durable.promise;
   }
 
   /** Schedules the time-driven flush of the current buffer (see the file header). */

@@ -5,13 +5,13 @@
  * Invariants: `compress` output decompresses to its input. Snappy is the raw block format (no framing); LZ4 is a
  * u32 little-endian uncompressed length followed by one raw LZ4 block; zlib is an RFC 1950 stream at level 6;
  * zstd is one frame at level 3. A failed or implausible decompression is a data error, never a crash.
+ * The snappy, lz4 and zstd implementations load on first use (codec-modules.ts): a codec whose package is missing
+ * fails with CODEC_UNAVAILABLE ('invalid' when compressing, 'unavailable' when decompressing), never at import.
  * Concurrency: pure, synchronous (the native codecs run on the calling thread).
  */
 import * as zlib from 'node:zlib';
-import { compressSync as lz4Compress, uncompressSync as lz4Uncompress } from 'lz4-napi';
-import { compressSync as snappyCompress, uncompressSync as snappyUncompress } from 'snappy';
-import { compress as zstdCompress, decompress as zstdDecompress } from 'zstd-napi';
-import { dataError } from '../util/errors.js';
+import { dataError, isShaleDBError } from '../util/errors.js';
+import { codecImpl } from './codec-modules.js';
 
 /** A block codec, as SsTableInfo.compression_format records it. */
 export type CompressionCodec = 'none' | 'snappy' | 'zlib' | 'lz4' | 'zstd';
@@ -40,11 +40,6 @@ export function parseCodecName(name: string | null | undefined): CompressionCode
   throw dataError('INVALID_FORMAT', `unknown compression codec ${JSON.stringify(name)}`);
 }
 
-const ZSTD_PARAMS = { compressionLevel: 3 };
-// Copied (not external) output buffers: several times cheaper per call for block-sized inputs.
-const SNAPPY_OPTIONS = { copyOutputData: true };
-const SNAPPY_DECODE_OPTIONS = { asBuffer: true, copyOutputData: true };
-
 function asBuffer(b: Uint8Array): Buffer {
   return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 }
@@ -53,19 +48,23 @@ function asBytes(b: Buffer): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
+/**
+ * Throws CODEC_UNAVAILABLE ('invalid') when this install cannot compress with `codec`; settings call it so a
+ * database configured with a missing codec fails at open, not at its first flush.
+ */
+export function checkCodecAvailable(codec: CompressionCodec): void {
+  if (codec !== 'none' && codec !== 'zlib') codecImpl(codec, true);
+}
+
 /** Compresses one block's raw bytes. 'none' returns the input itself. */
 export function compressBlock(codec: CompressionCodec, raw: Uint8Array): Uint8Array {
   switch (codec) {
     case 'none':
       return raw;
-    case 'snappy':
-      return asBytes(snappyCompress(asBuffer(raw), SNAPPY_OPTIONS));
     case 'zlib':
       return asBytes(zlib.deflateSync(raw, { level: 6 }));
-    case 'lz4':
-      return asBytes(lz4Compress(asBuffer(raw)));
-    case 'zstd':
-      return asBytes(zstdCompress(raw, ZSTD_PARAMS));
+    default:
+      return asBytes(codecImpl(codec, true).compress(asBuffer(raw)));
   }
 }
 
@@ -77,18 +76,12 @@ const SNAPPY_MAX_RATIO = 32;
 export function decompressBlock(codec: CompressionCodec, stored: Uint8Array, where: string): Uint8Array {
   if (codec === 'none') return stored;
   checkDeclaredSize(codec, stored, where);
+  const impl = codec === 'zlib' ? undefined : codecImpl(codec, false);
   try {
-    switch (codec) {
-      case 'snappy':
-        return asBytes(snappyUncompress(asBuffer(stored), SNAPPY_DECODE_OPTIONS) as Buffer);
-      case 'zlib':
-        return asBytes(zlib.inflateSync(stored));
-      case 'lz4':
-        return asBytes(lz4Uncompress(asBuffer(stored)));
-      case 'zstd':
-        return asBytes(zstdDecompress(stored));
-    }
+    if (impl === undefined) return asBytes(zlib.inflateSync(stored));
+    return asBytes(impl.decompress(asBuffer(stored)));
   } catch (e) {
+    if (isShaleDBError(e)) throw e;
     throw dataError('DECOMPRESSION_FAILED', `${where}: ${codec} decompression failed`, e);
   }
 }

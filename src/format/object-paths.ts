@@ -27,14 +27,19 @@ export function formatId(id: number): string {
   return String(id).padStart(20, '0');
 }
 
+/** `{id:020}.{extension}`: the name of version `id` of a versioned object (manifest, compactions). */
+export function versionedName(id: number, extension: string): string {
+  return `${formatId(id)}.${extension}`;
+}
+
 /** `{root}/manifest/{id:020}.manifest` (root '' = the store's root). */
 export function manifestPath(root: string, id: number): string {
-  return join(root, MANIFEST_DIR, `${formatId(id)}.manifest`);
+  return join(root, MANIFEST_DIR, versionedName(id, 'manifest'));
 }
 
 /** `{root}/compactions/{id:020}.compactions`. */
 export function compactionsPath(root: string, id: number): string {
-  return join(root, COMPACTIONS_DIR, `${formatId(id)}.compactions`);
+  return join(root, COMPACTIONS_DIR, versionedName(id, 'compactions'));
 }
 
 /** `{root}/wal/{id:020}.sst`. */

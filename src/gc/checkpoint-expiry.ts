@@ -10,8 +10,8 @@
  * to the newest version, and a lost CAS race is retried.
  */
 
-import { TransactionalObject } from '../db/transactional-object.js';
 import type { Checkpoint, Manifest } from '../format/manifest.js';
+import { TransactionalObject } from '../store/transactional-object.js';
 import { assert } from '../util/assert.js';
 import { dataError } from '../util/errors.js';
 import type { GcStore, ManifestVersion } from './gc-store.js';

@@ -11,8 +11,9 @@
  * Concurrency: safe beside writers, compactors, readers and other collectors (SlateDB's included) on the same
  * database; `runOnce` may be called while the background tickers run (the calls queue behind each other).
  */
-import type { ResolvedGcDirectoryOptions, ResolvedGcOptions } from '../db/settings.js';
+
 import type { ObjectStore } from '../object-store/object-store.js';
+import type { ResolvedGcDirectoryOptions, ResolvedGcOptions } from '../store/settings.js';
 import { assert } from '../util/assert.js';
 import type { Clock } from '../util/clock.js';
 import { type MessageDispatcher, TaskExecutor } from '../util/dispatcher.js';

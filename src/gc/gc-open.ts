@@ -8,16 +8,17 @@
  * when given as a URL (as Db.open does).
  * Concurrency: the returned collector follows GarbageCollector's rules.
  */
-import { normalizeRoot } from '../db/paths.js';
+
+import type { ObjectStore } from '../object-store/object-store.js';
+import { resolveObjectStore } from '../object-store/resolve.js';
+import { normalizeRoot } from '../store/paths.js';
 import {
   type Duration,
   type GarbageCollectorOptions,
   type ResolvedGcDirectoryOptions,
   type ResolvedGcOptions,
   resolveSettings,
-} from '../db/settings.js';
-import type { ObjectStore } from '../object-store/object-store.js';
-import { resolveObjectStore } from '../object-store/resolve.js';
+} from '../store/settings.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { parseDurationMs } from '../util/duration.js';
 import { invalidError } from '../util/errors.js';

@@ -10,24 +10,20 @@
  * miss or include objects created or deleted meanwhile (the rules that use them allow for that).
  */
 
-import { compactedDir, compactionsDir, manifestCodec, manifestDir, walDir } from '../db/paths.js';
-import { type ObjectCodec, SequencedStore, type VersionMeta } from '../db/transactional-object.js';
-import { type Compactions, decodeCompactions, encodeCompactions } from '../format/compactions.js';
+import type { Compactions } from '../format/compactions.js';
 import type { Manifest } from '../format/manifest.js';
 import { compactedSstPath, parseCompactedSstId, parseWalId, walSstPath } from '../format/object-paths.js';
 import type { ObjectStore } from '../object-store/object-store.js';
+import { compactionsStore } from '../store/compactions-store.js';
+import { manifestStore } from '../store/manifest-store.js';
+import { compactedDir, walDir } from '../store/paths.js';
+import type { SequencedStore, VersionMeta } from '../store/transactional-object.js';
 import { dataError, toShaleDBError } from '../util/errors.js';
 import type { Ulid } from '../util/ids.js';
 import type { GcDeleteFailure } from './gc-report.js';
 
 /** Deletes in flight at once per task. */
 export const GC_DELETE_CONCURRENCY_MAX = 8;
-
-/** Compactions bytes <-> Compactions. */
-export const compactionsCodec: ObjectCodec<Compactions> = {
-  encode: (c) => encodeCompactions(c),
-  decode: (bytes, path) => decodeCompactions(bytes, path),
-};
 
 /** A listed WAL SST. */
 export interface WalSstMeta {
@@ -62,12 +58,12 @@ export class GcStore {
   readonly manifests: SequencedStore<Manifest>;
   readonly compactions: SequencedStore<Compactions>;
 
-  /** `root` must already be normalized (db/paths.ts normalizeRoot). */
+  /** `root` must already be normalized (store/paths.ts normalizeRoot). */
   constructor(store: ObjectStore, root: string) {
     this.store = store;
     this.root = root;
-    this.manifests = new SequencedStore(store, manifestDir(root), 'manifest', manifestCodec);
-    this.compactions = new SequencedStore(store, compactionsDir(root), 'compactions', compactionsCodec);
+    this.manifests = manifestStore(store, root);
+    this.compactions = compactionsStore(store, root);
   }
 
   /** The latest manifest; a database without one is a data error (0.12.1: LatestTransactionalObjectVersionMissing). */

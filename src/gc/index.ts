@@ -1,11 +1,10 @@
 /**
- * The garbage collector's public surface (re-exported by src/index.ts). Importing it also registers the embedded
- * collector, so every database opened with `garbageCollectorOptions` runs one (docs/gc.md).
+ * The garbage collector's public surface (re-exported by src/index.ts). The embedded collector is started by the
+ * root open (src/open/open.ts), not by importing this module (docs/gc.md).
  *
- * Invariants: exports only; the registration runs once per process (module caching).
+ * Invariants: exports only, no side effects.
  * Concurrency: none.
  */
-import './gc-service.js';
 
 export { GarbageCollector, type GarbageCollectorConfig, type GcRunOptions } from './garbage-collector.js';
 export { type GcOpenOptions, openGarbageCollector } from './gc-open.js';

@@ -59,7 +59,7 @@ test('kinds and retryability', () => {
 });
 
 test('ShaleDBErrors pass through; non-errno errors keep their message', () => {
-  const own = new ShaleDBError('data', 'X', 'x');
+  const own = new ShaleDBError('data', 'INVALID_FORMAT', 'x');
   assert.equal(toIoError('read', '/x', own), own);
   const other = toIoError('read', '/x', new Error('boom'));
   assert.equal(other.code, 'IO_ERROR');

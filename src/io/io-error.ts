@@ -7,7 +7,7 @@
  * message always contains the step and the path. A poisoned journal's error is kind 'closed' (reason 'panic').
  * Concurrency: plain values; safe anywhere.
  */
-import { type ErrorKind, ShaleDBError } from '../util/errors.js';
+import { type ErrorCode, type ErrorKind, ShaleDBError } from '../util/errors.js';
 
 /** The step of a multi-step IO operation that failed (for messages and for tests). */
 export type IoStep =
@@ -70,7 +70,7 @@ export interface IoErrorOptions {
   readonly syscall?: string | undefined;
   readonly cause?: unknown;
   /** Overrides the code derived from the errno. */
-  readonly code?: string;
+  readonly code?: ErrorCode;
   /** Overrides the kind derived from the errno. */
   readonly kind?: ErrorKind;
 }
@@ -114,7 +114,7 @@ export class IoError extends ShaleDBError {
 }
 
 /** `IO_<ERRNO>` for known errnos, else `IO_ERROR`. */
-export function codeForErrno(errno: string | undefined): string {
+export function codeForErrno(errno: string | undefined): ErrorCode {
   return errno !== undefined && KNOWN_ERRNOS.has(errno) ? `IO_${errno}` : 'IO_ERROR';
 }
 
@@ -152,7 +152,7 @@ export function alreadyExistsError(path: string, cause?: unknown): IoError {
 }
 
 /** True for an IoError (with the given code, if given). */
-export function isIoError(e: unknown, code?: string): e is IoError {
+export function isIoError(e: unknown, code?: ErrorCode): e is IoError {
   return e instanceof IoError && (code === undefined || e.code === code);
 }
 

@@ -36,6 +36,7 @@ import {
   type PutStreamOptions,
   validateObjectPath,
 } from './object-store.js';
+import { importOptional } from './optional-package.js';
 import { uploadParts } from './part-uploader.js';
 import { resolveRange } from './range.js';
 import { rechunk } from './rechunk.js';
@@ -73,7 +74,7 @@ const SUFFIX_READ_ATTEMPTS = 4;
 export async function createAzureBlobObjectStore(
   options: AzureBlobObjectStoreOptions,
 ): Promise<AzureBlobObjectStore> {
-  const sdk = await import('@azure/storage-blob');
+  const sdk = await importOptional('@azure/storage-blob', 'az://', () => import('@azure/storage-blob'));
   return new AzureBlobObjectStore(sdk, options);
 }
 
@@ -89,6 +90,7 @@ export class AzureBlobObjectStore implements ObjectStore {
   readonly #clock: Clock;
   readonly #rand: Rand;
 
+  /** @internal Takes the loaded SDK; use the create function, which loads it. */
   constructor(sdk: typeof AzureSdk, options: AzureBlobObjectStoreOptions) {
     if (typeof options.container !== 'string' || options.container === '') {
       throw invalidError('INVALID_ARGUMENT', 'azure: a container name is required');

@@ -34,6 +34,7 @@ import {
   type PutStreamOptions,
   validateObjectPath,
 } from './object-store.js';
+import { importOptional } from './optional-package.js';
 import { resolveRange } from './range.js';
 
 /** Options for {@link createGcsObjectStore}. */
@@ -52,7 +53,7 @@ export interface GcsObjectStoreOptions {
 
 /** Loads the GCS SDK and builds a GcsObjectStore. */
 export async function createGcsObjectStore(options: GcsObjectStoreOptions): Promise<GcsObjectStore> {
-  const sdk = await import('@google-cloud/storage');
+  const sdk = await importOptional('@google-cloud/storage', 'gs://', () => import('@google-cloud/storage'));
   return new GcsObjectStore(sdk, options);
 }
 
@@ -63,6 +64,7 @@ export class GcsObjectStore implements ObjectStore {
   readonly #keys: KeyPrefix;
   readonly #listPageSize: number;
 
+  /** @internal Takes the loaded SDK; use the create function, which loads it. */
   constructor(sdk: typeof GcsSdk, options: GcsObjectStoreOptions) {
     if (typeof options.bucket !== 'string' || options.bucket === '') {
       throw invalidError('INVALID_ARGUMENT', 'gcs: a bucket name is required');

@@ -21,7 +21,7 @@
  *
  * Concurrency: every method may be called concurrently with any other.
  */
-import { type ErrorKind, ShaleDBError } from '../util/errors.js';
+import { type ErrorCode, type ErrorKind, ShaleDBError } from '../util/errors.js';
 
 /** How a put treats an existing object. */
 export type PutMode =
@@ -152,7 +152,7 @@ const KIND_OF: Record<ObjectStoreErrorReason, ErrorKind> = {
   'not-supported': 'invalid',
 };
 
-const CODE_OF: Record<ObjectStoreErrorReason, string> = {
+const CODE_OF: Record<ObjectStoreErrorReason, ErrorCode> = {
   'not-found': 'OBJECT_NOT_FOUND',
   'already-exists': 'OBJECT_ALREADY_EXISTS',
   'precondition-failed': 'OBJECT_PRECONDITION_FAILED',

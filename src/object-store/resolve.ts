@@ -17,7 +17,8 @@
  * AZURE_STORAGE_ACCOUNT_NAME, AZURE_STORAGE_ACCOUNT_KEY, AZURE_STORAGE_SAS_TOKEN, AZURE_STORAGE_ENDPOINT;
  * GOOGLE_CLOUD_PROJECT, GOOGLE_APPLICATION_CREDENTIALS (read by the SDK), STORAGE_EMULATOR_HOST.
  *
- * Invariants: a bad URL or option is an 'invalid' error naming it; secrets are never taken from the URL.
+ * Invariants: a bad URL or option is an 'invalid' error naming it; secrets are never taken from the URL; a relative
+ * file URL (`file:dir`) is refused rather than read as a path under the filesystem root.
  * Concurrency: each call builds a new store.
  */
 import { fileURLToPath } from 'node:url';
@@ -50,7 +51,7 @@ export interface ResolveObjectStoreOptions {
 
 /** Builds the store a URL names (see the file header). */
 export async function resolveObjectStore(
-  url: string,
+  url: string | URL,
   options: ResolveObjectStoreOptions = {},
 ): Promise<ObjectStore> {
   const store = await resolveBare(parseUrl(url), options);
@@ -63,8 +64,19 @@ export async function resolveObjectStore(
   });
 }
 
-function parseUrl(url: string): URL {
-  if (typeof url !== 'string') throw invalidError('INVALID_ARGUMENT', 'an object store URL must be a string');
+function parseUrl(url: string | URL): URL {
+  if (url instanceof URL) return new URL(url.href);
+  if (typeof url !== 'string') {
+    throw invalidError('INVALID_ARGUMENT', 'an object store URL must be a string or a URL');
+  }
+  // WHATWG URL parsing reads "file:data/db" as "file:///data/db", which would put a relative directory at the
+  // filesystem root; refuse it instead of guessing.
+  if (/^file:(?!\/)/i.test(url)) {
+    throw invalidError(
+      'INVALID_ARGUMENT',
+      `${JSON.stringify(url)} is a relative file URL; use file:///absolute/path (e.g. pathToFileURL(path.resolve(dir)))`,
+    );
+  }
   try {
     return new URL(url);
   } catch {

@@ -33,6 +33,7 @@ import {
   type PutStreamOptions,
   validateObjectPath,
 } from './object-store.js';
+import { importOptional } from './optional-package.js';
 import { uploadParts } from './part-uploader.js';
 import { resolveRange } from './range.js';
 import { rechunk } from './rechunk.js';
@@ -83,7 +84,7 @@ const PARTS_MAX = 10_000;
 
 /** Loads the AWS SDK and builds an S3ObjectStore. */
 export async function createS3ObjectStore(options: S3ObjectStoreOptions): Promise<S3ObjectStore> {
-  const sdk = await import('@aws-sdk/client-s3');
+  const sdk = await importOptional('@aws-sdk/client-s3', 's3://', () => import('@aws-sdk/client-s3'));
   return new S3ObjectStore(sdk, options);
 }
 
@@ -102,6 +103,7 @@ export class S3ObjectStore implements ObjectStore {
   readonly #listPageSize: number;
   readonly #clock: Clock;
 
+  /** @internal Takes the loaded SDK; use the create function, which loads it. */
   constructor(sdk: typeof S3Sdk, options: S3ObjectStoreOptions) {
     if (typeof options.bucket !== 'string' || options.bucket === '') {
       throw invalidError('INVALID_ARGUMENT', 's3: a bucket name is required');

@@ -61,7 +61,7 @@ test('first error wins, other tasks stop, cleanup gets pending messages', async 
   let cleanupResult: CloseResult | undefined;
   const a = exec.spawn<number>('a', {
     async handle(m) {
-      if (m === 1) throw internalError('BOOM', 'first');
+      if (m === 1) throw internalError('ASSERTION_FAILED', 'first');
     },
   });
   const b = exec.spawn<number>('b', {
@@ -90,15 +90,15 @@ test('first error wins, other tasks stop, cleanup gets pending messages', async 
   a.send(1);
   const result = await exec.whenClosed();
   assert.equal(result.ok, false);
-  assert.ok(!result.ok && isShaleDBError(result.error, 'internal', 'BOOM'));
-  exec.fail(internalError('LATER', 'second'));
-  assert.ok(!exec.closeResult!.ok && exec.closeResult!.error.code === 'BOOM');
+  assert.ok(!result.ok && isShaleDBError(result.error, 'internal', 'ASSERTION_FAILED'));
+  exec.fail(internalError('UNEXPECTED', 'second'));
+  assert.ok(!exec.closeResult!.ok && exec.closeResult!.error.code === 'ASSERTION_FAILED');
   await c.done;
   assert.ok(cleanupResult !== undefined && !cleanupResult.ok);
   assert.ok(cleanupPending.length >= 1 && cleanupPending.length <= 2);
   assert.throws(
     () => a.send(2),
-    (e) => isShaleDBError(e, 'internal', 'BOOM'),
+    (e) => isShaleDBError(e, 'internal', 'ASSERTION_FAILED'),
   );
 });
 

@@ -21,6 +21,67 @@ export type ErrorKind =
   /** A bug in ShaleDB (an assertion failed). Please report it. */
   | 'internal';
 
+/**
+ * Every `code` a ShaleDBError can carry (the README lists what each means). Adding a code means adding it here.
+ */
+export type ErrorCode =
+  | 'INVALID_ARGUMENT'
+  | 'INVALID_SETTING'
+  | 'INVALID_KEY'
+  | 'INVALID_VALUE'
+  | 'INVALID_TTL'
+  | 'INVALID_RANGE'
+  | 'INVALID_OBJECT_PATH'
+  | 'INVALID_SEQUENCE_ORDER'
+  | 'INVALID_DB_STATE'
+  | 'EMPTY_BATCH'
+  | 'SEEK_KEY_OUT_OF_RANGE'
+  | 'SEEK_KEY_BEHIND'
+  | 'MERGE_OPERATOR_MISSING'
+  | 'CODEC_UNAVAILABLE'
+  | 'PACKAGE_MISSING'
+  | 'NOT_CACHED'
+  | 'USAGE'
+  | 'INVALID_FORMAT'
+  | 'INVALID_UUID'
+  | 'INVALID_ULID'
+  | 'INVALID_COMPACTION'
+  | 'DECOMPRESSION_FAILED'
+  | 'CHECKSUM_MISMATCH'
+  | 'JOURNAL_CORRUPT'
+  | 'JOURNAL_STALE'
+  | 'JOURNAL_MISMATCH'
+  | 'JOURNAL_LOCKED'
+  | 'MANIFEST_MISSING'
+  | 'CHECKPOINT_MISSING'
+  | 'SST_ID_COLLISION'
+  | 'CLOSED'
+  | 'FENCED'
+  | 'OBJECT_NOT_FOUND'
+  | 'OBJECT_ALREADY_EXISTS'
+  | 'OBJECT_PRECONDITION_FAILED'
+  | 'OBJECT_STORE_TRANSIENT'
+  | 'OBJECT_STORE_PERMANENT'
+  | 'OBJECT_STORE_NOT_SUPPORTED'
+  | 'OBJECT_STORE_UNSTABLE'
+  | 'ALREADY_EXISTS'
+  | 'IO_ERROR'
+  | `IO_${string}`
+  | 'JOURNAL_GAP'
+  | 'JOURNAL_BACKPRESSURE'
+  | 'JOURNAL_POISONED'
+  | 'MANIFEST_UPDATE_TIMEOUT'
+  | 'EPOCH_REGRESSED'
+  | 'INVALID_CLOCK_TICK'
+  | 'WAL_STORE_RECONFIGURATION'
+  | 'EPOCH_MISMATCH'
+  | 'MERGE_OPERATOR_FAILED'
+  | 'TRANSACTION_CONFLICT'
+  | 'TRANSACTION_COMPLETED'
+  | 'MANIFEST_INVARIANT'
+  | 'ASSERTION_FAILED'
+  | 'UNEXPECTED';
+
 /** Why a database closed. */
 export type CloseReason = 'clean' | 'fenced' | 'panic';
 
@@ -35,11 +96,11 @@ export class ShaleDBError extends Error {
   /** What to do about it; see {@link ErrorKind}. */
   readonly kind: ErrorKind;
   /** A stable, machine-readable code such as `CHECKSUM_MISMATCH` (listed in the README). */
-  readonly code: string;
+  readonly code: ErrorCode;
   /** Set when `kind` is 'closed'. */
   readonly closeReason: CloseReason | undefined;
 
-  constructor(kind: ErrorKind, code: string, message: string, options: ShaleDBErrorOptions = {}) {
+  constructor(kind: ErrorKind, code: ErrorCode, message: string, options: ShaleDBErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ShaleDBError';
     this.kind = kind;
@@ -54,7 +115,7 @@ export function isDataError(e: unknown): e is ShaleDBError {
 }
 
 /** True for a ShaleDBError of the given kind (and code, if given). */
-export function isShaleDBError(e: unknown, kind?: ErrorKind, code?: string): e is ShaleDBError {
+export function isShaleDBError(e: unknown, kind?: ErrorKind, code?: ErrorCode): e is ShaleDBError {
   if (!(e instanceof ShaleDBError)) return false;
   if (kind !== undefined && e.kind !== kind) return false;
   if (code !== undefined && e.code !== code) return false;
@@ -62,12 +123,12 @@ export function isShaleDBError(e: unknown, kind?: ErrorKind, code?: string): e i
 }
 
 /** Bad input from the caller. */
-export function invalidError(code: string, message: string, cause?: unknown): ShaleDBError {
+export function invalidError(code: ErrorCode, message: string, cause?: unknown): ShaleDBError {
   return new ShaleDBError('invalid', code, message, { cause });
 }
 
 /** Damaged stored data: checksum mismatch, bad format. `where` names the object and offset. */
-export function dataError(code: string, message: string, cause?: unknown): ShaleDBError {
+export function dataError(code: ErrorCode, message: string, cause?: unknown): ShaleDBError {
   return new ShaleDBError('data', code, message, { cause });
 }
 
@@ -80,12 +141,12 @@ export function closedError(reason: CloseReason, message: string, cause?: unknow
 }
 
 /** A failed or unreachable dependency. */
-export function unavailableError(code: string, message: string, cause?: unknown): ShaleDBError {
+export function unavailableError(code: ErrorCode, message: string, cause?: unknown): ShaleDBError {
   return new ShaleDBError('unavailable', code, message, { cause });
 }
 
 /** A bug. */
-export function internalError(code: string, message: string, cause?: unknown): ShaleDBError {
+export function internalError(code: ErrorCode, message: string, cause?: unknown): ShaleDBError {
   return new ShaleDBError('internal', code, message, { cause });
 }
 

@@ -8,8 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import '../../src/compactor/register.js';
-import { Db } from '../../src/db/db.js';
+import { Db } from '../../src/open/open.js';
 import { testSeed } from '../../src/util/random.js';
 import { concat, shaleScan, showRows, toWriteBatch } from '../support/db-interop.js';
 import { withTempDir } from '../support/io-temp-dir.js';

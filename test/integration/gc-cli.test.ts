@@ -157,7 +157,7 @@ test('shaledb gc runs until SIGTERM, then stops cleanly', async () => {
 test('shaledb gc: usage errors exit 2, errors exit 1 with kind and code', async () => {
   const usage = await shaledb(['gc', '--store', 'file:///tmp']);
   assert.equal(usage.code, 2);
-  assert.match(usage.stderr, /--path DB is required\nusage: shaledb gc/);
+  assert.match(usage.stderr, /^shaledb gc: --path DB is required \(see shaledb gc --help\)\n$/);
   const unknown = await shaledb(['gc', '--store', 'file:///tmp', '--path', 'x', '--bogus']);
   assert.equal(unknown.code, 2);
   await withTempDir(async (dir) => {

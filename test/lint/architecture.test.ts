@@ -12,17 +12,24 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const src = join(root, 'src');
 
-/** Layer rank: a file may import only from layers of lower or equal rank (and never between compactor and gc). */
+/**
+ * Layer rank: a file may import only from its own folder or from layers of lower rank, so folders of equal rank
+ * never import each other: db, compactor and gc share what they need through store, and only the root open
+ * (src/open/) assembles them.
+ */
 const LAYERS: Record<string, number> = {
   util: 0,
   io: 1,
   'object-store': 2,
   format: 3,
   lsm: 4,
-  db: 5,
+  store: 5,
+  db: 6,
   compactor: 6,
   gc: 6,
+  open: 7,
   admin: 7,
+  level: 7,
   cli: 8,
   '(root)': 9,
 };

@@ -2,6 +2,8 @@
  * The child process of the database SIGKILL suite (test/crash/db-crash.test.ts): opens the database in a
  * `file://` directory, reports "ready", then writes under load (many concurrent durable puts, batches and deletes)
  * and reports each write on stdout as a JSON line only after it resolved with awaitDurable. It runs until killed.
+ * With a fourth argument `journal` it opens with the local WAL journal tier in `<dir>/journal` (and a longer flush
+ * interval, so that kills find an unshipped tail): acknowledgements then come from the journal's group commit.
  *
  * Invariants: an acknowledgement line is written only after the promise of a durable write resolved; values are
  * derived from the key, so the parent can check contents.
@@ -11,7 +13,7 @@ import { Db } from '../../src/db/db.js';
 import { WriteBatch } from '../../src/db/write-batch.js';
 import { SeededRand } from '../../src/util/random.js';
 
-const [dir, seedText, roundText] = process.argv.slice(2);
+const [dir, seedText, roundText, mode] = process.argv.slice(2);
 if (dir === undefined || seedText === undefined || roundText === undefined) {
   throw new Error('usage: db-crash-child.ts <dir> <seed> <round>');
 }
@@ -28,9 +30,11 @@ function report(msg: object): void {
   process.stdout.write(`${JSON.stringify(msg)}\n`);
 }
 
+const journal = mode === 'journal';
 const db = await Db.open('db', `file://${dir}`, {
+  walJournal: journal ? { dir: `${dir}/journal`, segmentBytes: 64 * 1024 } : undefined,
   settings: {
-    flushInterval: '5ms',
+    flushInterval: journal ? '50ms' : '5ms',
     l0SstSizeBytes: 16 * 1024,
     compactorOptions: null,
     garbageCollectorOptions: null,

@@ -9,33 +9,28 @@
  * Concurrency: one test at a time per fixture.
  */
 
-import type { ResolvedGcDirectoryOptions, ResolvedGcOptions } from '../../src/db/settings.js';
 import type { Compaction, Compactions } from '../../src/format/compactions.js';
 import { type CompactedSsTable, type Manifest, newManifest } from '../../src/format/manifest.js';
+import { encodeManifest } from '../../src/format/manifest-codec.js';
 import { compactedSstPath, walSstPath } from '../../src/format/object-paths.js';
 import type { SsTableInfo } from '../../src/format/sst-info.js';
 import { GarbageCollector } from '../../src/gc/garbage-collector.js';
 import { GcStore } from '../../src/gc/gc-store.js';
 import { MemoryObjectStore } from '../../src/object-store/memory-store.js';
 import type { ObjectStore } from '../../src/object-store/object-store.js';
+import type { ResolvedGcDirectoryOptions, ResolvedGcOptions } from '../../src/store/settings.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { Ulid, Uuid } from '../../src/util/ids.js';
 import { SeededRand } from '../../src/util/random.js';
+import { EMPTY_SST_INFO } from './manifest-text.js';
 
 /** The fixture's start time: 2024-01-01T00:00:00Z. */
 export const T0 = 1_704_067_200_000;
 
 const INFO: SsTableInfo = {
+  ...EMPTY_SST_INFO,
   firstEntry: new Uint8Array([1]),
   lastEntry: new Uint8Array([2]),
-  indexOffset: 0,
-  indexLen: 0,
-  filterOffset: 0,
-  filterLen: 0,
-  compressionCodec: 'none',
-  sstType: 'compacted',
-  statsOffset: 0,
-  statsLen: 0,
 };
 
 /** A database state under construction. */
@@ -81,11 +76,16 @@ export class GcFixture {
     };
   }
 
-  /** Writes the next manifest version (newManifest() with `fields`); returns its id. */
+  /**
+   * Writes the next manifest version (newManifest() with `fields`) as raw bytes, as any other process may have
+   * written it (so states ShaleDB's own manifest invariants refuse, such as a checkpoint naming a later manifest,
+   * can be set up); returns its id.
+   */
   async writeManifest(fields: Partial<Manifest> = {}): Promise<number> {
     const versions = await this.gcStore.manifests.list();
     const id = (versions[versions.length - 1]?.id ?? 0) + 1;
-    await this.gcStore.manifests.write(id, { ...newManifest(), ...fields });
+    const bytes = encodeManifest({ ...newManifest(), ...fields });
+    await this.memory.put(this.gcStore.manifests.pathFor(id), bytes, { mode: 'create' });
     return id;
   }
 

@@ -12,7 +12,6 @@
  */
 import assert from 'node:assert/strict';
 import { Db } from '../../src/db/db.js';
-import { manifestDir } from '../../src/db/paths.js';
 import type { Manifest } from '../../src/format/manifest.js';
 import { compactedSstPath, parseManifestId, parseWalId, walSstPath } from '../../src/format/object-paths.js';
 import { GcStore } from '../../src/gc/gc-store.js';
@@ -29,6 +28,7 @@ import {
   type PutResult,
   type PutStreamOptions,
 } from '../../src/object-store/object-store.js';
+import { manifestDir } from '../../src/store/paths.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { SeededRand } from '../../src/util/random.js';
 

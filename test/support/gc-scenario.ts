@@ -11,8 +11,6 @@
  * Concurrency: run alone on its directory.
  */
 import assert from 'node:assert/strict';
-import '../../src/compactor/register.js';
-import { Db } from '../../src/db/db.js';
 import { WriteBatch } from '../../src/db/write-batch.js';
 import type { Checkpoint } from '../../src/format/manifest.js';
 import { compactedSstPath } from '../../src/format/object-paths.js';
@@ -21,6 +19,7 @@ import { SstBuilder, sstBytes } from '../../src/format/sst-builder.js';
 import { GcStore } from '../../src/gc/gc-store.js';
 import type { ObjectStore } from '../../src/object-store/object-store.js';
 import { resolveObjectStore } from '../../src/object-store/resolve.js';
+import { Db } from '../../src/open/open.js';
 import { systemClock } from '../../src/util/clock.js';
 import { Ulid } from '../../src/util/ids.js';
 import { SeededRand } from '../../src/util/random.js';

@@ -13,14 +13,6 @@
  * may run meanwhile (conflicts are retried on the refreshed version).
  */
 
-import { manifestCodec, manifestDir } from '../../src/db/paths.js';
-import { TableStore } from '../../src/db/table-store.js';
-import {
-  type EpochAccess,
-  FenceableObject,
-  SequencedStore,
-  TransactionalObject,
-} from '../../src/db/transactional-object.js';
 import type { Compaction, Compactions } from '../../src/format/compactions.js';
 import type { Checkpoint, CompactedSsTable, Manifest, SortedRun } from '../../src/format/manifest.js';
 import { compactedSstPath } from '../../src/format/object-paths.js';
@@ -31,17 +23,18 @@ import { SstReader } from '../../src/format/sst-reader.js';
 import { GcStore } from '../../src/gc/gc-store.js';
 import { ArrayRowIterator } from '../../src/lsm/array-iterator.js';
 import type { ObjectStore } from '../../src/object-store/object-store.js';
+import { COMPACTOR_EPOCH } from '../../src/store/epochs.js';
+import { manifestStore } from '../../src/store/manifest-store.js';
+import { TableStore } from '../../src/store/table-store.js';
+import {
+  FenceableObject,
+  type SequencedStore,
+  TransactionalObject,
+} from '../../src/store/transactional-object.js';
 import { equalBytes } from '../../src/util/bytes.js';
 import type { Clock } from '../../src/util/clock.js';
 import { Ulid, Uuid } from '../../src/util/ids.js';
 import type { Rand } from '../../src/util/random.js';
-
-/** The compactor's epoch in a manifest. */
-export const COMPACTOR_EPOCH: EpochAccess<Manifest> = {
-  name: 'compactor',
-  get: (m) => m.compactorEpoch,
-  set: (m, e) => ({ ...m, compactorEpoch: e }),
-};
 
 /** Lifetime of the checkpoint a compaction writes before its result (0.12.1: 15 minutes). */
 export const COMPACTOR_CHECKPOINT_S = 900;
@@ -96,7 +89,7 @@ export class SimCompactor {
 
   /** Bumps the compactor epoch and takes over the compactions file (spec §6.6 init). */
   static async open(store: ObjectStore, root: string, clock: Clock, rand: Rand): Promise<SimCompactor> {
-    const manifests = new SequencedStore(store, manifestDir(root), 'manifest', manifestCodec);
+    const manifests = manifestStore(store, root);
     const loaded = await TransactionalObject.tryLoad(manifests);
     if (loaded === undefined) throw new Error('SimCompactor: no database');
     const manifest = await FenceableObject.init(loaded, COMPACTOR_EPOCH, clock, 60_000);
@@ -216,7 +209,7 @@ export class SimCheckpoints {
   readonly #rand: Rand;
 
   constructor(store: ObjectStore, root: string, clock: Clock, rand: Rand) {
-    this.#manifests = new SequencedStore(store, manifestDir(root), 'manifest', manifestCodec);
+    this.#manifests = manifestStore(store, root);
     this.#clock = clock;
     this.#rand = rand;
   }

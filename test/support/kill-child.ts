@@ -21,13 +21,17 @@ export interface KillableChild {
   kill(): Promise<{ signal: string | null; stderr: string }>;
 }
 
-/** Starts `script` with `args` under tsx; `onMessage` receives each stdout line, parsed. */
+/**
+ * Starts `script` with `args` under tsx (or, for a `.mjs` script such as a bundle from bundle-child.ts, plain
+ * node); `onMessage` receives each stdout line, parsed.
+ */
 export function spawnKillableChild(
   script: string,
   args: readonly string[],
   onMessage: (m: ChildMessage) => void,
 ): KillableChild {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+  const loader = script.endsWith('.mjs') ? [] : ['--import', 'tsx'];
+  const child = spawn(process.execPath, [...loader, script, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let isReady = false;

@@ -1,0 +1,293 @@
+/**
+ * TableStore: where the database meets its SST files: writing WAL SSTs, the writer fence and L0 SSTs
+ * (create-if-absent), reading WAL SSTs for replay, listing WAL ids, and opening compacted SSTs for reads through
+ * one shared block cache.
+ *
+ * Invariants: every write of a WAL SST, fence or L0 SST is a create-if-absent PUT (AlreadyExists on a WAL id means
+ * fenced, and is passed up unchanged); an L0 create that finds an object with identical bytes (an earlier attempt
+ * that landed) counts as success; every block read is checksum-verified by the format layer; a reader is opened once
+ * per SST and shared.
+ * Concurrency: all methods may run concurrently; readers are opened at most once (concurrent opens share a promise).
+ */
+
+import { BlockCache } from '../format/block-cache.js';
+import type { CompressionCodec as FormatCodec } from '../format/compression.js';
+import type { CompactedSsTable, SortedRun } from '../format/manifest.js';
+import { compactedSstPath, parseWalId, walSstPath } from '../format/object-paths.js';
+import type { RowEntry } from '../format/row.js';
+import { collectRows, type KeyRange, type MaybePromise, type RowIterator } from '../format/row-iterator.js';
+import { encodeFenceSst, SstBuilder, sstBytes, WalSstBuilder } from '../format/sst-builder.js';
+import { SstReader } from '../format/sst-reader.js';
+import { isObjectStoreError, type ObjectStore } from '../object-store/object-store.js';
+import { assert } from '../util/assert.js';
+import { equalBytes } from '../util/bytes.js';
+import { internalError } from '../util/errors.js';
+import type { Ulid } from '../util/ids.js';
+import { ROWS_PER_CHECK_MASK, TimeSlice } from '../util/time-slice.js';
+import { walDir } from './paths.js';
+import type { CompressionCodec, ResolvedSettings } from './settings.js';
+import type { ScanIoOptions, SortedRunRef, SstRef, SstView } from './sorted-run.js';
+
+/** Options of the table store. */
+export interface TableStoreOptions {
+  readonly codec: CompressionCodec;
+  readonly blockSize: number;
+  readonly minFilterKeys: number;
+  readonly filterBitsPerKey: number;
+  readonly blockCacheBytes: number;
+}
+
+/** Table options from resolved settings plus the open options that are not settings. */
+export function tableStoreOptions(
+  settings: Pick<ResolvedSettings, 'compressionCodec' | 'minFilterKeys' | 'filterBitsPerKey'>,
+  blockSize: number,
+  blockCacheBytes: number,
+): TableStoreOptions {
+  return {
+    codec: settings.compressionCodec,
+    blockSize,
+    minFilterKeys: settings.minFilterKeys,
+    filterBitsPerKey: settings.filterBitsPerKey,
+    blockCacheBytes,
+  };
+}
+
+/** Settings codec name -> format codec name. */
+export function formatCodec(c: CompressionCodec): FormatCodec {
+  return c ?? 'none';
+}
+
+/** Lazily opened reader of one compacted SST (synchronously when the store can read synchronously). */
+class LazySst implements SstView {
+  readonly #open: () => Promise<SstReader>;
+  readonly #openSync: () => SstReader | undefined;
+  #reader: SstReader | undefined;
+  #opening: Promise<SstReader> | undefined;
+
+  constructor(open: () => Promise<SstReader>, openSync: () => SstReader | undefined) {
+    this.#open = open;
+    this.#openSync = openSync;
+  }
+
+  reader(): MaybePromise<SstReader> {
+    if (this.#reader !== undefined) return this.#reader;
+    if (this.#opening === undefined) {
+      this.#reader = this.#openSync();
+      if (this.#reader !== undefined) return this.#reader;
+    }
+    this.#opening ??= this.#open().then(
+      (r) => {
+        this.#reader = r;
+        this.#opening = undefined;
+        return r;
+      },
+      (e) => {
+        this.#opening = undefined;
+        throw e;
+      },
+    );
+    return this.#opening;
+  }
+
+  lookup(key: Uint8Array, maxSeq: number, out: RowEntry[]): MaybePromise<boolean> {
+    const r = this.reader();
+    if (r instanceof Promise) return r.then((reader) => reader.lookup(key, maxSeq, out));
+    return r.lookup(key, maxSeq, out);
+  }
+
+  iterator(range: KeyRange, order: 'asc' | 'desc', io: ScanIoOptions = {}): RowIterator {
+    const options = { order, cacheBlocks: io.cacheBlocks, readAheadBytes: io.readAheadBytes };
+    const r = this.reader();
+    if (!(r instanceof Promise)) return r.iter(range, options);
+    return new DeferredIterator(r.then((reader) => reader.iter(range, options)));
+  }
+}
+
+/** A RowIterator whose underlying iterator is still being created. */
+class DeferredIterator implements RowIterator {
+  #it: RowIterator | undefined;
+  readonly #pending: Promise<RowIterator>;
+  #closed = false;
+
+  constructor(pending: Promise<RowIterator>) {
+    this.#pending = pending.then((it) => {
+      this.#it = it;
+      if (this.#closed) it.close();
+      return it;
+    });
+    this.#pending.catch(() => {});
+  }
+
+  next(): MaybePromise<RowEntry | undefined> {
+    if (this.#it !== undefined) return this.#it.next();
+    return this.#pending.then((it) => it.next());
+  }
+
+  seek(key: Uint8Array): MaybePromise<void> {
+    if (this.#it !== undefined) return this.#it.seek(key);
+    return this.#pending.then((it) => it.seek(key));
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#it?.close();
+  }
+}
+
+/** The database's SST files. */
+export class TableStore {
+  readonly store: ObjectStore;
+  readonly root: string;
+  readonly options: TableStoreOptions;
+  readonly blockCache: BlockCache;
+  readonly #refs = new Map<string, SstRef>();
+
+  constructor(store: ObjectStore, root: string, options: TableStoreOptions) {
+    this.store = store;
+    this.root = root;
+    this.options = options;
+    this.blockCache = new BlockCache(options.blockCacheBytes);
+  }
+
+  /** WAL ids present in the store, ascending. */
+  async listWalIds(): Promise<number[]> {
+    const ids: number[] = [];
+    for await (const m of this.store.list(`${walDir(this.root)}/`)) {
+      const id = parseWalId(m.path);
+      if (id !== undefined) ids.push(id);
+    }
+    return ids.sort((a, b) => a - b);
+  }
+
+  /** The highest WAL id present (0 when none). */
+  async lastWalId(): Promise<number> {
+    const ids = await this.listWalIds();
+    return ids.length === 0 ? 0 : ids[ids.length - 1]!;
+  }
+
+  /** 1 + the highest WAL id >= replayAfterWalId, or replayAfterWalId + 1 when there is none (spec §6.1). */
+  async nextWalId(replayAfterWalId: number): Promise<number> {
+    const ids = (await this.listWalIds()).filter((id) => id >= replayAfterWalId);
+    return ids.length === 0 ? replayAfterWalId + 1 : ids[ids.length - 1]! + 1;
+  }
+
+  /** Writes the writer fence (an empty SST) at WAL id `id`; AlreadyExists propagates. */
+  async writeFence(id: number): Promise<void> {
+    await this.store.put(walSstPath(this.root, id), encodeFenceSst(formatCodec(this.options.codec)), {
+      mode: 'create',
+    });
+  }
+
+  /** Writes WAL SST `id` holding `rows` (commit order); AlreadyExists propagates (the caller is fenced). */
+  async writeWal(id: number, rows: readonly RowEntry[], sizeHint = 0): Promise<void> {
+    assert(rows.length > 0, 'an empty WAL buffer is never written');
+    const b = new WalSstBuilder({
+      blockSize: this.options.blockSize,
+      compression: formatCodec(this.options.codec),
+      sizeHint,
+    });
+    const slice = new TimeSlice();
+    for (let i = 0; i < rows.length; i++) {
+      b.add(rows[i]!);
+      if ((i & ROWS_PER_CHECK_MASK) === 0 && slice.due) await slice.next();
+    }
+    await this.store.put(walSstPath(this.root, id), sstBytes(b.finish()), { mode: 'create' });
+  }
+
+  /** Reads WAL SST `id` (or a fence) into rows; undefined when it does not exist. */
+  async readWal(id: number): Promise<RowEntry[] | undefined> {
+    let reader: SstReader;
+    try {
+      reader = await SstReader.open(this.store, walSstPath(this.root, id));
+    } catch (e) {
+      if (isObjectStoreError(e, 'not-found')) return undefined;
+      throw e;
+    }
+    if (reader.info.sstType === 'compacted') {
+      // The writer fence: an empty compacted-type SST.
+      return [];
+    }
+    return collectRows(reader.iter());
+  }
+
+  /** A builder of L0 and compacted SSTs with the table settings (the one place they are configured). */
+  sstBuilder(sizeHint = 0): SstBuilder {
+    return new SstBuilder({
+      blockSize: this.options.blockSize,
+      compression: formatCodec(this.options.codec),
+      minFilterKeys: this.options.minFilterKeys,
+      filterBitsPerKey: this.options.filterBitsPerKey,
+      sizeHint,
+    });
+  }
+
+  /** Builds an SST from rows (in LSM order) with the table settings. */
+  async buildSst(rows: RowIterator, sizeHint = 0): Promise<ReturnType<SstBuilder['finish']>> {
+    const b = this.sstBuilder(sizeHint);
+    const slice = new TimeSlice();
+    for (let i = 1; ; i++) {
+      let r = rows.next();
+      if (r instanceof Promise) r = await r;
+      if (r === undefined) break;
+      b.add(r);
+      if ((i & ROWS_PER_CHECK_MASK) === 0 && slice.due) await slice.next();
+    }
+    return b.finishAsync(slice);
+  }
+
+  /** Writes an L0 SST with create-if-absent and returns its manifest entry. */
+  async writeL0(id: Ulid, rows: RowIterator, sizeHint = 0): Promise<CompactedSsTable> {
+    const sst = await this.buildSst(rows, sizeHint);
+    const bytes = sstBytes(sst);
+    const path = compactedSstPath(this.root, id);
+    try {
+      await this.store.put(path, bytes, { mode: 'create' });
+    } catch (e) {
+      if (!isObjectStoreError(e, 'already-exists')) throw e;
+      const existing = await this.store.get(path);
+      if (!equalBytes(existing.bytes, bytes)) {
+        throw internalError('SST_ID_COLLISION', `${path} already exists with other content`);
+      }
+    }
+    return { id, info: sst.info, formatVersion: sst.formatVersion };
+  }
+
+  /**
+   * Writes compacted SST `id` from a stream of its bytes with a plain PUT (a compaction output: fresh ULID,
+   * referenced by nothing until the result manifest).
+   */
+  async writeCompactedStream(
+    id: Ulid,
+    chunks: AsyncIterable<Uint8Array>,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    await this.store.putStream(compactedSstPath(this.root, id), chunks, { signal });
+  }
+
+  /** The read handle of a compacted SST (shared per SST id). */
+  sstRef(sst: CompactedSsTable): SstRef {
+    const key = sst.id.toString();
+    let ref = this.#refs.get(key);
+    if (ref === undefined) {
+      const path = compactedSstPath(this.root, sst.id);
+      const options = { formatVersion: sst.formatVersion, blockCache: this.blockCache };
+      const lazy = new LazySst(
+        () => SstReader.open(this.store, path, options),
+        () => SstReader.tryOpenSync(this.store, path, options),
+      );
+      ref = { firstKey: sst.info.firstEntry, lastKey: sst.info.lastEntry, view: () => lazy };
+      this.#refs.set(key, ref);
+    }
+    return ref;
+  }
+
+  /** The read handles of a sorted run's SSTs. */
+  sortedRunRef(sr: SortedRun): SortedRunRef {
+    return { id: sr.id, ssts: sr.ssts.map((s) => this.sstRef(s)) };
+  }
+
+  /** Forgets cached readers and blocks. */
+  close(): void {
+    this.#refs.clear();
+  }
+}
