@@ -54,6 +54,38 @@ test('read-your-writes: get, getKeyValue and scans (both orders) see pending put
   });
 });
 
+test('a scan limit counts what the transaction sees: pending deletes and puts are merged in before the limit', async () => {
+  await withDb(async (db) => {
+    for (const k of ['b', 'c', 'd']) await db.put(k, k.toUpperCase());
+    const t = await db.begin('snapshot');
+    t.delete('b');
+    t.delete('c');
+    assert.deepEqual(await rows(t.scan(undefined, { limit: 2 })), ['d=D']);
+    t.put('a', 'A');
+    t.put('aa', 'AA');
+    assert.deepEqual(await rows(t.scan(undefined, { limit: 2 })), ['a=A', 'aa=AA']);
+    assert.deepEqual(await rows(t.scan(undefined, { limit: 2, order: 'desc' })), ['d=D', 'aa=AA']);
+    assert.deepEqual(await rows(t.scan(undefined, { limit: 0 })), []);
+    await t.rollback();
+  });
+});
+
+test('under SSI a limited scan protects only the keys it reached: a write past them does not conflict', async () => {
+  await withDb(async (db) => {
+    for (const k of ['a', 'b', 'c']) await db.put(k, k);
+    const t = await db.begin('serializableSnapshot');
+    assert.deepEqual(await rows(t.scan(undefined, { limit: 1 })), ['a=a']);
+    t.put('x', '1');
+    await db.put('z', 'after');
+    assert.equal(await commitOutcome(t), 'ok');
+    const t2 = await db.begin('serializableSnapshot');
+    assert.deepEqual(await rows(t2.scan(undefined, { limit: 1 })), ['a=a']);
+    t2.put('x', '2');
+    await db.put('a', 'changed');
+    assert.equal(await commitOutcome(t2), 'conflict');
+  });
+});
+
 test('a scan sees the writes buffered when it was opened, not later ones; seek works over both sources', async () => {
   await withDb(async (db) => {
     for (const k of ['k1', 'k3', 'k5']) await db.put(k, 'db');

@@ -123,6 +123,8 @@ export class TransactionIterator implements AsyncIterable<KeyValue> {
   #dbRow: RowEntry | 'none' | 'end' = 'none';
   #lastKey: Uint8Array | undefined;
   #closed = false;
+  /** Key-values still to return under the scan's limit (applied here, after pending writes are merged in). */
+  #remaining: number | undefined;
 
   /** @internal `pending` is ascending by key and already limited to the range. */
   constructor(
@@ -132,8 +134,10 @@ export class TransactionIterator implements AsyncIterable<KeyValue> {
     order: 'asc' | 'desc',
     ctx: TxnScanContext,
     coverage: ScanCoverage | undefined,
+    limit?: number,
   ) {
     this.#db = db;
+    this.#remaining = limit;
     this.#range = range;
     this.#pending = pending;
     this.#ctx = ctx;
@@ -164,6 +168,8 @@ export class TransactionIterator implements AsyncIterable<KeyValue> {
 
   async #nextRow(): Promise<RowEntry | undefined> {
     this.#check();
+    // At the limit the scan stops short of its range: what it covered ends at the last key returned.
+    if (this.#remaining === 0) return undefined;
     for (;;) {
       const dbRow = await this.#peekDb();
       const p = this.#pending[this.#pi];
@@ -182,6 +188,7 @@ export class TransactionIterator implements AsyncIterable<KeyValue> {
         row = resolvePending(p!, c === 0 ? dbRow : undefined, this.#ctx.mergeOperator);
       }
       if (row !== undefined) {
+        if (this.#remaining !== undefined) this.#remaining--;
         this.#lastKey = row.key;
         this.#coverage?.reached(row.key);
         return row;

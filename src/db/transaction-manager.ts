@@ -23,7 +23,7 @@ export type IsolationLevel =
   /** Serializable snapshot isolation: also fails when a key or scanned range it read was written since its start. */
   | 'serializableSnapshot';
 
-/** @internal What the manager tracks of one live transaction. */
+/** What the manager tracks of one live transaction (engine-internal; not exported by the package). */
 export interface TxnState {
   /** The newest seq the transaction sees; writes with a larger seq are concurrent with it. */
   readonly startedSeq: number;

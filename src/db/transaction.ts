@@ -175,7 +175,8 @@ export class DbTransaction {
 
   #scan(range: KeyRange, options: ScanOptions | undefined): TransactionIterator {
     const o = checkScanOptions(options);
-    const db = this.#inner.scan(range, { ...o, snapshotSeq: this.#seq }, o.order);
+    // The limit counts what the transaction sees (pending writes merged in), so the database scan is unlimited.
+    const db = this.#inner.scan(range, { ...o, limit: undefined, snapshotSeq: this.#seq }, o.order);
     const pending = this.#writes.sorted().filter((p) => rangeContains(range, p.key));
     let coverage: ScanCoverage | undefined;
     if (this.#ssi) {
@@ -183,7 +184,7 @@ export class DbTransaction {
       this.#coverages.push(coverage);
     }
     const ctx = { check: () => this.#check(), mergeOperator: this.#inner.mergeOperator };
-    return new TransactionIterator(db, pending, range, o.order, ctx, coverage);
+    return new TransactionIterator(db, pending, range, o.order, ctx, coverage, o.limit);
   }
 
   /** Buffers a put of `key` (applied at commit). */
