@@ -3,8 +3,20 @@
  * public. Test and benchmark helpers live in "shaledb/testing" (testing.ts), the abstract-level adapter in
  * "shaledb/level" (level/index.ts).
  */
+export {
+  type CheckpointAdminOptions,
+  type CheckpointCreateResult,
+  type CheckpointInfo,
+  type CheckpointOptions,
+  createDetachedCheckpoint,
+  type DbCheckpointOptions,
+  deleteCheckpoint,
+  listCheckpoints,
+  refreshCheckpoint,
+} from './db/checkpoint.js';
 export type { DbOpenOptions, DbStatus } from './db/db.js';
 export { DbIterator, type KeyValue } from './db/db-iterator.js';
+export { DbReader, type DbReaderOptions, type DbReaderStatus } from './db/db-reader.js';
 export type { DbStatusSubscription } from './db/db-status-watch.js';
 export type {
   DurabilityFilter,

@@ -27,7 +27,7 @@ import { batchRows } from './batch-rows.js';
 import { DbIterator } from './db-iterator.js';
 import type { DbState } from './db-state.js';
 import type { DbStats } from './db-stats.js';
-import type { MemtableFlusher } from './memtable-flusher.js';
+import type { ManifestMutation, MemtableFlusher } from './memtable-flusher.js';
 import type { MonotonicClock } from './mono-clock.js';
 import type { Observability } from './observability.js';
 import type { WriteHandle } from './options.js';
@@ -342,6 +342,24 @@ export class DbInner {
   /** The block cache of the database's SSTs (read-only use: tests and diagnostics). */
   get blockCache(): BlockCache {
     return this.#d.tableStore.blockCache;
+  }
+
+  /** The database's clock (checkpoint times). */
+  get clock(): Clock {
+    return this.#d.clock;
+  }
+
+  /** Refreshes the writer's manifest from the latest version (merging remote changes); fails if fenced. */
+  pollManifest(): Promise<void> {
+    return this.#d.flusher.poll();
+  }
+
+  /**
+   * Writes the manifest changed by `mutate` as the next version, in order with the writer's own manifest writes
+   * (checkpoints); a mutation that throws fails this call only.
+   */
+  updateManifest(mutate: ManifestMutation): Promise<void> {
+    return this.#d.flusher.updateManifest(mutate);
   }
 
   /** The pinned snapshot seqs (read-only use: tests and diagnostics). */

@@ -20,6 +20,13 @@ import type { Logger } from '../util/logger.js';
 import type { Metric, MetricsRecorder } from '../util/metrics.js';
 import { toPrometheusText } from '../util/metrics-prometheus.js';
 import type { Rand } from '../util/random.js';
+import type { CheckpointCreateResult, CheckpointInfo, DbCheckpointOptions } from './checkpoint.js';
+import {
+  createDbCheckpoint,
+  deleteDbCheckpoint,
+  listDbCheckpoints,
+  refreshDbCheckpoint,
+} from './db-checkpoints.js';
 import type { DbInner } from './db-inner.js';
 import { type DbIterator, type KeyValue, toKeyValue } from './db-iterator.js';
 import { type DbStatusSubscription, DbStatusWatch } from './db-status-watch.js';
@@ -297,6 +304,31 @@ export class Db {
    */
   flush(options?: FlushOptions): Promise<void> {
     return wrap(() => this.#inner.flush(checkFlushOptions(options)));
+  }
+
+  /**
+   * Creates a checkpoint: a pin on one manifest version that garbage collection honours, which a `DbReader` can
+   * open. Scope 'all' (default) flushes the WAL and memtable first so every write made before the call is
+   * included; 'durable' pins what is durable now. `lifetime` omitted = never expires. See
+   * docs/checkpoints-and-readers.md.
+   */
+  createCheckpoint(options?: DbCheckpointOptions): Promise<CheckpointCreateResult> {
+    return wrap(() => createDbCheckpoint(this.#inner, options));
+  }
+
+  /** Sets checkpoint `id` to expire `lifetime` from now (omitted: never); a missing one fails with kind 'data'. */
+  refreshCheckpoint(id: string, lifetime?: string | number): Promise<void> {
+    return wrap(() => refreshDbCheckpoint(this.#inner, id, lifetime));
+  }
+
+  /** Deletes checkpoint `id` (a missing one is not an error). */
+  deleteCheckpoint(id: string): Promise<void> {
+    return wrap(() => deleteDbCheckpoint(this.#inner, id));
+  }
+
+  /** The checkpoints in the latest manifest; `name` filters ('' = the unnamed ones). */
+  listCheckpoints(name?: string): Promise<CheckpointInfo[]> {
+    return wrap(() => listDbCheckpoints(this.#inner, name));
   }
 
   /** Progress and state. */

@@ -38,7 +38,14 @@ type FlusherMessage =
   | { readonly type: 'frozen' }
   | { readonly type: 'uploaded'; readonly imm: ImmutableMemtable; readonly sst: CompactedSsTable }
   | { readonly type: 'poll'; readonly done?: Deferred<void> }
-  | { readonly type: 'write-manifest'; readonly done: Deferred<void> };
+  | { readonly type: 'write-manifest'; readonly done: Deferred<void> }
+  | { readonly type: 'update-manifest'; readonly mutate: ManifestMutation; readonly done: Deferred<void> };
+
+/**
+ * A change to the manifest made in the flusher's order (checkpoints): given the local manifest and the id the new
+ * version will have, the manifest to write, or undefined for no write. Re-applied after a lost race.
+ */
+export type ManifestMutation = (local: Manifest, nextId: number) => Manifest | undefined;
 
 /** What the flusher works with. */
 export interface FlusherDeps {
@@ -96,7 +103,10 @@ export class MemtableFlusher {
       handle: (m) => this.#handle(m),
       cleanup: (pending, result) => {
         const err = result.ok ? new ShaleDBError('closed', 'CLOSED', 'database closed') : result.error;
-        for (const m of pending) if (m.type === 'write-manifest' || m.type === 'poll') m.done?.reject(err);
+        for (const m of pending) {
+          if (m.type === 'write-manifest' || m.type === 'poll' || m.type === 'update-manifest')
+            m.done?.reject(err);
+        }
         for (const imm of this.#order) imm.uploaded.reject(err);
       },
     });
@@ -113,6 +123,13 @@ export class MemtableFlusher {
   writeManifest(): Promise<void> {
     const done = new Deferred<void>();
     this.#task.send({ type: 'write-manifest', done });
+    return done.promise;
+  }
+
+  /** Applies `mutate` to the local manifest and writes the result as the next version (checkpoints). */
+  updateManifest(mutate: ManifestMutation): Promise<void> {
+    const done = new Deferred<void>();
+    this.#task.send({ type: 'update-manifest', mutate, done });
     return done.promise;
   }
 
@@ -145,6 +162,27 @@ export class MemtableFlusher {
           throw e;
         }
         break;
+      case 'update-manifest': {
+        // A mutation that refuses (a missing checkpoint) fails the caller only, never the database.
+        let refused: unknown;
+        const mutate: ManifestMutation = (local, nextId) => {
+          try {
+            return m.mutate(local, nextId);
+          } catch (e) {
+            refused = e;
+            return undefined;
+          }
+        };
+        try {
+          await this.#writeLocalManifest(mutate);
+        } catch (e) {
+          m.done.reject(e);
+          throw e;
+        }
+        if (refused === undefined) m.done.resolve();
+        else m.done.reject(refused);
+        break;
+      }
       case 'write-manifest':
         try {
           await this.#writeLocalManifest();
@@ -236,11 +274,16 @@ export class MemtableFlusher {
     }
   }
 
-  /** Writes the local manifest as the next version, merging remote changes on conflict. */
-  async #writeLocalManifest(): Promise<void> {
+  /** Writes the local manifest (changed by `mutate`) as the next version, merging remote changes on conflict. */
+  async #writeLocalManifest(mutate?: ManifestMutation): Promise<void> {
     const d = this.#d;
     for (;;) {
-      const local = this.#withWalIds(d.state.manifest);
+      let local = this.#withWalIds(d.state.manifest);
+      if (mutate !== undefined) {
+        const changed = mutate(local, d.manifest.id + 1);
+        if (changed === undefined) return;
+        local = changed;
+      }
       d.state.setManifest(local);
       try {
         await d.manifest.update(local);

@@ -55,6 +55,7 @@ export type ErrorCode =
   | 'MANIFEST_MISSING'
   | 'WAL_FILE_NOT_FOUND'
   | 'WAL_ROWS_LOST'
+  | 'CHECKPOINT_MISSING'
   | 'SST_ID_COLLISION'
   | 'CLOSED'
   | 'FENCED'
