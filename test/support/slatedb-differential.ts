@@ -6,7 +6,6 @@
  * Invariants: every call resolves or rejects with the child's reply (or its death); `close` always kills the child.
  * Concurrency: calls are queued in order in the child.
  */
-import { type ChildProcess, fork } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,44 +13,18 @@ import { parseSizeTieredOptions, SizeTieredScheduler } from '../../src/compactor
 import type { Manifest } from '../../src/format/manifest.js';
 import { decodeManifest } from '../../src/format/manifest-codec.js';
 import { parseManifestId } from '../../src/format/object-paths.js';
+import { ChildRpc } from './child-rpc.js';
 import type { ReadRequest } from './differential-reads.js';
 import type { DifferentialCommand, HexOp } from './slatedb-differential-child.js';
 import type { OracleOptions } from './slatedb-oracle.js';
 
 const CHILD = fileURLToPath(new URL('./slatedb-differential-child.ts', import.meta.url));
 
-interface Reply {
-  id: number;
-  ok: boolean;
-  result?: unknown;
-  message?: string;
-}
-
 /** A SlateDB 0.12.1 database in a child process. */
 export class DifferentialSlate {
-  readonly #child: ChildProcess;
-  readonly #waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  #next = 1;
-  #dead: Error | undefined;
+  readonly #rpc = new ChildRpc(CHILD, 'SlateDB');
 
-  private constructor() {
-    this.#child = fork(CHILD, [], {
-      execArgv: ['--import', 'tsx'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    this.#child.on('message', (r: Reply) => {
-      const w = this.#waiting.get(r.id);
-      if (w === undefined) return;
-      this.#waiting.delete(r.id);
-      if (r.ok) w.resolve(r.result);
-      else w.reject(new Error(`SlateDB: ${r.message}`));
-    });
-    this.#child.on('exit', (code, signal) => {
-      this.#dead = new Error(`SlateDB child exited (code ${code}, signal ${signal})`);
-      for (const w of this.#waiting.values()) w.reject(this.#dead);
-      this.#waiting.clear();
-    });
-  }
+  private constructor() {}
 
   /** Opens (creating) a SlateDB database in a new child; fails when the binding cannot load. */
   static async open(options: OracleOptions): Promise<DifferentialSlate> {
@@ -59,19 +32,14 @@ export class DifferentialSlate {
     try {
       await s.#call({ cmd: 'open', options });
     } catch (e) {
-      s.#child.kill('SIGKILL');
+      s.#rpc.kill();
       throw e;
     }
     return s;
   }
 
   #call(c: DifferentialCommand): Promise<unknown> {
-    if (this.#dead !== undefined) return Promise.reject(this.#dead);
-    const id = this.#next++;
-    return new Promise((resolve, reject) => {
-      this.#waiting.set(id, { resolve, reject });
-      this.#child.send({ ...c, id });
-    });
+    return this.#rpc.call(c);
   }
 
   /** Writes one batch (durably unless told otherwise); returns its seq. */
@@ -103,15 +71,15 @@ export class DifferentialSlate {
   /** Shuts SlateDB down cleanly, then ends the child. */
   async close(): Promise<void> {
     try {
-      if (this.#dead === undefined) await this.#call({ cmd: 'shutdown' });
+      if (!this.#rpc.dead) await this.#call({ cmd: 'shutdown' });
     } finally {
-      this.#child.kill('SIGKILL');
+      this.#rpc.kill();
     }
   }
 
   /** Kills the child without shutdown (after a failure). */
   kill(): void {
-    this.#child.kill('SIGKILL');
+    this.#rpc.kill();
   }
 }
 

@@ -7,46 +7,19 @@
  * `close`, whatever happened before.
  * Concurrency: calls are queued in order in the child.
  */
-import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { fromHex, toHex } from '../../src/util/bytes.js';
+import { ChildRpc } from './child-rpc.js';
 import type { OracleOptions } from './slatedb-oracle.js';
 import type { BatchHandle, VisibleRow, WorkloadOp } from './slatedb-workload.js';
 
 const CHILD = fileURLToPath(new URL('./slatedb-remote-child.ts', import.meta.url));
 
-interface Reply {
-  id: number;
-  ok: boolean;
-  result?: unknown;
-  message?: string;
-}
-
 /** A SlateDB 0.12.1 database in a child process. */
 export class RemoteOracle {
-  readonly #child: ChildProcess;
-  readonly #waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  #next = 1;
-  #dead: Error | undefined;
+  readonly #rpc = new ChildRpc(CHILD, 'SlateDB');
 
-  private constructor() {
-    this.#child = fork(CHILD, [], {
-      execArgv: ['--import', 'tsx'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    this.#child.on('message', (r: Reply) => {
-      const w = this.#waiting.get(r.id);
-      if (w === undefined) return;
-      this.#waiting.delete(r.id);
-      if (r.ok) w.resolve(r.result);
-      else w.reject(new Error(`SlateDB: ${r.message}`));
-    });
-    this.#child.on('exit', (code, signal) => {
-      this.#dead = new Error(`oracle child exited (code ${code}, signal ${signal})`);
-      for (const w of this.#waiting.values()) w.reject(this.#dead);
-      this.#waiting.clear();
-    });
-  }
+  private constructor() {}
 
   /** Opens (creating if needed) a SlateDB database in a new child. */
   static async open(options: OracleOptions): Promise<RemoteOracle> {
@@ -54,7 +27,7 @@ export class RemoteOracle {
     try {
       await r.#call({ cmd: 'open', options });
     } catch (e) {
-      r.#child.kill('SIGKILL');
+      r.#rpc.kill();
       throw e;
     }
     return r;
@@ -67,17 +40,12 @@ export class RemoteOracle {
       const entries = (await r.#call({ cmd: 'readAll', dir, path, checkpointId })) as Array<[string, string]>;
       return new Map(entries);
     } finally {
-      r.#child.kill('SIGKILL');
+      r.#rpc.kill();
     }
   }
 
   #call(c: Record<string, unknown>): Promise<unknown> {
-    if (this.#dead !== undefined) return Promise.reject(this.#dead);
-    const id = this.#next++;
-    return new Promise((resolve, reject) => {
-      this.#waiting.set(id, { resolve, reject });
-      this.#child.send({ ...c, id });
-    });
+    return this.#rpc.call(c);
   }
 
   /** Writes one batch (durable by default); returns its seq and create_ts. */
@@ -124,9 +92,9 @@ export class RemoteOracle {
   /** 'shutdown' closes SlateDB cleanly first; 'drop' kills it as a crash would. The child always ends. */
   async close(mode: 'drop' | 'shutdown' = 'drop'): Promise<void> {
     try {
-      if (mode === 'shutdown' && this.#dead === undefined) await this.#call({ cmd: 'shutdown' });
+      if (mode === 'shutdown' && !this.#rpc.dead) await this.#call({ cmd: 'shutdown' });
     } finally {
-      this.#child.kill('SIGKILL');
+      this.#rpc.kill();
     }
   }
 }
