@@ -17,7 +17,7 @@ import { testSeed } from '../../src/util/random.js';
 import { concat, shaleScan, showRows, toWriteBatch } from '../support/db-interop.js';
 import { withTempDir } from '../support/io-temp-dir.js';
 import { OracleDb, requireOracle } from '../support/slatedb-oracle.js';
-import { OracleReader, shaleReaderScan } from '../support/slatedb-reader.js';
+import { OracleReader } from '../support/slatedb-reader.js';
 import { makeWorkload, type VisibleRow } from '../support/slatedb-workload.js';
 
 const settings = { flushInterval: '10ms', compactorOptions: null, garbageCollectorOptions: null } as const;
@@ -53,7 +53,7 @@ test("SlateDB's reader checkpoint: a ShaleDB reader pinned to it sees exactly Sl
 
     const pinned = await DbReader.open('db', url, { checkpointId: cp.id, mergeOperator: concat });
     assert.equal(pinned.status().manifestId, cp.manifestId);
-    assert.deepEqual(show(await shaleReaderScan(pinned)), show(slateView));
+    assert.deepEqual(show(await shaleScan(pinned)), show(slateView));
     const slatePinned = await OracleReader.open(m, dir, { checkpointId: cp.id });
     assert.deepEqual(show(await slatePinned.scan()), show(slateView));
 
@@ -61,7 +61,7 @@ test("SlateDB's reader checkpoint: a ShaleDB reader pinned to it sees exactly Sl
     const follower = await DbReader.open('db', url, { mergeOperator: concat });
     const latest = await writer2.scan();
     assert.ok(latest.some((r) => Buffer.from(r.key).toString() === 'zz-after'));
-    assert.deepEqual(show(await shaleReaderScan(follower)), show(latest));
+    assert.deepEqual(show(await shaleScan(follower)), show(latest));
     assert.equal((await listCheckpoints('db', url)).length, 2);
     await follower.close();
     await slatePinned.close();
@@ -102,7 +102,7 @@ test("ShaleDB's checkpoints ('durable' and 'all'): SlateDB's pinned reader sees 
       const slate = await OracleReader.open(m, dir, { checkpointId: cp.id });
       const shale = await DbReader.open('db', url, { checkpointId: cp.id, mergeOperator: concat });
       assert.deepEqual(show(await slate.scan()), show(expected), `SlateDB on ${cp.id}`);
-      assert.deepEqual(show(await shaleReaderScan(shale)), show(expected), `ShaleDB on ${cp.id}`);
+      assert.deepEqual(show(await shaleScan(shale)), show(expected), `ShaleDB on ${cp.id}`);
       await slate.close();
       await shale.close();
     }

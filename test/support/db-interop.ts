@@ -5,7 +5,7 @@
  * Invariants: `concat` is associative with merge(None, x) = x, matching the oracle's 'concat' operator.
  * Concurrency: pure helpers.
  */
-import type { Db } from '../../src/db/db.js';
+import type { KeyValue } from '../../src/db/db-iterator.js';
 import { WriteBatch } from '../../src/db/write-batch.js';
 import type { MergeOperator } from '../../src/lsm/merge-operator.js';
 import type { VisibleRow, WorkloadOp } from './slatedb-workload.js';
@@ -14,8 +14,8 @@ import type { VisibleRow, WorkloadOp } from './slatedb-workload.js';
 export const concat: MergeOperator = (_key, existing, operands) =>
   Buffer.concat([...(existing === undefined ? [] : [existing]), ...operands]);
 
-/** Every visible row of a ShaleDB database, as the oracle reports SlateDB's. */
-export async function shaleScan(db: Db): Promise<VisibleRow[]> {
+/** Every visible row of a ShaleDB database or reader, as the oracle reports SlateDB's. */
+export async function shaleScan(db: { scan(): AsyncIterable<KeyValue> }): Promise<VisibleRow[]> {
   const out: VisibleRow[] = [];
   for await (const kv of db.scan()) {
     out.push({

@@ -1,14 +1,13 @@
 /**
  * SlateDB 0.12.1's DbReader through the binding (@slatedb/uniffi): opens a reader on a `file://` directory, managed
  * (it creates its own checkpoint) or pinned to a checkpoint id, scans every visible row, and shuts it down,
- * disposing every native handle. Also ShaleDB's DbReader scanned into the same row shape, for exact comparisons.
+ * disposing every native handle (ShaleDB readers scan into the same row shape with db-interop.ts shaleScan).
  *
  * Invariants: `close()` shuts the reader down (which deletes a managed reader's checkpoint) and disposes the reader,
  * its builder and its store exactly once.
  * Concurrency: one test at a time per reader.
  */
 import type * as Slate from '@slatedb/uniffi';
-import type { DbReader } from '../../src/db/db-reader.js';
 import type { VisibleRow } from './slatedb-workload.js';
 
 type SlateModule = typeof Slate;
@@ -104,19 +103,4 @@ export class OracleReader {
       this.#store.dispose();
     }
   }
-}
-
-/** Every visible row of a ShaleDB reader, in the oracle's row shape. */
-export async function shaleReaderScan(r: DbReader): Promise<VisibleRow[]> {
-  const out: VisibleRow[] = [];
-  for await (const kv of r.scan()) {
-    out.push({
-      key: kv.key,
-      value: kv.value,
-      seq: Number(kv.seq),
-      createTs: kv.createTs,
-      expireTs: kv.expireTs,
-    });
-  }
-  return out;
 }
