@@ -131,7 +131,26 @@ function errorEvent(e: unknown): string {
   return `err:${e instanceof Error ? e.message : String(e)}`;
 }
 
-async function drive(it: DbIterator, steps: readonly ScanStep[]): Promise<string[]> {
+/** What driveScan needs of an engine's iterator. */
+export interface StepIterator {
+  next(): Promise<{ key: Uint8Array; value: Uint8Array; seq: bigint | number } | undefined>;
+  seek(key: Uint8Array): Promise<void>;
+}
+
+/** How one engine names its errors, and how its iterator is released. */
+export interface StepHooks {
+  /** The event for a rejected seek ('seek-err:SEEK_KEY_...'), or undefined when `e` is not one. */
+  seekError(e: unknown): string | undefined;
+  errorEvent(e: unknown): string;
+  close(): void;
+}
+
+/** Runs a scan's steps on either engine's iterator and records the events both engines are compared on. */
+export async function driveScan(
+  it: StepIterator,
+  steps: readonly ScanStep[],
+  hooks: StepHooks,
+): Promise<string[]> {
   const out: string[] = [];
   const next = async (): Promise<boolean> => {
     const kv = await it.next();
@@ -139,7 +158,7 @@ async function drive(it: DbIterator, steps: readonly ScanStep[]): Promise<string
       out.push('end');
       return false;
     }
-    out.push(`kv:${toHex(kv.key)}=${toHex(kv.value)}@${kv.seq}`);
+    out.push(`kv:${toHex(kv.key)}=${toHex(kv.value)}@${Number(kv.seq)}`);
     return true;
   };
   try {
@@ -152,17 +171,27 @@ async function drive(it: DbIterator, steps: readonly ScanStep[]): Promise<string
         await it.seek(fromHex(s.seek));
         out.push('seek');
       } catch (e) {
-        if (isShaleDBError(e, 'invalid') && e.code.startsWith('SEEK_KEY_')) out.push(`seek-err:${e.code}`);
-        else throw e;
+        const code = hooks.seekError(e);
+        if (code === undefined) throw e;
+        out.push(code);
       }
     }
     while (out.length < MAX_SCAN_EVENTS && (await next())) {}
   } catch (e) {
-    out.push(errorEvent(e));
+    out.push(hooks.errorEvent(e));
   } finally {
-    it.close();
+    hooks.close();
   }
   return out;
+}
+
+function drive(it: DbIterator, steps: readonly ScanStep[]): Promise<string[]> {
+  return driveScan(it, steps, {
+    seekError: (e) =>
+      isShaleDBError(e, 'invalid') && e.code.startsWith('SEEK_KEY_') ? `seek-err:${e.code}` : undefined,
+    errorEvent,
+    close: () => it.close(),
+  });
 }
 
 /** ShaleDB's answer to one request, read from the database or one of its snapshots. */

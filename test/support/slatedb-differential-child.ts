@@ -10,7 +10,7 @@
  */
 import type * as Slate from '@slatedb/uniffi';
 import { fromHex, toHex } from '../../src/util/bytes.js';
-import { type HexRange, MAX_SCAN_EVENTS, type ReadRequest, type ScanStep } from './differential-reads.js';
+import { driveScan, type HexRange, type ReadRequest, type ScanStep } from './differential-reads.js';
 import { loadOracle, OracleDb, type OracleOptions } from './slatedb-oracle.js';
 import type { WorkloadOp } from './slatedb-workload.js';
 
@@ -76,39 +76,8 @@ function scanOptions(order: 'asc' | 'desc'): Slate.ScanOptions {
   };
 }
 
-async function drive(it: Slate.DbIterator, steps: readonly ScanStep[]): Promise<string[]> {
-  const out: string[] = [];
-  const next = async (): Promise<boolean> => {
-    const kv = await it.next();
-    if (kv === undefined) {
-      out.push('end');
-      return false;
-    }
-    out.push(`kv:${toHex(kv.key)}=${toHex(kv.value)}@${Number(kv.seq)}`);
-    return true;
-  };
-  try {
-    for (const s of steps) {
-      if ('next' in s) {
-        await next();
-        continue;
-      }
-      try {
-        await it.seek(fromHex(s.seek));
-        out.push('seek');
-      } catch (e) {
-        const code = seekError(e);
-        if (code === undefined) throw e;
-        out.push(code);
-      }
-    }
-    while (out.length < MAX_SCAN_EVENTS && (await next())) {}
-  } catch (e) {
-    out.push(errorEvent(e));
-  } finally {
-    it.dispose();
-  }
-  return out;
+function drive(it: Slate.DbIterator, steps: readonly ScanStep[]): Promise<string[]> {
+  return driveScan(it, steps, { seekError, errorEvent, close: () => it.dispose() });
 }
 
 async function read(req: ReadRequest): Promise<string[]> {
