@@ -30,6 +30,7 @@ import type { Rand } from '../util/random.js';
 import { CompactorState } from './compactor-state.js';
 import { executeCompaction, type JobStats } from './executor.js';
 import { type CompactionScheduler, parseSizeTieredOptions, SizeTieredScheduler } from './scheduler.js';
+import type { CompactionWorkerPool } from './worker-pool.js';
 
 /** Lifetime of the checkpoint written before each result manifest (0.12.1: 900 s). */
 const CHECKPOINT_LIFETIME_S = 900;
@@ -50,6 +51,8 @@ export interface CompactorOptions {
   readonly mergeOperator: MergeOperator | undefined;
   readonly executor: TaskExecutor;
   readonly scheduler?: CompactionScheduler;
+  /** Compaction workers (absent: compaction runs on this thread; unused when there is a merge operator). */
+  readonly workers?: CompactionWorkerPool;
   /** Called after each result manifest is written (lets an embedded writer refresh at once). */
   readonly onManifestWritten?: () => void;
   /** Called when a job finishes (stats). */
@@ -260,6 +263,7 @@ export class Compactor {
         readAheadBytes: 4 * 1024 * 1024,
         uploadChunkBytes: 8 * 1024 * 1024,
         signal: this.#abort.signal,
+        ...(o.workers === undefined ? {} : { workers: o.workers }),
       },
     ).then(
       ({ run, stats }) => this.#send({ type: 'finished', id, run, stats }),

@@ -4,23 +4,34 @@
  * database; after each result manifest it asks the writer to refresh at once. Started by the root open
  * (src/open/open.ts).
  *
- * Invariants: no compactor starts when `compactorOptions` is null; the service's close stops the compactor and
- * waits for its jobs.
+ * Compactions run in a pool of worker threads (`compactionWorkers`, default min(2, cores)) unless a merge operator
+ * is configured (a JS function of this thread), in which case they run in-thread.
+ *
+ * Invariants: no compactor starts when `compactorOptions` is null; the service's close stops the compactor, waits
+ * for its jobs, then terminates its workers.
  * Concurrency: runs at database open and close.
  */
 
+import { availableParallelism } from 'node:os';
 import { countMergeOperands } from '../store/merge-operand-count.js';
 import type { Service, ServiceContext } from '../store/services.js';
 import { TaskExecutor } from '../util/dispatcher.js';
 import { COMPACTOR, MERGE_OPERATOR_OPERANDS } from '../util/metric-names.js';
 import { noopMetricsRecorder } from '../util/metrics.js';
 import { Compactor } from './compactor.js';
+import { CompactionWorkerPool, defaultCompactionWorkers } from './worker-pool.js';
 
 /** Starts the writer's embedded compactor, or returns undefined when the settings have none. */
 export async function startEmbeddedCompactor(ctx: ServiceContext): Promise<Service | undefined> {
   const options = ctx.settings.compactorOptions;
   if (options === null) return undefined;
   const executor = new TaskExecutor(ctx.clock, ctx.rand);
+  // A merge operator is a JS function of this thread: with one, compaction stays in-thread (no pool).
+  const poolSize =
+    ctx.mergeOperator === undefined
+      ? (ctx.compactionWorkers ?? defaultCompactionWorkers(availableParallelism()))
+      : 0;
+  const workers = poolSize > 0 ? new CompactionWorkerPool(poolSize) : undefined;
   const metrics = ctx.metrics ?? noopMetricsRecorder;
   const bytesCompacted = metrics.registerCounter(
     COMPACTOR.BYTES_COMPACTED,
@@ -48,6 +59,7 @@ export async function startEmbeddedCompactor(ctx: ServiceContext): Promise<Servi
     mergeOperator:
       ctx.mergeOperator === undefined ? undefined : countMergeOperands(ctx.mergeOperator, compactOperands),
     executor,
+    ...(workers === undefined ? {} : { workers }),
     onManifestWritten: ctx.onManifestChanged,
     onJobStarted: () => running.increment(1),
     onJobEnded: () => running.increment(-1),
@@ -66,6 +78,7 @@ export async function startEmbeddedCompactor(ctx: ServiceContext): Promise<Servi
     close: async () => {
       await executor.shutdown();
       await compactor.stop();
+      await workers?.close();
     },
   };
 }

@@ -1,46 +1,36 @@
 /**
- * Compaction execution: merges a compaction's sources (L0 SSTs newest first, then sorted runs by descending id),
- * resolves merge operands (barrier = recent_snapshot_min_seq), applies retention and TTL expiry (against the
- * manifest's last_l0_clock_tick at job start), drops trailing tombstones when the destination is the last run, and
- * writes the output sorted run as SSTs that roll over after `maxSstSize` encoded block bytes (as 0.12.1 does,
- * regardless of key boundaries). Beyond 0.12.1, the key space can be split into `subcompactions` ranges compacted
- * in parallel (boundaries at source SST first keys, so no key is split).
+ * Compaction execution: splits a job's key space into `subcompactions` ranges (boundaries at source SST first keys,
+ * so no key is split; beyond 0.12.1, which has one range), and compacts each range (job-rows.ts for the row stream,
+ * range-writer.ts for the output SSTs), in-thread or, when a worker pool is given and no merge operator is
+ * configured, in compaction workers (worker-pool.ts), where this thread only serves the workers' object-store
+ * reads and uploads their output bytes.
  *
  * Invariants: memory stays bounded whatever the input size (inputs are streamed block batches; outputs are
- * uploaded as a stream of finished blocks); outputs are written with plain overwrite PUTs under fresh ULIDs and are
- * referenced by nothing until the result manifest; output SSTs are in key order with disjoint ranges (except that
- * one key's versions may continue into the next SST).
- * Concurrency: one job runs as one async task (subcompactions as several); reads and writes overlap.
+ * uploaded as a stream of finished blocks); outputs are written with plain overwrite PUTs under fresh ULIDs
+ * (generated on this thread, with the executor's clock and rand) and are referenced by nothing until the result
+ * manifest; output SSTs are in key order with disjoint ranges (except that one key's versions may continue into
+ * the next SST); a range's output bytes are the same whether it ran in-thread or in a worker. A merge operator (a
+ * JS function that cannot cross threads) always runs in-thread.
+ * Concurrency: one job runs as one async task (subcompactions as several, spread over the workers); reads and
+ * writes overlap.
  */
 
 import type { CompactedSsTable, SortedRun } from '../format/manifest.js';
-import type { RowEntry } from '../format/row.js';
-import type { KeyRange, MaybePromise, RowIterator } from '../format/row-iterator.js';
-import type { SstBuilder } from '../format/sst-builder.js';
-import { MergeIterator } from '../lsm/merge-iterator.js';
+import type { KeyRange } from '../format/row-iterator.js';
 import type { MergeOperator } from '../lsm/merge-operator.js';
-import { retainedRows } from '../store/retained-rows.js';
-import { tableIterators } from '../store/sorted-run.js';
+import type { GetRange } from '../object-store/object-store.js';
 import type { TableStore } from '../store/table-store.js';
 import { compareBytes } from '../util/bytes.js';
 import type { Clock } from '../util/clock.js';
 import { Ulid } from '../util/ids.js';
 import type { Rand } from '../util/random.js';
-import { ROWS_PER_CHECK_MASK, TimeSlice } from '../util/time-slice.js';
+import { type CompactionJob, jobRows } from './job-rows.js';
+import { type JobStats, type SstOutputMeta, writeRange } from './range-writer.js';
+import type { CompactionWorkerPool, TaskIo } from './worker-pool.js';
+import { ownedCopy, type RangeTask, toWireSst, type WireGot } from './worker-protocol.js';
 
-/** Everything a job needs. */
-export interface CompactionJob {
-  readonly id: Ulid;
-  readonly destination: number;
-  /** L0 sources, newest first. */
-  readonly l0: readonly CompactedSsTable[];
-  /** Sorted-run sources, highest id first. */
-  readonly sortedRuns: readonly SortedRun[];
-  readonly retentionMinSeq: number;
-  readonly isDestLastRun: boolean;
-  /** Expiry tick (ms): the manifest's last_l0_clock_tick at job start. */
-  readonly expiryTickMs: number;
-}
+export type { CompactionJob } from './job-rows.js';
+export type { JobStats } from './range-writer.js';
 
 /** How jobs run. */
 export interface ExecutorOptions {
@@ -57,123 +47,163 @@ export interface ExecutorOptions {
   readonly signal: AbortSignal;
   /** Called after each output SST is written (progress). */
   readonly onOutput?: (sst: CompactedSsTable) => void;
+  /** Where ranges are compacted when there is no merge operator (absent: in-thread). */
+  readonly workers?: CompactionWorkerPool;
 }
 
-/** Progress counters of a job. */
-export interface JobStats {
-  bytesWritten: number;
-  rowsWritten: number;
-}
-
-/** The merged, resolved row stream of a job within `range`. */
-export function jobRows(job: CompactionJob, o: ExecutorOptions, range: KeyRange): RowIterator {
-  const io = { cacheBlocks: false, readAheadBytes: o.readAheadBytes };
-  const ts = o.tableStore;
-  const iters = tableIterators(
-    job.l0.map((s) => ts.sstRef(s)),
-    job.sortedRuns.map((sr) => ts.sortedRunRef(sr)),
-    range,
-    'asc',
-    io,
-  );
-  return retainedRows(new MergeIterator(iters, 'asc'), {
-    mergeOperator: o.mergeOperator,
-    retentionMinSeq: job.retentionMinSeq,
-    filterTombstones: job.isDestLastRun,
-    expiryTickMs: job.expiryTickMs,
-  });
-}
-
-/** A RowIterator with one row of look-ahead. */
-class Peekable {
-  readonly #it: RowIterator;
-  #peeked: RowEntry | undefined;
-  #has = false;
-
-  constructor(it: RowIterator) {
-    this.#it = it;
-  }
-
-  peek(): MaybePromise<RowEntry | undefined> {
-    if (this.#has) return this.#peeked;
-    const r = this.#it.next();
-    if (r instanceof Promise) {
-      return r.then((row) => {
-        this.#peeked = row;
-        this.#has = true;
-        return row;
-      });
-    }
-    this.#peeked = r;
-    this.#has = true;
-    return r;
-  }
-
-  take(): void {
-    this.#has = false;
-    this.#peeked = undefined;
-  }
-
-  close(): void {
-    this.#it.close();
-  }
-}
-
-/** Writes one output SST from `rows` (which must not be exhausted); rolls after `maxSstSize` block bytes. */
-async function writeOneSst(rows: Peekable, o: ExecutorOptions, stats: JobStats): Promise<CompactedSsTable> {
-  const ts = o.tableStore;
-  const id = Ulid.generate(o.clock.nowMs(), o.rand);
-  const b = ts.sstBuilder();
-  let result: ReturnType<SstBuilder['finish']> | undefined;
-  async function* chunks(): AsyncGenerator<Uint8Array> {
-    let pendingBytes = 0;
-    const slice = new TimeSlice();
-    for (let i = 1; ; i++) {
-      o.signal.throwIfAborted();
-      let r = rows.peek();
-      if (r instanceof Promise) r = await r;
-      if (r === undefined) break;
-      rows.take();
-      const finished = b.add(r);
-      stats.rowsWritten++;
-      if ((i & ROWS_PER_CHECK_MASK) === 0 && slice.due) await slice.next();
-      if (finished !== undefined) pendingBytes += finished;
-      if (b.finishedBlockBytes > o.maxSstSize) break;
-      if (pendingBytes >= o.uploadChunkBytes) {
-        for (const c of b.takeChunks()) yield c;
-        pendingBytes = 0;
-      }
-    }
-    result = await b.finishAsync(slice);
-    for (const c of result.chunks) yield c;
-  }
-  await ts.writeCompactedStream(id, chunks(), o.signal);
-  const sst = result!;
-  stats.bytesWritten += sst.size;
-  const out: CompactedSsTable = { id, info: sst.info, formatVersion: sst.formatVersion };
-  o.onOutput?.(out);
-  return out;
-}
-
-/** Compacts `range` into SSTs in key order. */
-async function compactRange(
+/** Compacts `range` in-thread into SSTs in key order. */
+function compactRange(
   job: CompactionJob,
   o: ExecutorOptions,
   range: KeyRange,
   stats: JobStats,
 ): Promise<CompactedSsTable[]> {
-  const rows = new Peekable(jobRows(job, o, range));
-  const out: CompactedSsTable[] = [];
-  try {
-    for (;;) {
-      let first = rows.peek();
-      if (first instanceof Promise) first = await first;
-      if (first === undefined) return out;
-      out.push(await writeOneSst(rows, o, stats));
-    }
-  } finally {
-    rows.close();
+  const ts = o.tableStore;
+  return writeRange(jobRows(job, ts, o.mergeOperator, o.readAheadBytes, range), {
+    newBuilder: () => ts.sstBuilder(),
+    maxSstSize: o.maxSstSize,
+    uploadChunkBytes: o.uploadChunkBytes,
+    signal: o.signal,
+    stats,
+    write: async (chunks) => {
+      const id = Ulid.generate(o.clock.nowMs(), o.rand);
+      await ts.writeCompactedStream(id, chunks, o.signal);
+      return id;
+    },
+    written: (id, meta) => {
+      const out: CompactedSsTable = { id, info: meta.info, formatVersion: meta.formatVersion };
+      o.onOutput?.(out);
+      return out;
+    },
+  });
+}
+
+/** Output chunks from a worker, handed to an upload's stream; each push resolves once the upload took it. */
+class ChunkQueue {
+  readonly #items: { bytes: Uint8Array; taken: () => void; failed: (e: unknown) => void }[] = [];
+  #wake: (() => void) | undefined;
+  #ended = false;
+  #error: unknown;
+
+  push(bytes: Uint8Array): Promise<void> {
+    if (this.#error !== undefined) return Promise.reject(this.#error);
+    return new Promise((taken, failed) => {
+      this.#items.push({ bytes, taken, failed });
+      this.#wake?.();
+    });
   }
+
+  end(): void {
+    this.#ended = true;
+    this.#wake?.();
+  }
+
+  /** Fails the stream (the upload writes nothing) and every waiting push. */
+  fail(e: unknown): void {
+    if (this.#error !== undefined) return;
+    this.#error = e;
+    for (const it of this.#items.splice(0)) it.failed(e);
+    this.#wake?.();
+  }
+
+  async *stream(): AsyncGenerator<Uint8Array> {
+    for (;;) {
+      if (this.#error !== undefined) throw this.#error;
+      const it = this.#items.shift();
+      if (it !== undefined) {
+        yield it.bytes;
+        it.taken();
+        continue;
+      }
+      if (this.#ended) return;
+      await new Promise<void>((r) => {
+        this.#wake = r;
+      });
+      this.#wake = undefined;
+    }
+  }
+}
+
+/** The main thread's side of one range compacted by a worker: store reads, uploads, output ids. */
+class RangeIo implements TaskIo {
+  readonly outputs: CompactedSsTable[] = [];
+  readonly #o: ExecutorOptions;
+  #current: { id: Ulid; queue: ChunkQueue; upload: Promise<unknown> } | undefined;
+
+  constructor(o: ExecutorOptions) {
+    this.#o = o;
+  }
+
+  async get(path: string, range: GetRange): Promise<WireGot> {
+    const r = await this.#o.tableStore.store.get(path, { range, signal: this.#o.signal });
+    return { bytes: ownedCopy(r.bytes), offset: r.offset, size: r.meta.size };
+  }
+
+  begin(): void {
+    this.fail(new Error('an output SST was abandoned'));
+    const id = Ulid.generate(this.#o.clock.nowMs(), this.#o.rand);
+    const queue = new ChunkQueue();
+    const upload = this.#o.tableStore.writeCompactedStream(id, queue.stream(), this.#o.signal);
+    upload.catch((e: unknown) => queue.fail(e));
+    this.#current = { id, queue, upload };
+  }
+
+  chunk(bytes: Uint8Array): Promise<void> {
+    if (this.#current === undefined) return Promise.reject(new Error('no output SST is open'));
+    return this.#current.queue.push(bytes);
+  }
+
+  async end(meta: SstOutputMeta): Promise<void> {
+    const c = this.#current;
+    if (c === undefined) throw new Error('no output SST is open');
+    this.#current = undefined;
+    c.queue.end();
+    await c.upload;
+    const out: CompactedSsTable = { id: c.id, info: meta.info, formatVersion: meta.formatVersion };
+    this.outputs.push(out);
+    this.#o.onOutput?.(out);
+  }
+
+  fail(error: unknown): void {
+    const c = this.#current;
+    if (c === undefined) return;
+    this.#current = undefined;
+    c.queue.fail(error);
+  }
+}
+
+/** Compacts `range` in a worker; this thread does the IO. */
+async function compactRangeInWorker(
+  workers: CompactionWorkerPool,
+  job: CompactionJob,
+  o: ExecutorOptions,
+  range: KeyRange,
+  stats: JobStats,
+): Promise<CompactedSsTable[]> {
+  const t = o.tableStore.options;
+  const spec: RangeTask = {
+    root: o.tableStore.root,
+    table: {
+      codec: t.codec,
+      blockSize: t.blockSize,
+      minFilterKeys: t.minFilterKeys,
+      filterBitsPerKey: t.filterBitsPerKey,
+    },
+    l0: job.l0.map(toWireSst),
+    sortedRuns: job.sortedRuns.map((sr) => ({ id: sr.id, ssts: sr.ssts.map(toWireSst) })),
+    range,
+    retentionMinSeq: job.retentionMinSeq,
+    isDestLastRun: job.isDestLastRun,
+    expiryTickMs: job.expiryTickMs,
+    maxSstSize: o.maxSstSize,
+    readAheadBytes: o.readAheadBytes,
+    uploadChunkBytes: o.uploadChunkBytes,
+  };
+  const io = new RangeIo(o);
+  const s = await workers.run(spec, io, o.signal);
+  stats.bytesWritten += s.bytesWritten;
+  stats.rowsWritten += s.rowsWritten;
+  return io.outputs;
 }
 
 /**
@@ -209,11 +239,13 @@ export async function executeCompaction(
   o: ExecutorOptions,
 ): Promise<{ run: SortedRun; stats: JobStats }> {
   const stats: JobStats = { bytesWritten: 0, rowsWritten: 0 };
+  const workers = o.mergeOperator === undefined ? o.workers : undefined;
+  const compact = (range: KeyRange): Promise<CompactedSsTable[]> =>
+    workers === undefined
+      ? compactRange(job, o, range, stats)
+      : compactRangeInWorker(workers, job, o, range, stats);
   const splits = splitKeys(job, o.subcompactions);
-  if (splits.length === 0) {
-    const ssts = await compactRange(job, o, {}, stats);
-    return { run: { id: job.destination, ssts }, stats };
-  }
+  if (splits.length === 0) return { run: { id: job.destination, ssts: await compact({}) }, stats };
   const ranges: KeyRange[] = [];
   let start: Uint8Array | undefined;
   for (const k of splits) {
@@ -221,6 +253,6 @@ export async function executeCompaction(
     start = k;
   }
   ranges.push({ start, startInclusive: true });
-  const parts = await Promise.all(ranges.map((r) => compactRange(job, o, r, stats)));
+  const parts = await Promise.all(ranges.map((r) => compact(r)));
   return { run: { id: job.destination, ssts: parts.flat() }, stats };
 }

@@ -74,6 +74,13 @@ export interface DbOpenOptions {
    * disk; WAL SSTs still reach object storage in the background. See docs/design/0005-wal-journal.md.
    */
   readonly walJournal?: WalJournalOptions;
+  /**
+   * Worker threads the embedded compactor runs compactions in (0: on the application's thread). Default:
+   * `min(2, os.availableParallelism())`. Started on first use, never keep the process alive while idle, stopped at
+   * close. Ignored when a `mergeOperator` is set (it cannot cross threads; compaction then runs in-thread). See
+   * docs/design/0006-background-workers.md.
+   */
+  readonly compactionWorkers?: number;
   /** @internal Injected clock (tests). */
   readonly clock?: Clock;
   /** @internal Injected randomness (tests). */

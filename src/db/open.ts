@@ -53,6 +53,7 @@ const OPEN_KEYS = [
   'clock',
   'rand',
   'walJournal',
+  'compactionWorkers',
   'metricsRecorder',
   'logger',
 ] as const satisfies readonly (keyof DbOpenOptions)[];
@@ -76,6 +77,10 @@ function checkOpenOptions(options: DbOpenOptions): void {
   }
   if (options.blockSize !== undefined && !BLOCK_SIZES.includes(options.blockSize)) {
     throw invalidError('INVALID_SETTING', `blockSize must be one of ${BLOCK_SIZES.join(', ')}`);
+  }
+  const workers = options.compactionWorkers;
+  if (workers !== undefined && (!Number.isSafeInteger(workers) || workers < 0 || workers > 64)) {
+    throw invalidError('INVALID_SETTING', 'compactionWorkers must be an integer from 0 to 64');
   }
   const cache = options.blockCacheBytes;
   if (cache !== undefined && (!Number.isSafeInteger(cache) || cache < 0)) {
@@ -292,6 +297,7 @@ async function openWithStore(c: OpenContext): Promise<DbInner> {
     rand,
     mergeOperator: options.mergeOperator,
     tableStore,
+    ...(options.compactionWorkers === undefined ? {} : { compactionWorkers: options.compactionWorkers }),
     metrics: obs.recorder,
     logger: obs.logger,
     onManifestChanged: () => {

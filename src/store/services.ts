@@ -27,6 +27,8 @@ export interface ServiceContext {
   readonly rand: Rand;
   readonly mergeOperator: MergeOperator | undefined;
   readonly tableStore: TableStore;
+  /** Compaction worker threads (absent: the default; 0: compaction runs on the writer's thread). */
+  readonly compactionWorkers?: number;
   /** Where services record their metrics (absent: none). */
   readonly metrics?: MetricsRecorder;
   /** Where services report absorbed failures (absent: nowhere). */

@@ -1,0 +1,221 @@
+/**
+ * The compaction worker's entry module (runs in a `node:worker_threads` worker started by the worker pool). It
+ * compacts key ranges of compaction jobs: decodes and decompresses input blocks, merges, applies retention, TTL
+ * and tombstone rules, and encodes, compresses and filters the output SSTs, with the very code the in-thread
+ * executor runs (job-rows.ts, range-writer.ts), so the output bytes are the same.
+ *
+ * Invariants: the worker never touches an object store: every read is a request answered by the main thread, and
+ * every output byte is handed to the main thread, which uploads it; at most two output chunks per task are awaiting
+ * the main thread at once (bounded memory whatever the upload speed); an aborted task's pending requests fail at
+ * once. Tasks never carry a merge operator (the pool is not used when one is configured).
+ * Concurrency: any number of tasks interleave on this thread's event loop.
+ */
+
+import { parentPort } from 'node:worker_threads';
+import type {
+  GetOptions,
+  GetResult,
+  ObjectMeta,
+  ObjectStore,
+  PutResult,
+} from '../object-store/object-store.js';
+import { TableStore } from '../store/table-store.js';
+import { internalError } from '../util/errors.js';
+import { jobRows } from './job-rows.js';
+import { type JobStats, writeRange } from './range-writer.js';
+import {
+  type FromWorker,
+  fromWireError,
+  fromWireSst,
+  type RangeTask,
+  type ToWorker,
+  toWireError,
+  type WireGot,
+  type WorkerRequest,
+} from './worker-protocol.js';
+
+/** Output bytes are sent to the main thread in messages of about this size. */
+const CHUNK_MESSAGE_BYTES = 4 * 1024 * 1024;
+/** Output chunks of one task awaiting the main thread at most. */
+const CHUNK_WINDOW = 2;
+
+const port = parentPort;
+if (port === null) throw new Error('compaction-worker must run in a worker thread');
+
+interface Pending {
+  readonly task: number;
+  readonly resolve: (v: unknown) => void;
+  readonly reject: (e: unknown) => void;
+}
+
+let nextReq = 1;
+const pending = new Map<number, Pending>();
+const aborts = new Map<number, AbortController>();
+
+function post(m: FromWorker, transfer: ArrayBuffer[] = []): void {
+  port!.postMessage(m, transfer);
+}
+
+/** Sends a request to the main thread; resolves with its reply. */
+function request(task: number, r: WorkerRequest, transfer: ArrayBuffer[] = []): Promise<unknown> {
+  const signal = aborts.get(task)?.signal;
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  const req = nextReq++;
+  return new Promise((resolve, reject) => {
+    pending.set(req, { task, resolve, reject });
+    post({ type: 'request', task, req, request: r }, transfer);
+  });
+}
+
+/** An object store whose reads the main thread serves; nothing else is possible from a worker. */
+class RelayedStore implements ObjectStore {
+  readonly description = 'compaction worker relay';
+  readonly #task: number;
+
+  constructor(task: number) {
+    this.#task = task;
+  }
+
+  async get(path: string, options?: GetOptions): Promise<GetResult> {
+    const range = options?.range ?? { offset: 0 };
+    const got = (await request(this.#task, { op: 'get', path, range })) as WireGot;
+    return {
+      bytes: got.bytes,
+      offset: got.offset,
+      meta: { path, size: got.size, lastModifiedMs: 0, etag: undefined },
+    };
+  }
+
+  #unsupported(op: string): never {
+    throw internalError('ASSERTION_FAILED', `a compaction worker does not ${op} objects`);
+  }
+
+  put(): Promise<PutResult> {
+    this.#unsupported('put');
+  }
+
+  putStream(): Promise<PutResult> {
+    this.#unsupported('stream');
+  }
+
+  head(): Promise<ObjectMeta> {
+    this.#unsupported('head');
+  }
+
+  list(): AsyncIterable<ObjectMeta> {
+    this.#unsupported('list');
+  }
+
+  delete(): Promise<void> {
+    this.#unsupported('delete');
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** Sends one output SST's bytes to the main thread in large messages, with at most CHUNK_WINDOW unanswered. */
+async function sendSst(task: number, chunks: AsyncIterable<Uint8Array>): Promise<void> {
+  await request(task, { op: 'begin' });
+  const inFlight: Promise<unknown>[] = [];
+  let parts: Uint8Array[] = [];
+  let bytes = 0;
+  const flush = async (): Promise<void> => {
+    if (bytes === 0) return;
+    const out = new Uint8Array(bytes);
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    parts = [];
+    bytes = 0;
+    if (inFlight.length >= CHUNK_WINDOW) await inFlight.shift();
+    const sent = request(task, { op: 'chunk', bytes: out }, [out.buffer as ArrayBuffer]);
+    sent.catch(() => {});
+    inFlight.push(sent);
+  };
+  for await (const c of chunks) {
+    parts.push(c);
+    bytes += c.length;
+    if (bytes >= CHUNK_MESSAGE_BYTES) await flush();
+  }
+  await flush();
+  await Promise.all(inFlight);
+}
+
+async function runTask(task: number, spec: RangeTask, signal: AbortSignal): Promise<JobStats> {
+  const tableStore = new TableStore(new RelayedStore(task), spec.root, {
+    ...spec.table,
+    blockCacheBytes: 0,
+  });
+  const job = {
+    l0: spec.l0.map(fromWireSst),
+    sortedRuns: spec.sortedRuns.map((sr) => ({ id: sr.id, ssts: sr.ssts.map(fromWireSst) })),
+    retentionMinSeq: spec.retentionMinSeq,
+    isDestLastRun: spec.isDestLastRun,
+    expiryTickMs: spec.expiryTickMs,
+  };
+  const stats: JobStats = { bytesWritten: 0, rowsWritten: 0 };
+  try {
+    await writeRange(jobRows(job, tableStore, undefined, spec.readAheadBytes, spec.range), {
+      newBuilder: () => tableStore.sstBuilder(),
+      maxSstSize: spec.maxSstSize,
+      uploadChunkBytes: spec.uploadChunkBytes,
+      signal,
+      stats,
+      write: (chunks) => sendSst(task, chunks),
+      written: (_, meta) => request(task, { op: 'end', meta }),
+    });
+  } finally {
+    tableStore.close();
+  }
+  return stats;
+}
+
+function onMessage(m: ToWorker): void {
+  switch (m.type) {
+    case 'run': {
+      const ac = new AbortController();
+      aborts.set(m.task, ac);
+      runTask(m.task, m.spec, ac.signal).then(
+        (stats) => {
+          aborts.delete(m.task);
+          post({ type: 'done', task: m.task, stats });
+        },
+        (e: unknown) => {
+          aborts.delete(m.task);
+          post({ type: 'failed', task: m.task, error: toWireError(e) });
+        },
+      );
+      break;
+    }
+    case 'abort': {
+      const ac = aborts.get(m.task);
+      if (ac === undefined) return;
+      aborts.delete(m.task);
+      const reason = internalError('ASSERTION_FAILED', 'compaction task aborted');
+      ac.abort(reason);
+      for (const [req, p] of pending) {
+        if (p.task !== m.task) continue;
+        pending.delete(req);
+        p.reject(reason);
+      }
+      break;
+    }
+    case 'reply': {
+      const p = pending.get(m.req);
+      if (p === undefined) return;
+      pending.delete(m.req);
+      if (m.error !== undefined) p.reject(fromWireError(m.error));
+      else p.resolve(m.value);
+      break;
+    }
+    case 'crash':
+      setImmediate(() => {
+        throw new Error('compaction worker crash (test hook)');
+      });
+      break;
+  }
+}
+
+port.on('message', onMessage);
