@@ -72,6 +72,8 @@ test('the tarball ships both builds, declarations, self-contained source maps an
     'package/dist/level/index.js',
     'package/dist/cjs/level/index.js',
     'package/dist/cli/main.js',
+    'package/dist/compactor/compaction-worker.js',
+    'package/dist/cjs/compactor/compaction-worker.js',
     'package/LICENSE',
   ]) {
     assert.ok(list.includes(f), `${f} missing from the tarball`);
@@ -160,6 +162,43 @@ test('require from CommonJS gives the same API', () => {
     app,
   );
   assert.equal(testing.stdout.trim(), 'function', testing.stderr);
+});
+
+/** Compacts through worker threads, closes, and prints a value; a worker left running would keep it alive. */
+const compacting = (imp: string) => `
+  ${imp}
+  const db = await Db.open('db', 'memory:///', {
+    compactionWorkers: 2,
+    settings: { flushInterval: '5ms', l0SstSizeBytes: 4096, garbageCollectorOptions: null, compressionCodec: 'snappy',
+      compactorOptions: { pollInterval: '20ms', subcompactions: 2, schedulerOptions: {} } },
+  });
+  for (let n = 0; n < 6; n++) {
+    for (let i = 0; i < 200; i++) await db.put('k' + i, 'v' + n + '-' + i, { awaitDurable: false });
+    await db.flush({ type: 'memtable' });
+  }
+  while (db.status().sortedRunCount === 0) await new Promise((r) => setTimeout(r, 10));
+  const v = new TextDecoder().decode(await db.get('k7'));
+  await db.close();
+  console.log(JSON.stringify({ v }));
+`;
+
+test('compaction runs in worker threads from the ESM and CommonJS builds; the process exits after close', () => {
+  const esm = run(
+    [process.execPath, '--input-type=module', '-e', compacting("import { Db } from 'shaledb';")],
+    app,
+  );
+  assert.equal(esm.status, 0, esm.stderr);
+  assert.deepEqual(lastJson(esm.stdout), { v: 'v5-7' });
+  const cjs = run(
+    [
+      process.execPath,
+      '-e',
+      `const { Db } = require('shaledb'); (async () => {${compacting('')}})().catch((e) => { console.error(e); process.exit(1); });`,
+    ],
+    app,
+  );
+  assert.equal(cjs.status, 0, cjs.stderr);
+  assert.deepEqual(lastJson(cjs.stdout), { v: 'v5-7' });
 });
 
 test('shaledb/level works from ESM and CommonJS on a local database', () => {

@@ -55,14 +55,24 @@ interface PooledWorker {
   dead: boolean;
 }
 
+let startedInProcess = 0;
+
+/** @internal Compaction workers this process has started (tests). */
+export function compactionWorkersStarted(): number {
+  return startedInProcess;
+}
+
 /** The default pool size: two workers, or one on a single-core machine. */
 export function defaultCompactionWorkers(cores: number): number {
   return Math.max(1, Math.min(2, cores));
 }
 
-/** Starts a worker running the compaction worker's entry module. */
+/**
+ * Starts a worker running the compaction worker's entry module. It gets no Node flags: the process's own (such as
+ * `--input-type` or test-runner flags) may be invalid in a worker, and the worker needs none.
+ */
 function spawnWorker(): Worker {
-  if (!entry.fromSources) return new Worker(entry.file);
+  if (!entry.fromSources) return new Worker(entry.file, { execArgv: [] });
   // From the TypeScript sources (tests, benchmarks): register tsx in the worker, then load the entry.
   const tsxApi = pathToFileURL(
     nodePath.join(nodePath.dirname(nativeRequire.resolve('tsx')), 'esm/api/index.mjs'),
@@ -70,7 +80,7 @@ function spawnWorker(): Worker {
   const code = `import(${JSON.stringify(tsxApi.href)}).then((m) => { m.register(); return import(${JSON.stringify(
     pathToFileURL(entry.file).href,
   )}); });`;
-  return new Worker(code, { eval: true });
+  return new Worker(code, { eval: true, execArgv: [] });
 }
 
 /** A pool of compaction workers. */
@@ -139,6 +149,7 @@ export class CompactionWorkerPool {
   #start(): PooledWorker {
     const worker = spawnWorker();
     this.started++;
+    startedInProcess++;
     const w: PooledWorker = { worker, tasks: new Map(), dead: false };
     worker.unref();
     worker.on('message', (m: FromWorker) => this.#onMessage(w, m));
