@@ -8,7 +8,7 @@
  *    written at a fixed rate into ShaleDB (compaction in-thread vs in 2 workers) and LevelDB (classic-level, whose
  *    flushes and compactions run on its own threads), with small memtables so both flush and compact throughout;
  *    an idle row (no engine) gives the timer's own baseline.
- * Each configuration runs `--repeat` times (default 3) and the median run is reported. Prints markdown tables and
+ * `--only <text>` runs only the parts and engines whose name contains the text. Each configuration runs `--repeat` times (default 3) and the median run is reported. Prints markdown tables and
  * writes bench/results/workers(-quick).local.json. Figures are measurements, never asserted.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -32,6 +32,10 @@ import { SeededRand, systemRand } from '../../src/util/random.js';
 const quick = process.argv.includes('--quick');
 const repeatArg = process.argv.indexOf('--repeat');
 const REPEAT = repeatArg > 0 ? Number(process.argv[repeatArg + 1]) : 3;
+/** `--only <text>`: run only the parts and engines whose name contains it ('throughput', 'LevelDB', 'workers'...). */
+const onlyArg = process.argv.indexOf('--only');
+const ONLY = onlyArg > 0 ? process.argv[onlyArg + 1]! : undefined;
+const selected = (name: string) => ONLY === undefined || name.includes(ONLY);
 const INPUT_MB = quick ? 16 : 48;
 const INGEST_KEYS_PER_SEC = 50_000;
 const INGEST_MS = quick ? 8_000 : 20_000;
@@ -248,6 +252,7 @@ async function lateness(root: string, engine: string, open: (dir: string) => Pro
   const dir = mkdtempSync(join(root, 'loop-'));
   const ingester = await open(dir);
   const rand = new SeededRand(3);
+  const pool = Array.from({ length: 4096 }, () => Buffer.from(rand.fillBytes(new Uint8Array(100))));
   const intervalMs = (BATCH * 1000) / INGEST_KEYS_PER_SEC;
   await sleep(200);
   const rec = tickRecorder();
@@ -259,11 +264,14 @@ async function lateness(root: string, engine: string, open: (dir: string) => Pro
     if (due > now) await sleep(due - now);
     else await new Promise((r) => setImmediate(r));
     if (ingester !== undefined) {
+      // Random keys; values from a pre-generated pool (the harness's own work stays small).
       const keys: Uint8Array[] = [];
       const values: Uint8Array[] = [];
       for (let i = 0; i < BATCH; i++) {
-        keys.push(Buffer.from(rand.fillBytes(new Uint8Array(16))));
-        values.push(Buffer.from(rand.fillBytes(new Uint8Array(100))));
+        const k = Buffer.allocUnsafe(16);
+        for (let w = 0; w < 16; w += 4) k.writeUInt32BE(rand.nextU32(), w);
+        keys.push(k);
+        values.push(pool[(b * BATCH + i) % pool.length]!);
       }
       await ingester.putBatch(keys, values);
     }
@@ -292,11 +300,12 @@ async function latenessAll(root: string): Promise<LatenessRow[]> {
     ['ShaleDB, 2 compaction workers', (d) => shaleIngester(d, 2)],
     ['LevelDB (classic-level)', (d) => levelIngester(d)],
   ];
+  const chosen = engines.filter(([name]) => selected(name));
   const out: LatenessRow[] = [];
   const runs = new Map<string, LatenessRow[]>();
   // Round by round, every engine once per round, so each round meets the same machine conditions.
   for (let r = 0; r < REPEAT; r++) {
-    for (const [name, open] of engines) {
+    for (const [name, open] of chosen) {
       const row = await lateness(root, name, open);
       runs.set(name, [...(runs.get(name) ?? []), row]);
       process.stderr.write(
@@ -304,7 +313,7 @@ async function latenessAll(root: string): Promise<LatenessRow[]> {
       );
     }
   }
-  for (const [name] of engines) out.push(median(runs.get(name)!, (x) => x.p99Ms));
+  for (const [name] of chosen) out.push(median(runs.get(name)!, (x) => x.p99Ms));
   return out;
 }
 
@@ -312,7 +321,7 @@ async function main(): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'shaledb-bench-workers-'));
   const load0 = loadavg()[0]!;
   try {
-    const t = await throughput(root);
+    const t = selected('throughput') ? await throughput(root) : [];
     const l = await latenessAll(root);
     const load1 = loadavg()[0]!;
     console.log(
