@@ -1,6 +1,6 @@
 /**
- * Compaction execution: splits a job's key space into `subcompactions` ranges (boundaries at source SST first keys,
- * so no key is split; beyond 0.12.1, which has one range), and compacts each range (job-rows.ts for the row stream,
+ * Compaction execution: splits a job's key space into `subcompactions` ranges (boundaries at first keys of input
+ * SSTs and L0 blocks, so no key is split; beyond 0.12.1, which has one range), and compacts each range (job-rows.ts for the row stream,
  * range-writer.ts for the output SSTs), in-thread or, when a worker pool is given and no merge operator is
  * configured, in compaction workers (worker-pool.ts), where this thread only serves the workers' object-store
  * reads and uploads their output bytes.
@@ -207,21 +207,15 @@ async function compactRangeInWorker(
 }
 
 /**
- * Up to `n - 1` split keys for parallel subcompactions: first keys of the largest input's SSTs (sorted runs) or
- * L0 bounds, evenly spaced. Ranges are [k_i, k_{i+1}), so all versions of a key stay in one range.
+ * Up to `n - 1` split keys for parallel subcompactions, evenly spaced over `candidates` (keys the inputs hold:
+ * block first keys of L0s, first keys of sorted-run SSTs). Ranges are [k_i, k_{i+1}), so all versions of a key
+ * stay in one range.
  */
-export function splitKeys(job: CompactionJob, n: number): Uint8Array[] {
+export function splitKeys(candidates: readonly Uint8Array[], n: number): Uint8Array[] {
   if (n <= 1) return [];
-  const candidates: Uint8Array[] = [];
-  for (const sr of job.sortedRuns)
-    for (const s of sr.ssts) if (s.info.firstEntry !== undefined) candidates.push(s.info.firstEntry);
-  for (const s of job.l0) {
-    if (s.info.firstEntry !== undefined) candidates.push(s.info.firstEntry);
-    if (s.info.lastEntry !== undefined) candidates.push(s.info.lastEntry);
-  }
-  candidates.sort(compareBytes);
+  const sorted = [...candidates].sort(compareBytes);
   const uniq: Uint8Array[] = [];
-  for (const c of candidates)
+  for (const c of sorted)
     if (uniq.length === 0 || compareBytes(uniq[uniq.length - 1]!, c) !== 0) uniq.push(c);
   if (uniq.length < 2) return [];
   const out: Uint8Array[] = [];
@@ -231,6 +225,26 @@ export function splitKeys(job: CompactionJob, n: number): Uint8Array[] {
   }
   // The first key opens the first range; a split there would leave an empty range.
   return out.filter((k) => compareBytes(k, uniq[0]!) > 0);
+}
+
+/**
+ * Split candidates of a job: first keys of sorted-run SSTs and of every L0 data block (an L0 usually spans the
+ * whole key space, so its bounds alone would put nearly every key in one range); an L0 whose index cannot be read
+ * contributes its bounds.
+ */
+async function splitCandidates(job: CompactionJob, ts: TableStore): Promise<Uint8Array[]> {
+  const out: Uint8Array[] = [];
+  for (const sr of job.sortedRuns)
+    for (const s of sr.ssts) if (s.info.firstEntry !== undefined) out.push(s.info.firstEntry);
+  const l0Keys = await Promise.all(
+    job.l0.map((s) =>
+      ts
+        .blockFirstKeys(s)
+        .catch(() => [s.info.firstEntry, s.info.lastEntry].filter((k): k is Uint8Array => k !== undefined)),
+    ),
+  );
+  for (const keys of l0Keys) out.push(...keys);
+  return out;
 }
 
 /** Runs a job; returns the output sorted run. */
@@ -244,7 +258,8 @@ export async function executeCompaction(
     workers === undefined
       ? compactRange(job, o, range, stats)
       : compactRangeInWorker(workers, job, o, range, stats);
-  const splits = splitKeys(job, o.subcompactions);
+  const splits =
+    o.subcompactions <= 1 ? [] : splitKeys(await splitCandidates(job, o.tableStore), o.subcompactions);
   if (splits.length === 0) return { run: { id: job.destination, ssts: await compact({}) }, stats };
   const ranges: KeyRange[] = [];
   let start: Uint8Array | undefined;

@@ -163,7 +163,10 @@ test('a worker crash fails the compaction with COMPACTION_WORKER_FAILED; the com
     await db.flush({ type: 'memtable' });
   }
   await db.close();
-  const s = resolveSettings(settings());
+  // One range per job: the first compacted-SST read is then the worker's (two would first read L0 indexes here).
+  const s = resolveSettings(
+    settings({ compactorOptions: { pollInterval: '20ms', maxSstSize: 16 * 1024, schedulerOptions: {} } }),
+  );
   const tableStore = new TableStore(store, 'db', {
     codec: 'lz4',
     blockSize: 4096,

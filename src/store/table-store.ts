@@ -296,6 +296,17 @@ export class TableStore {
     return ref;
   }
 
+  /** The first key of each data block of a compacted SST (from its index; used to split compactions evenly). */
+  async blockFirstKeys(sst: CompactedSsTable): Promise<readonly Uint8Array[]> {
+    const path = compactedSstPath(this.root, sst.id);
+    const reader = await SstReader.open(this.store, path, {
+      formatVersion: sst.formatVersion,
+      blockCache: this.blockCache,
+    });
+    const index = await reader.index();
+    return index.keys;
+  }
+
   /** The read handles of a sorted run's SSTs. */
   sortedRunRef(sr: SortedRun): SortedRunRef {
     return { id: sr.id, ssts: sr.ssts.map((s) => this.sstRef(s)) };
