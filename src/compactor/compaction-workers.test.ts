@@ -2,7 +2,7 @@
  * Compaction in worker threads: for the same inputs, a compaction run by workers writes exactly the SST bytes the
  * in-thread executor writes (every codec, one range and several), its rows are the in-thread rows (tombstones,
  * TTL expiry, versions kept for snapshots), a crashed worker fails the job with a typed error and the next job
- * runs on a fresh worker, and closing the pool terminates its workers.
+ * runs on a fresh worker, aborted jobs stop, and closing the pool terminates its workers.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -232,22 +232,25 @@ test('a crashed worker fails the job with COMPACTION_WORKER_FAILED; the next job
   }
 });
 
-test('an aborted job stops its worker task; close terminates the workers and rejects new tasks', async () => {
+test('aborted jobs stop their worker tasks; close terminates the workers and rejects new tasks', async () => {
   const store = new GatedStore();
   const ts = tableStore(store, null);
   const l0 = await inputs(ts, 14);
   const pool = new CompactionWorkerPool(2);
   const ac = new AbortController();
   const arrived = store.arm();
-  const running = executeCompaction(
-    job(l0, 0),
-    options(ts, { workers: pool, signal: ac.signal, subcompactions: 2 }),
+  // Two jobs of one range each: one task per worker, both waiting for a read.
+  const running = [1, 2].map((seed) =>
+    executeCompaction(
+      job(l0, 0),
+      options(ts, { workers: pool, signal: ac.signal, rand: new SeededRand(seed) }),
+    ),
   );
   await arrived;
   ac.abort(new Error('stop'));
-  await assert.rejects(running, /stop/);
+  for (const r of running) await assert.rejects(r, /stop/);
   store.open();
-  assert.ok(pool.workerCount >= 1);
+  assert.equal(pool.workerCount, 2);
   await pool.close();
   assert.equal(pool.workerCount, 0);
   await assert.rejects(executeCompaction(job(l0, 0), options(ts, { workers: pool })), (e) =>

@@ -228,21 +228,19 @@ export function splitKeys(candidates: readonly Uint8Array[], n: number): Uint8Ar
 }
 
 /**
- * Split candidates of a job: first keys of sorted-run SSTs and of every L0 data block (an L0 usually spans the
- * whole key space, so its bounds alone would put nearly every key in one range); an L0 whose index cannot be read
- * contributes its bounds.
+ * Split candidates of a job: first keys of sorted-run SSTs, L0 bounds, and the first key of every L0 data block
+ * (an L0 usually spans the whole key space, so its bounds alone would put nearly every key in one range); an L0
+ * whose index cannot be read here contributes only its bounds (the job itself will report the damage).
  */
 async function splitCandidates(job: CompactionJob, ts: TableStore): Promise<Uint8Array[]> {
   const out: Uint8Array[] = [];
   for (const sr of job.sortedRuns)
     for (const s of sr.ssts) if (s.info.firstEntry !== undefined) out.push(s.info.firstEntry);
-  const l0Keys = await Promise.all(
-    job.l0.map((s) =>
-      ts
-        .blockFirstKeys(s)
-        .catch(() => [s.info.firstEntry, s.info.lastEntry].filter((k): k is Uint8Array => k !== undefined)),
-    ),
-  );
+  for (const s of job.l0) {
+    if (s.info.firstEntry !== undefined) out.push(s.info.firstEntry);
+    if (s.info.lastEntry !== undefined) out.push(s.info.lastEntry);
+  }
+  const l0Keys = await Promise.all(job.l0.map((s) => ts.blockFirstKeys(s).catch(() => [])));
   for (const keys of l0Keys) out.push(...keys);
   return out;
 }
