@@ -1,0 +1,158 @@
+/**
+ * `shaledb run-compactor` (slatedb-cli 0.12.1's command; `compactor` is the same command): runs the compactor of
+ * a database as its own process, the way SlateDB users run a standalone compactor beside writers configured with
+ * `compactorOptions: null`. It fences any other compactor of the database (ours or SlateDB's), compacts until
+ * SIGINT or SIGTERM, then stops cleanly: no new jobs, running jobs abandoned (their outputs are unreferenced and
+ * left for GC), exit 0. Without options it runs with 0.12.1's default compactor options, as slatedb-cli does.
+ *
+ * Invariants: bad usage exits 2 with a message; a fenced or failed compactor exits 1 saying why.
+ * Concurrency: one compactor per process.
+ */
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Command } from 'commander';
+import { Compactor } from '../../compactor/compactor.js';
+import type { MergeOperator } from '../../lsm/merge-operator.js';
+import { normalizeRoot } from '../../store/paths.js';
+import { type CompressionCodec, resolveSettings } from '../../store/settings.js';
+import { TableStore, tableStoreOptions } from '../../store/table-store.js';
+import { systemClock } from '../../util/clock.js';
+import { TaskExecutor } from '../../util/dispatcher.js';
+import { invalidError } from '../../util/errors.js';
+import { systemRand } from '../../util/random.js';
+import { argParser, parseCount, parseSize, usageError } from '../args.js';
+import { type CliContext, withGlobalOptions } from '../context.js';
+import { printJson } from '../io.js';
+import { progress } from '../progress.js';
+
+interface CompactorArgs {
+  readonly pollInterval?: string;
+  readonly maxSstSize?: number;
+  readonly maxConcurrent?: number;
+  readonly subcompactions?: number;
+  readonly compression?: string;
+  readonly blockSize?: number;
+  readonly mergeOperator?: string;
+  readonly scheduler: string[];
+}
+
+/** Loads a merge operator from an ES module file (its default export), or undefined without one. */
+export async function loadMergeOperator(file: string | undefined): Promise<MergeOperator | undefined> {
+  if (file === undefined) return undefined;
+  const mod = (await import(pathToFileURL(resolve(file)).href)) as { default?: unknown };
+  if (typeof mod.default !== 'function') {
+    throw invalidError('INVALID_ARGUMENT', `${file} must export a merge operator function as default`);
+  }
+  return mod.default as MergeOperator;
+}
+
+/** Registers `run-compactor` (alias `compactor`). */
+export function registerCompactorCommand(program: Command, ctx: CliContext): void {
+  const io = ctx.io;
+  withGlobalOptions(
+    program
+      .command('run-compactor')
+      .alias('compactor')
+      .description('Runs the compactor until SIGINT/SIGTERM (fences any other compactor of the database)')
+      .option('--poll-interval <duration>', 'scheduling tick (default 5s)')
+      .option(
+        '--max-sst-size <size>',
+        'roll output SSTs after this size (default 256MiB; e.g. 64MiB, 1GB)',
+        argParser((t) => parseSize(t, '--max-sst-size')),
+      )
+      .option(
+        '--max-concurrent <n>',
+        'concurrent compactions (default 4)',
+        argParser((t) => parseCount(t, '--max-concurrent')),
+      )
+      .option(
+        '--subcompactions <n>',
+        'parallel key ranges per compaction (default 1)',
+        argParser((t) => parseCount(t, '--subcompactions')),
+      )
+      .option('--compression <codec>', 'codec of output SSTs: none, snappy, zlib, lz4, zstd (default none)')
+      .option(
+        '--block-size <size>',
+        'output block size (default 4KiB)',
+        argParser((t) => parseSize(t, '--block-size')),
+      )
+      .option('--merge-operator <module>', "ES module whose default export is the database's merge operator")
+      .option(
+        '--scheduler <key=value>',
+        'size-tiered scheduler option (repeatable), e.g. min_compaction_sources=4',
+        (v: string, prev: string[]) => [...prev, v],
+        [] as string[],
+      ),
+  ).action(async (o: CompactorArgs, cmd: Command) => {
+    const schedulerOptions: Record<string, string> = {};
+    for (const kv of o.scheduler) {
+      const eq = kv.indexOf('=');
+      if (eq <= 0) throw usageError(`--scheduler takes KEY=VALUE, got ${JSON.stringify(kv)}`);
+      schedulerOptions[kv.slice(0, eq)] = kv.slice(eq + 1);
+    }
+    const codec = o.compression === undefined || o.compression === 'none' ? null : o.compression;
+    const settings = resolveSettings({
+      compressionCodec: codec as CompressionCodec,
+      compactorOptions: {
+        ...(o.pollInterval === undefined ? {} : { pollInterval: o.pollInterval }),
+        ...(o.maxSstSize === undefined ? {} : { maxSstSize: o.maxSstSize }),
+        ...(o.maxConcurrent === undefined ? {} : { maxConcurrentCompactions: o.maxConcurrent }),
+        ...(o.subcompactions === undefined ? {} : { subcompactions: o.subcompactions }),
+        schedulerOptions,
+      },
+    });
+    const mergeOperator = await loadMergeOperator(o.mergeOperator);
+    const json = ctx.json(cmd);
+    const log = (event: Record<string, unknown>, text: string) => {
+      if (json) printJson(io, event);
+      else io.out(`${text}\n`);
+    };
+    await ctx.withDb(cmd, async (db) => {
+      const root = normalizeRoot(db.path);
+      const tableStore = new TableStore(db.store, root, tableStoreOptions(settings, o.blockSize ?? 4096, 0));
+      const executor = new TaskExecutor(systemClock, systemRand);
+      const bar = progress(io, 'compactor', 'compactions done');
+      let done = 0;
+      const compactor = await Compactor.start({
+        root,
+        store: db.store,
+        tableStore,
+        options: settings.compactorOptions!,
+        clock: systemClock,
+        rand: systemRand,
+        mergeOperator,
+        executor,
+        onJobFinished: (id, stats) => {
+          bar.update(++done);
+          log(
+            {
+              event: 'compaction_done',
+              id: id.toString(),
+              rows_written: stats.rowsWritten,
+              bytes_written: stats.bytesWritten,
+            },
+            `compaction ${id.toString()} done: ${stats.rowsWritten} rows, ${stats.bytesWritten} bytes written`,
+          );
+        },
+      });
+      log(
+        { event: 'started', store: db.url, path: root, epoch: compactor.epoch },
+        `compactor running on ${db.store.description} path ${root} (epoch ${compactor.epoch}); stop with SIGINT or SIGTERM`,
+      );
+      const outcome = await Promise.race([io.stopped().then(() => 'stop' as const), executor.whenClosed()]);
+      const result = await executor.shutdown();
+      await compactor.stop();
+      bar.done();
+      if (outcome !== 'stop' && !result.ok) {
+        log({ event: 'failed', error: result.error.message }, `compactor stopped: ${result.error.message}`);
+        return 1;
+      }
+      const n = compactor.stats.compactionsCompleted;
+      log(
+        { event: 'stopped', compactions_completed: n },
+        `compactor stopped cleanly (${n} compactions completed)`,
+      );
+      return 0;
+    });
+  });
+}

@@ -1,0 +1,129 @@
+/**
+ * runCli: the whole `shaledb` command line on one argv, in-process: builds the commander program (every command of
+ * slatedb-cli 0.12.1 with its names and flags, plus ShaleDB's scan, stats, inspect, gc, quickstart), runs the
+ * command and turns its outcome into an exit code. main.ts calls it with the process's CliIo; tests call it with
+ * captured output.
+ *
+ * Exit codes: 0 success; 1 internal or unexpected error (and a GC pass with a failed task); 2 bad usage or an
+ * 'invalid' ShaleDBError; 3 'data' (damaged or missing database objects); 4 'unavailable' (object store; may be
+ * retried); 5 'closed' (e.g. fenced); 6 'transaction'. Errors print one line on stderr: usage errors as
+ * `shaledb <command>: <problem> (see shaledb <command> --help)`, ShaleDBErrors as
+ * `error (<kind>/<code>): <message>`; never a stack trace.
+ * Concurrency: one command per call.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError } from 'commander';
+import { type ErrorKind, isShaleDBError } from '../util/errors.js';
+import { isUsageError } from './args.js';
+import { registerCheckpointCommands } from './commands/checkpoints.js';
+import { registerCompactorCommand } from './commands/compactor.js';
+import { registerFileCommands } from './commands/files.js';
+import { registerGcCommands } from './commands/gc.js';
+import { registerInspectCommands } from './commands/inspect.js';
+import { registerScanCommand } from './commands/scan.js';
+import { registerSeqCommands } from './commands/seq.js';
+import { CliContext } from './context.js';
+import type { CliIo } from './io.js';
+import { quickstart } from './quickstart.js';
+
+/** Exit code by error kind (see the file header). */
+export const EXIT_CODES: Readonly<Record<ErrorKind, number>> = {
+  internal: 1,
+  invalid: 2,
+  data: 3,
+  unavailable: 4,
+  closed: 5,
+  transaction: 6,
+};
+
+function version(): string {
+  // dist/cli/run.js and src/cli/run.ts both sit two levels below the package root.
+  const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8'));
+  return String(pkg.version);
+}
+
+/** The commander program for one run. */
+export function buildProgram(ctx: CliContext): Command {
+  const program = new Command('shaledb')
+    .description('Administer ShaleDB / SlateDB 0.12.1 databases on object storage')
+    .version(version(), '-v, --version', 'the ShaleDB version')
+    .option(
+      '-p, --path <path>',
+      'database path inside the object store (slatedb-cli: required, before the command; also accepted after it)',
+    )
+    .option('-e, --env-file <file>', '.env file with the object store variables (default ./.env if present)')
+    .option(
+      '--store <url>',
+      'object store URL: file:///abs/dir, s3://bucket/prefix, az://..., gs://..., memory:///',
+    )
+    .option('--json', 'print results as JSON')
+    .enablePositionalOptions()
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => ctx.io.out(s),
+      writeErr: (s) => ctx.io.err(s),
+      outputError: () => {},
+    })
+    .showSuggestionAfterError()
+    .addHelpText(
+      'after',
+      '\nThe object store: --store URL, or CLOUD_PROVIDER (local, memory, aws, azure, gcp) and its variables\n(e.g. LOCAL_PATH), read from the environment and the .env file. See docs/cli.md.\n',
+    );
+
+  registerFileCommands(program, ctx);
+  registerCheckpointCommands(program, ctx);
+  registerGcCommands(program, ctx);
+  registerCompactorCommand(program, ctx);
+  registerSeqCommands(program, ctx);
+  registerScanCommand(program, ctx);
+  registerInspectCommands(program, ctx);
+  program
+    .command('quickstart')
+    .description(
+      'Opens a database on the local filesystem, writes, reads and scans it (default ./shaledb-quickstart)',
+    )
+    .argument('[dir]', 'directory', 'shaledb-quickstart')
+    .action(async (dir: string) => {
+      await quickstart(dir, (l) => ctx.io.out(`${l}\n`));
+    });
+  return program;
+}
+
+/** The subcommand named in `argv` (for error messages), or undefined. */
+function commandName(program: Command, argv: readonly string[]): string | undefined {
+  for (const a of argv) {
+    const c = program.commands.find((x) => x.name() === a || x.aliases().includes(a));
+    if (c !== undefined) return c.name();
+  }
+  return undefined;
+}
+
+/** Runs one command line; returns the exit code. Never throws. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const ctx = new CliContext(io);
+  const program = buildProgram(ctx);
+  if (argv.length === 0) {
+    io.err(program.helpInformation());
+    return 2;
+  }
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return ctx.exitCode;
+  } catch (e) {
+    if (e instanceof CommanderError && e.exitCode === 0) return 0;
+    const name = commandName(program, argv);
+    if (isUsageError(e)) {
+      const message = (e as Error).message.replace(/^error: /, '').split('\n')[0]!;
+      const where = name === undefined ? 'shaledb' : `shaledb ${name}`;
+      io.err(`${where}: ${message} (see ${where} --help)\n`);
+      return 2;
+    }
+    if (isShaleDBError(e)) {
+      io.err(`error (${e.kind}/${e.code}): ${e.message}\n`);
+      return EXIT_CODES[e.kind] ?? 1;
+    }
+    io.err(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
+}
