@@ -3,6 +3,7 @@
  * public. Test and benchmark helpers live in "shaledb/testing" (testing.ts), the abstract-level adapter in
  * "shaledb/level" (level/index.ts).
  */
+export * from './admin/index.js';
 export {
   type CheckpointAdminOptions,
   type CheckpointCreateResult,
