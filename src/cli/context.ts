@@ -8,8 +8,8 @@
  * Concurrency: one command per context.
  */
 import type { Command } from 'commander';
+import { type Admin, openAdmin } from '../admin/admin.js';
 import type { ObjectStore } from '../object-store/object-store.js';
-import { type CliAdmin, openCliAdmin } from './admin-port.js';
 import { usageError } from './args.js';
 import type { CliIo } from './io.js';
 import { openCliStore } from './store-env.js';
@@ -29,7 +29,8 @@ export interface DbHandle {
   readonly url: string;
   /** `--path` as given. */
   readonly path: string;
-  readonly admin: CliAdmin;
+  /** The admin API on the database (closed with the store). */
+  readonly admin: Admin;
 }
 
 /** Adds the global options to a subcommand (long forms; the short ones belong to the top level). */
@@ -73,7 +74,8 @@ export class CliContext {
       this.io.cwd,
     );
     try {
-      const r = await f({ store, url, path: g.path, admin: openCliAdmin(g.path, store) });
+      const admin = await openAdmin(g.path, store, { retry: false });
+      const r = await f({ store, url, path: g.path, admin });
       if (typeof r === 'number') this.exitCode = r;
       return r;
     } finally {

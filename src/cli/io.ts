@@ -56,9 +56,14 @@ export function printJson(io: CliIo, value: unknown): void {
   io.out(`${toJson(value)}\n`);
 }
 
+/** Writes JSON text the admin serializers made (exact u64 integers), as one line. */
+export function printJsonText(io: CliIo, text: string): void {
+  io.out(`${text}\n`);
+}
+
 /** JSON text of `value`; bigints become numbers (exact when safe) or decimal strings. */
 export function toJson(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) =>
-    typeof v === 'bigint' ? (v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString()) : v,
+    typeof v === 'bigint' ? (Number.isSafeInteger(Number(v)) ? Number(v) : v.toString()) : v,
   );
 }

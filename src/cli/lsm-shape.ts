@@ -8,11 +8,11 @@
  * Concurrency: a snapshot of the moment of the listing; safe beside any writer, compactor or collector.
  */
 
+import { checkpointJsonValue } from '../admin/admin-json.js';
 import { toCheckpointInfo } from '../db/checkpoint.js';
 import type { CompactedSsTable, Manifest } from '../format/manifest.js';
 import type { ObjectStore } from '../object-store/object-store.js';
 import { compactedDir, compactionsDir, manifestDir, walDir } from '../store/paths.js';
-import { checkpointJson } from './json-shapes.js';
 import { type ByteEncoding, encodeBytes, humanBytes } from './text.js';
 
 /** One SST in the shape. */
@@ -120,7 +120,9 @@ export async function lsmShape(
         ssts,
       };
     }),
-    checkpoints: m.checkpoints.map((c) => checkpointJson(toCheckpointInfo(c))),
+    checkpoints: m.checkpoints.map(
+      (c) => checkpointJsonValue(toCheckpointInfo(c)) as Record<string, unknown>,
+    ),
   };
 }
 
@@ -249,7 +251,8 @@ export function describeManifest(id: number, m: Manifest): string[] {
   out.push(`  sorted runs: ${m.compacted.length}`);
   for (const sr of m.compacted) out.push(`    SR ${sr.id}: ${sr.ssts.length} SSTs`);
   out.push(`  checkpoints: ${m.checkpoints.length}`);
-  for (const c of m.checkpoints) out.push(`    ${checkpointLine(checkpointJson(toCheckpointInfo(c)))}`);
+  for (const c of m.checkpoints)
+    out.push(`    ${checkpointLine(checkpointJsonValue(toCheckpointInfo(c)) as Record<string, unknown>)}`);
   if (m.externalDbs.length > 0) out.push(`  external dbs: ${m.externalDbs.map((x) => x.path).join(', ')}`);
   if (m.walObjectStoreUri !== undefined)
     out.push(`  separate WAL object store: ${JSON.stringify(m.walObjectStoreUri)}`);

@@ -8,12 +8,17 @@
  * Concurrency: safe beside writers, readers, compactors and collectors.
  */
 import type { Command } from 'commander';
+import {
+  checkpointCreateResultToJson,
+  checkpointJsonValue,
+  checkpointsToJson,
+  checkpointToJson,
+} from '../../admin/admin-json.js';
 import { Uuid } from '../../util/ids.js';
 import { argParser, usageError } from '../args.js';
 import { type CliContext, withGlobalOptions } from '../context.js';
 import { parseHumantimeMs } from '../humantime.js';
-import { printJson } from '../io.js';
-import { checkpointCreateJson, checkpointJson } from '../json-shapes.js';
+import { printJson, printJsonText } from '../io.js';
 import { checkpointLine } from '../lsm-shape.js';
 
 const uuid = argParser((t) => {
@@ -41,11 +46,11 @@ export function registerCheckpointCommands(program: Command, ctx: CliContext): v
   ).action(async (o: { lifetime?: number; source?: string; name?: string }, cmd: Command) =>
     ctx.withDb(cmd, async (db) => {
       const r = await db.admin.createDetachedCheckpoint({
-        ...(o.lifetime === undefined ? {} : { lifetimeMs: o.lifetime }),
+        ...(o.lifetime === undefined ? {} : { lifetime: o.lifetime }),
         ...(o.source === undefined ? {} : { source: o.source }),
         ...(o.name === undefined ? {} : { name: o.name }),
       });
-      if (ctx.json(cmd)) return printJson(ctx.io, checkpointCreateJson(r));
+      if (ctx.json(cmd)) return printJsonText(ctx.io, checkpointCreateResultToJson(r));
       ctx.io.out(`created checkpoint ${r.id} pinning manifest ${r.manifestId}\n`);
     }),
   );
@@ -60,7 +65,7 @@ export function registerCheckpointCommands(program: Command, ctx: CliContext): v
     ctx.withDb(cmd, async (db) => {
       await db.admin.refreshCheckpoint(o.id, o.lifetime);
       const cp = (await db.admin.listCheckpoints()).find((c) => c.id === o.id);
-      if (ctx.json(cmd)) return printJson(ctx.io, cp === undefined ? null : checkpointJson(cp));
+      if (ctx.json(cmd)) return printJsonText(ctx.io, cp === undefined ? 'null' : checkpointToJson(cp));
       ctx.io.out(
         `refreshed checkpoint ${o.id}: ${cp?.expireTime === undefined ? 'never expires' : `expires ${cp.expireTime.toISOString()}`}\n`,
       );
@@ -88,8 +93,9 @@ export function registerCheckpointCommands(program: Command, ctx: CliContext): v
       .option('-n, --name <name>', 'only checkpoints with this name'),
   ).action(async (o: { name?: string }, cmd: Command) =>
     ctx.withDb(cmd, async (db) => {
-      const cps = (await db.admin.listCheckpoints(o.name)).map(checkpointJson);
-      if (ctx.json(cmd)) return printJson(ctx.io, cps);
+      const list = await db.admin.listCheckpoints(o.name);
+      if (ctx.json(cmd)) return printJsonText(ctx.io, checkpointsToJson(list));
+      const cps = list.map((c) => checkpointJsonValue(c) as Record<string, unknown>);
       if (cps.length === 0) return ctx.io.out('no checkpoints\n');
       for (const c of cps) ctx.io.out(`${checkpointLine(c)}\n`);
     }),

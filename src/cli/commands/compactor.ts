@@ -5,21 +5,15 @@
  * SIGINT or SIGTERM, then stops cleanly: no new jobs, running jobs abandoned (their outputs are unreferenced and
  * left for GC), exit 0. Without options it runs with 0.12.1's default compactor options, as slatedb-cli does.
  *
- * Invariants: bad usage exits 2 with a message; a fenced or failed compactor exits 1 saying why.
+ * Invariants: bad usage exits 2 with a message; a fenced or failed compactor exits with its error's kind and code.
  * Concurrency: one compactor per process.
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
-import { Compactor } from '../../compactor/compactor.js';
 import type { MergeOperator } from '../../lsm/merge-operator.js';
-import { normalizeRoot } from '../../store/paths.js';
-import { type CompressionCodec, resolveSettings } from '../../store/settings.js';
-import { TableStore, tableStoreOptions } from '../../store/table-store.js';
-import { systemClock } from '../../util/clock.js';
-import { TaskExecutor } from '../../util/dispatcher.js';
+import type { CompressionCodec } from '../../store/settings.js';
 import { invalidError } from '../../util/errors.js';
-import { systemRand } from '../../util/random.js';
 import { argParser, parseCount, parseSize, usageError } from '../args.js';
 import { type CliContext, withGlobalOptions } from '../context.js';
 import { printJson } from '../io.js';
@@ -91,16 +85,6 @@ export function registerCompactorCommand(program: Command, ctx: CliContext): voi
       schedulerOptions[kv.slice(0, eq)] = kv.slice(eq + 1);
     }
     const codec = o.compression === undefined || o.compression === 'none' ? null : o.compression;
-    const settings = resolveSettings({
-      compressionCodec: codec as CompressionCodec,
-      compactorOptions: {
-        ...(o.pollInterval === undefined ? {} : { pollInterval: o.pollInterval }),
-        ...(o.maxSstSize === undefined ? {} : { maxSstSize: o.maxSstSize }),
-        ...(o.maxConcurrent === undefined ? {} : { maxConcurrentCompactions: o.maxConcurrent }),
-        ...(o.subcompactions === undefined ? {} : { subcompactions: o.subcompactions }),
-        schedulerOptions,
-      },
-    });
     const mergeOperator = await loadMergeOperator(o.mergeOperator);
     const json = ctx.json(cmd);
     const log = (event: Record<string, unknown>, text: string) => {
@@ -108,51 +92,51 @@ export function registerCompactorCommand(program: Command, ctx: CliContext): voi
       else io.out(`${text}\n`);
     };
     await ctx.withDb(cmd, async (db) => {
-      const root = normalizeRoot(db.path);
-      const tableStore = new TableStore(db.store, root, tableStoreOptions(settings, o.blockSize ?? 4096, 0));
-      const executor = new TaskExecutor(systemClock, systemRand);
-      const bar = progress(io, 'compactor', 'compactions done');
-      let done = 0;
-      const compactor = await Compactor.start({
-        root,
-        store: db.store,
-        tableStore,
-        options: settings.compactorOptions!,
-        clock: systemClock,
-        rand: systemRand,
-        mergeOperator,
-        executor,
-        onJobFinished: (id, stats) => {
-          bar.update(++done);
-          log(
-            {
-              event: 'compaction_done',
-              id: id.toString(),
-              rows_written: stats.rowsWritten,
-              bytes_written: stats.bytesWritten,
-            },
-            `compaction ${id.toString()} done: ${stats.rowsWritten} rows, ${stats.bytesWritten} bytes written`,
-          );
-        },
-      });
+      const abort = new AbortController();
+      void io.stopped().then(() => abort.abort());
+      const bar = progress(io, 'compactor', 'compactions ended');
       log(
-        { event: 'started', store: db.url, path: root, epoch: compactor.epoch },
-        `compactor running on ${db.store.description} path ${root} (epoch ${compactor.epoch}); stop with SIGINT or SIGTERM`,
+        { event: 'started', store: db.url, path: db.admin.path },
+        `compactor running on ${db.store.description} path ${db.admin.path}; stop with SIGINT or SIGTERM`,
       );
-      const outcome = await Promise.race([io.stopped().then(() => 'stop' as const), executor.whenClosed()]);
-      const result = await executor.shutdown();
-      await compactor.stop();
-      bar.done();
-      if (outcome !== 'stop' && !result.ok) {
-        log({ event: 'failed', error: result.error.message }, `compactor stopped: ${result.error.message}`);
-        return 1;
-      }
-      const n = compactor.stats.compactionsCompleted;
+      const result = await db.admin
+        .runCompactor(
+          {
+            compressionCodec: codec as CompressionCodec,
+            compactorOptions: {
+              ...(o.pollInterval === undefined ? {} : { pollInterval: o.pollInterval }),
+              ...(o.maxSstSize === undefined ? {} : { maxSstSize: o.maxSstSize }),
+              ...(o.maxConcurrent === undefined ? {} : { maxConcurrentCompactions: o.maxConcurrent }),
+              ...(o.subcompactions === undefined ? {} : { subcompactions: o.subcompactions }),
+              schedulerOptions,
+            },
+            ...(o.blockSize === undefined ? {} : { blockSize: o.blockSize }),
+            ...(mergeOperator === undefined ? {} : { mergeOperator }),
+            onCompaction: (id, stats) =>
+              log(
+                {
+                  event: 'compaction_done',
+                  id,
+                  rows_written: stats.rowsWritten,
+                  bytes_written: stats.bytesWritten,
+                },
+                `compaction ${id} done: ${stats.rowsWritten} rows, ${stats.bytesWritten} bytes written`,
+              ),
+            onProgress: (p) => bar.update(p.done),
+          },
+          abort.signal,
+        )
+        .finally(() => bar.done());
+      const n = result.compactionsCompleted;
       log(
-        { event: 'stopped', compactions_completed: n },
+        {
+          event: 'stopped',
+          epoch: result.epoch,
+          compactions_completed: n,
+          compactions_failed: result.compactionsFailed,
+        },
         `compactor stopped cleanly (${n} compactions completed)`,
       );
-      return 0;
     });
   });
 }

@@ -7,13 +7,18 @@
  * Concurrency: safe beside any writer, reader, compactor or collector.
  */
 import type { Command } from 'commander';
+import {
+  compactionsToJson,
+  compactionToJson,
+  manifestToJson,
+  versionFilesToJson,
+} from '../../admin/admin-json.js';
 import { compactionDestination } from '../../format/compactions.js';
 import { Ulid } from '../../util/ids.js';
 import { argParser, parseId, usageError } from '../args.js';
 import type { CliContext } from '../context.js';
 import { withGlobalOptions } from '../context.js';
-import { printJson } from '../io.js';
-import { compactionJson, compactionsJson, fileMetaJson, manifestJson } from '../json-shapes.js';
+import { printJsonText } from '../io.js';
 import { describeManifest } from '../lsm-shape.js';
 import { humanBytes, isoSerde, table } from '../text.js';
 
@@ -29,9 +34,9 @@ export function registerFileCommands(program: Command, ctx: CliContext): void {
   ).action(async (o: { id?: number }, cmd: Command) =>
     ctx.withDb(cmd, async (db) => {
       const r = await db.admin.readManifest(o.id);
-      if (ctx.json(cmd)) return printJson(ctx.io, r === undefined ? null : manifestJson(r.id, r.manifest));
+      if (ctx.json(cmd)) return printJsonText(ctx.io, r === undefined ? 'null' : manifestToJson(r));
       if (r === undefined) return ctx.io.out('no manifest file found\n');
-      ctx.io.out(`${describeManifest(r.id, r.manifest).join('\n')}\n`);
+      ctx.io.out(`${describeManifest(Number(r.id), r.manifest).join('\n')}\n`);
     }),
   );
 
@@ -43,13 +48,18 @@ export function registerFileCommands(program: Command, ctx: CliContext): void {
       .option('-e, --end <id>', 'end id (exclusive)', id('--end')),
   ).action(async (o: { start?: number; end?: number }, cmd: Command) =>
     ctx.withDb(cmd, async (db) => {
-      const files = await db.admin.listManifests(o.start, o.end);
-      if (ctx.json(cmd)) return printJson(ctx.io, files.map(fileMetaJson));
+      const files = await db.admin.listManifests({ start: o.start, end: o.end });
+      if (ctx.json(cmd)) return printJsonText(ctx.io, versionFilesToJson(files));
       if (files.length === 0) return ctx.io.out('no manifest files\n');
       ctx.io.out(
         table(
           ['ID', 'SIZE', 'LAST MODIFIED', 'LOCATION'],
-          files.map((f) => [String(f.id), humanBytes(f.size), isoSerde(f.lastModifiedMs), f.path]),
+          files.map((f) => [
+            String(f.id),
+            humanBytes(f.size),
+            isoSerde(f.lastModified.getTime()),
+            f.location,
+          ]),
         ),
       );
     }),
@@ -63,8 +73,7 @@ export function registerFileCommands(program: Command, ctx: CliContext): void {
   ).action(async (o: { id?: number }, cmd: Command) =>
     ctx.withDb(cmd, async (db) => {
       const r = await db.admin.readCompactions(o.id);
-      if (ctx.json(cmd))
-        return printJson(ctx.io, r === undefined ? null : compactionsJson(r.id, r.compactions));
+      if (ctx.json(cmd)) return printJsonText(ctx.io, r === undefined ? 'null' : compactionsToJson(r));
       if (r === undefined) return ctx.io.out('no compactions file found\n');
       const c = r.compactions;
       ctx.io.out(`compactions ${r.id}: compactor epoch ${c.compactorEpoch}\n`);
@@ -95,13 +104,18 @@ export function registerFileCommands(program: Command, ctx: CliContext): void {
       .option('-e, --end <id>', 'end id (exclusive)', id('--end')),
   ).action(async (o: { start?: number; end?: number }, cmd: Command) =>
     ctx.withDb(cmd, async (db) => {
-      const files = await db.admin.listCompactions(o.start, o.end);
-      if (ctx.json(cmd)) return printJson(ctx.io, files.map(fileMetaJson));
+      const files = await db.admin.listCompactions({ start: o.start, end: o.end });
+      if (ctx.json(cmd)) return printJsonText(ctx.io, versionFilesToJson(files));
       if (files.length === 0) return ctx.io.out('no compactions files\n');
       ctx.io.out(
         table(
           ['ID', 'SIZE', 'LAST MODIFIED', 'LOCATION'],
-          files.map((f) => [String(f.id), humanBytes(f.size), isoSerde(f.lastModifiedMs), f.path]),
+          files.map((f) => [
+            String(f.id),
+            humanBytes(f.size),
+            isoSerde(f.lastModified.getTime()),
+            f.location,
+          ]),
         ),
       );
     }),
@@ -125,10 +139,9 @@ export function registerFileCommands(program: Command, ctx: CliContext): void {
       .option('--compactions-id <id>', 'compactions file id (default: the latest)', id('--compactions-id')),
   ).action(async (o: { id: Ulid; compactionsId?: number }, cmd: Command) =>
     ctx.withDb(cmd, async (db) => {
-      const r = await db.admin.readCompactions(o.compactionsId);
       const want = o.id.toString();
-      const c = r?.compactions.recentCompactions.find((x) => x.id.toString() === want);
-      if (ctx.json(cmd)) return printJson(ctx.io, c === undefined ? null : compactionJson(c));
+      const c = await db.admin.readCompaction(want, o.compactionsId);
+      if (ctx.json(cmd)) return printJsonText(ctx.io, c === undefined ? 'null' : compactionToJson(c));
       if (c === undefined) return ctx.io.out('no compaction found\n');
       const sources = [
         ...c.spec.l0ViewIds.map((v) => `L0 ${v.toString()}`),

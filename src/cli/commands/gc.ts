@@ -10,8 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
-import type { GarbageCollector } from '../../gc/garbage-collector.js';
-import { openGarbageCollector } from '../../gc/gc-open.js';
+import type { AdminGcResourceOptions } from '../../admin/admin-gc.js';
 import {
   expiredCheckpointCount,
   GC_RESOURCES,
@@ -20,8 +19,9 @@ import {
   type GcResourceReport,
   passFailed,
 } from '../../gc/gc-report.js';
-import type { GarbageCollectorDirectoryOptions, GarbageCollectorOptions } from '../../store/settings.js';
-import { invalidError, type ShaleDBError } from '../../util/errors.js';
+import type { GarbageCollectorOptions } from '../../store/settings.js';
+import { parseDurationMs } from '../../util/duration.js';
+import { dataError, invalidError, type ShaleDBError } from '../../util/errors.js';
 import { argParser, usageError } from '../args.js';
 import { type CliContext, type DbHandle, withGlobalOptions } from '../context.js';
 import { parseHumantimeMs } from '../humantime.js';
@@ -87,6 +87,8 @@ function readSettingsFile(file: string): Partial<GarbageCollectorOptions> {
   return (o.garbageCollectorOptions ?? {}) as Partial<GarbageCollectorOptions>;
 }
 
+type GcOptions = Partial<Record<GcResource, AdminGcResourceOptions | null>>;
+
 const OPTION_KEY: Record<GcResource, keyof GarbageCollectorOptions> = {
   manifest: 'manifestOptions',
   wal: 'walOptions',
@@ -94,30 +96,41 @@ const OPTION_KEY: Record<GcResource, keyof GarbageCollectorOptions> = {
   compactions: 'compactionsOptions',
 };
 
-/** GC options with only the given resources configured. */
-function only(dirs: Partial<Record<GcResource, Partial<GarbageCollectorDirectoryOptions>>>) {
-  const o: Record<string, Partial<GarbageCollectorDirectoryOptions> | null> = {};
-  for (const r of GC_RESOURCES) o[OPTION_KEY[r]] = dirs[r] ?? null;
-  return o as unknown as Partial<GarbageCollectorOptions>;
+/** `gc`'s resources: 0.12.1's defaults (or the settings file's), then --min-age/--interval for every one. */
+function gcCommandOptions(o: { minAge?: string; interval?: string; settings?: string }): GcOptions {
+  const file = o.settings === undefined ? {} : readSettingsFile(o.settings);
+  const out: GcOptions = {};
+  for (const r of GC_RESOURCES) {
+    const given = file[OPTION_KEY[r]];
+    if (given === null) continue;
+    const minAgeMs = parseDurationMs(o.minAge ?? given?.minAge ?? '300s', '--min-age');
+    const intervalMs = parseDurationMs(o.interval ?? given?.interval ?? '60s', '--interval');
+    if (intervalMs <= 0) throw invalidError('INVALID_SETTING', 'interval: must be greater than zero');
+    out[r] = { minAge: minAgeMs, interval: intervalMs };
+  }
+  return out;
+}
+
+/** Fails (data/MANIFEST_MISSING) when there is no database at the path. */
+async function requireDb(db: DbHandle): Promise<void> {
+  if ((await db.admin.readManifest()) === undefined) {
+    throw dataError('MANIFEST_MISSING', `${db.path}: no manifest (is this a database?)`);
+  }
 }
 
 /** A GC pass with a progress line (resources done of total) when on a terminal. */
 async function passWithProgress(
   io: CliIo,
-  open: (onReport: (r: GcResourceReport) => void) => Promise<GarbageCollector>,
+  db: DbHandle,
+  o: GcOptions,
   dryRun: boolean,
 ): Promise<GcPassReport> {
+  await requireDb(db);
   const bar = progress(io, dryRun ? 'gc (dry run)' : 'gc', 'resources');
-  let done = 0;
-  const gc = await open(() => bar.update(++done));
   try {
-    bar.update(0, gc.resources.length);
-    // Fail fast (data/MANIFEST_MISSING) when there is no database at the path.
-    await gc.gcStore.readLatestManifest();
-    return await gc.runOnce({ dryRun });
+    return await db.admin.runGcOnce({ ...o, dryRun, onProgress: (p) => bar.update(p.done, p.total) });
   } finally {
     bar.done();
-    await gc.close();
   }
 }
 
@@ -132,21 +145,33 @@ function finishPass(io: CliIo, report: GcPassReport, json: boolean): number {
   return passFailed(report) ? 1 : 0;
 }
 
-/** Runs `gc` on its intervals until the user stops the command; prints a summary. */
-async function runUntilStopped(gc: GarbageCollector, io: CliIo, json: boolean): Promise<number> {
-  const r = gc.resources;
-  if (r.length === 0) throw invalidError('INVALID_SETTING', 'every resource is disabled: nothing to collect');
-  await gc.gcStore.readLatestManifest();
+/** Collects on the resources' intervals until the user stops the command; prints each task and a summary. */
+async function runUntilStopped(io: CliIo, db: DbHandle, o: GcOptions, json: boolean): Promise<number> {
+  const resources = GC_RESOURCES.filter((r) => o[r] != null);
+  if (resources.length === 0)
+    throw invalidError('INVALID_SETTING', 'every resource is disabled: nothing to collect');
+  await requireDb(db);
   if (!json) {
-    const desc = r.map(
-      (x) => `${x} every ${gc.options[x]!.intervalMs} ms (min age ${gc.options[x]!.minAgeMs} ms)`,
-    );
-    io.out(`gc running on ${gc.gcStore.root}: ${desc.join(', ')}; stop with SIGINT or SIGTERM\n`);
+    const desc = resources.map((x) => `${x} every ${o[x]!.interval} ms (min age ${o[x]!.minAge} ms)`);
+    io.out(`gc running on ${db.admin.path}: ${desc.join(', ')}; stop with SIGINT or SIGTERM\n`);
   }
-  gc.start();
-  const signal = await io.stopped();
-  await gc.stop();
-  const s = gc.stats;
+  const abort = new AbortController();
+  let signal = '';
+  void io.stopped().then((name) => {
+    signal = name;
+    abort.abort();
+  });
+  const bar = progress(io, 'gc', 'tasks');
+  const s = await db.admin
+    .runGc(
+      {
+        ...o,
+        onReport: (r) => io.out(reportLine(r, json)),
+        onProgress: (p) => bar.update(p.done),
+      },
+      abort.signal,
+    )
+    .finally(() => bar.done());
   if (json)
     printJson(io, { stopped: signal, deleted: s.deleted, tasks: s.tasks, failedTasks: s.failedTasks });
   else {
@@ -164,7 +189,7 @@ function reportLine(r: GcResourceReport, json: boolean): string {
 }
 
 /** A `min_age=<duration>,period=<duration>` schedule, as slatedb-cli 0.12.1 parses it (other keys ignored). */
-export function parseGcSchedule(text: string, option: string): GarbageCollectorDirectoryOptions {
+export function parseGcSchedule(text: string, option: string): AdminGcResourceOptions {
   const parts = new Map<string, string>();
   for (const kv of text.split(',')) {
     const eq = kv.indexOf('=');
@@ -182,8 +207,6 @@ export function parseGcSchedule(text: string, option: string): GarbageCollectorD
 /** Registers `run-garbage-collection`, `schedule-garbage-collection` and `gc`. */
 export function registerGcCommands(program: Command, ctx: CliContext): void {
   const io = ctx.io;
-  const open = (db: DbHandle, options: Parameters<typeof openGarbageCollector>[2]) =>
-    openGarbageCollector(db.path, db.store, options);
 
   withGlobalOptions(
     program
@@ -204,8 +227,8 @@ export function registerGcCommands(program: Command, ctx: CliContext): void {
     await ctx.withDb(cmd, async (db) => {
       const report = await passWithProgress(
         io,
-        (onReport) =>
-          open(db, { garbageCollectorOptions: only({ [o.resource]: { minAge: o.minAge } }), onReport }),
+        db,
+        { [o.resource]: { minAge: o.minAge } },
         o.dryRun === true,
       );
       return finishPass(io, report, ctx.json(cmd));
@@ -225,22 +248,13 @@ export function registerGcCommands(program: Command, ctx: CliContext): void {
       .addOption(schedule('wal'))
       .addOption(schedule('compacted'))
       .addOption(schedule('compactions')),
-  ).action(async (o: Partial<Record<GcResource, GarbageCollectorDirectoryOptions>>, cmd: Command) => {
+  ).action(async (o: GcOptions, cmd: Command) => {
     if (GC_RESOURCES.every((r) => o[r] === undefined)) {
       throw usageError('give at least one of --manifest, --wal, --compacted, --compactions');
     }
-    await ctx.withDb(cmd, async (db) => {
-      const json = ctx.json(cmd);
-      const gc = await open(db, {
-        garbageCollectorOptions: only(o),
-        onReport: (r) => io.out(reportLine(r, json)),
-      });
-      try {
-        return await runUntilStopped(gc, io, json);
-      } finally {
-        await gc.close();
-      }
-    });
+    const only: GcOptions = {};
+    for (const r of GC_RESOURCES) if (o[r] !== undefined) only[r] = o[r];
+    await ctx.withDb(cmd, (db) => runUntilStopped(io, db, only, ctx.json(cmd)));
   });
 
   withGlobalOptions(
@@ -260,27 +274,13 @@ export function registerGcCommands(program: Command, ctx: CliContext): void {
       o: { dryRun?: boolean; once?: boolean; minAge?: string; interval?: string; settings?: string },
       cmd: Command,
     ) => {
+      const options = gcCommandOptions(o);
       await ctx.withDb(cmd, async (db) => {
         const json = ctx.json(cmd);
-        const options = {
-          garbageCollectorOptions: o.settings === undefined ? undefined : readSettingsFile(o.settings),
-          minAge: o.minAge,
-          interval: o.interval,
-        };
         if (o.once === true || o.dryRun === true) {
-          const report = await passWithProgress(
-            io,
-            (onReport) => open(db, { ...options, onReport }),
-            o.dryRun === true,
-          );
-          return finishPass(io, report, json);
+          return finishPass(io, await passWithProgress(io, db, options, o.dryRun === true), json);
         }
-        const gc = await open(db, { ...options, onReport: (r) => io.out(reportLine(r, json)) });
-        try {
-          return await runUntilStopped(gc, io, json);
-        } finally {
-          await gc.close();
-        }
+        return runUntilStopped(io, db, options, json);
       });
     },
   );

@@ -40,7 +40,7 @@ export function registerInspectCommands(program: Command, ctx: CliContext): void
   ).action(async (o: { id?: number }, cmd: Command) =>
     ctx.withDb(cmd, async (db) => {
       const { id, manifest } = await manifestOf(db, o.id);
-      const s = await dbStats(db.store, db.admin.root, id, manifest);
+      const s = await dbStats(db.store, db.admin.path, Number(id), manifest);
       if (ctx.json(cmd)) return printJson(ctx.io, s);
       ctx.io.out(formatStats(s));
     }),
@@ -57,7 +57,7 @@ export function registerInspectCommands(program: Command, ctx: CliContext): void
   ).action(async (o: { id?: number; encoding: ByteEncoding }, cmd: Command) =>
     ctx.withDb(cmd, async (db) => {
       const { id, manifest } = await manifestOf(db, o.id);
-      const shape = await lsmShape(db.store, db.admin.root, id, manifest, o.encoding);
+      const shape = await lsmShape(db.store, db.admin.path, Number(id), manifest, o.encoding);
       if (ctx.json(cmd)) return printJson(ctx.io, shape);
       ctx.io.out(formatShape(shape));
     }),

@@ -43,7 +43,7 @@ export function registerSeqCommands(program: Command, ctx: CliContext): void {
       .addOption(roundOption()),
   ).action(async (seq: bigint, o: { round: 'up' | 'down' }, cmd: Command) =>
     ctx.withDb(cmd, async (db) => {
-      const ts = await db.admin.getTimestampForSequence(seq, o.round === 'up');
+      const ts = await db.admin.getTimestampForSequence(seq, o.round);
       if (ctx.json(cmd))
         return printJson(ctx.io, {
           seq,
@@ -66,7 +66,7 @@ export function registerSeqCommands(program: Command, ctx: CliContext): void {
     ctx.withDb(cmd, async (db) => {
       if (ts < -8_334_601_228_800n || ts > 8_210_266_876_799n)
         throw usageError('ts_secs: invalid unix seconds');
-      const seq = await db.admin.getSequenceForTimestamp(ts, o.round === 'up');
+      const seq = await db.admin.getSequenceForTimestamp(Number(ts) * 1000, o.round);
       if (ctx.json(cmd)) return printJson(ctx.io, { ts_secs: ts, round: o.round, seq: seq ?? null });
       ctx.io.out(seq === undefined ? 'not found\n' : `${seq}\n`);
     }),
