@@ -99,6 +99,75 @@ test('run-compactor compacts until stopped; the compactions commands read what i
   });
 });
 
+test('submit-compaction: a submitted spec is executed by run-compactor', async () => {
+  await withTempDir(async (dir) => {
+    await makeDb(dir);
+    const base = ['--store', `file://${dir}`, '--path', 'db'];
+    const noFile = await cli(['submit-compaction', ...base, '--request', '"Full"']);
+    assert.equal(noFile.code, 3);
+    assert.match(noFile.stderr, /^error \(data\/INVALID_DB_STATE\): .*no compactions file/);
+    await cli(['run-compactor', ...base, '--poll-interval', '20ms'], {
+      stopWhen: (o) => o.includes(' done: '),
+    });
+
+    // Two new L0s (fewer than the scheduler compacts on its own) plus the sorted run, by hand.
+    const db = await Db.open('db', `file://${dir}`, { settings });
+    for (const v of ['x', 'y']) {
+      await db.put('k000', v);
+      await db.flush({ type: 'memtable' });
+    }
+    await db.close();
+    const shape = await cliJson<{ l0: Array<{ id: string }>; sorted_runs: Array<{ id: number }> }>([
+      'inspect',
+      ...base,
+    ]);
+    assert.equal(shape.l0.length, 2);
+    const request = {
+      Spec: {
+        sources: [...shape.l0.map((s) => ({ SstView: s.id })), { SortedRun: shape.sorted_runs[0]!.id }],
+        destination: shape.sorted_runs[0]!.id,
+      },
+    };
+    const submitted = await cliJson<CompactionJson[]>([
+      'submit-compaction',
+      ...base,
+      '--request',
+      JSON.stringify(request),
+    ]);
+    assert.equal(submitted.length, 1);
+    assert.equal(submitted[0]!.status, 'Submitted');
+    assert.deepEqual(submitted[0]!.spec, request.Spec);
+    const [, file] = await cliJson<
+      [number, { core: { recent_compactions: Record<string, CompactionJson> } }]
+    >(['read-compactions', ...base]);
+    assert.equal(file.core.recent_compactions[submitted[0]!.id]!.status, 'Submitted');
+
+    const run = await cli(['run-compactor', ...base, '--poll-interval', '20ms'], {
+      stopWhen: (o) => o.includes(`compaction ${submitted[0]!.id} done`),
+    });
+    assert.equal(run.code, 0, run.stderr);
+    const after = await cliJson<{ l0: unknown[]; sorted_runs: unknown[] }>(['inspect', ...base]);
+    assert.deepEqual([after.l0.length, after.sorted_runs.length], [0, 1]);
+    assert.equal((await cli(['scan', ...base, '--prefix', 'k000'])).stdout, 'k000\ty\n');
+
+    const text = await cli(['submit-compaction', ...base, '--request', '"Full"']);
+    assert.match(text.stdout, /^submitted compaction \S+: SR \d+ -> SR \d+\n$/);
+    for (const [args, code, message] of [
+      [
+        ['--request', '{"Spec":{"sources":[{"Sst":"x"}],"destination":0}}'],
+        2,
+        /a source is \{"SortedRun":N\} or \{"SstView":"ULID"\}/,
+      ],
+      [['--request', 'nope'], 2, /invalid compaction request JSON/],
+      [['--request', '"Full"', '--scheduler', 'leveled'], 2, /unsupported scheduler: leveled/],
+    ] as const) {
+      const r = await cli(['submit-compaction', ...base, ...args]);
+      assert.equal(r.code, code, r.stderr);
+      assert.match(r.stderr, message);
+    }
+  });
+});
+
 test('run-garbage-collection per resource, dry run first; schedule-garbage-collection until stopped', async () => {
   await withTempDir(async (dir) => {
     await makeDb(dir);

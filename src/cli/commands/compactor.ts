@@ -11,13 +11,19 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
+import { compactionJsonValue } from '../../admin/admin-json.js';
+import { stringifyJson } from '../../admin/json-text.js';
+import { type Compaction, compactionDestination } from '../../format/compactions.js';
 import type { MergeOperator } from '../../lsm/merge-operator.js';
 import type { CompressionCodec } from '../../store/settings.js';
-import { invalidError } from '../../util/errors.js';
+import { systemClock } from '../../util/clock.js';
+import { dataError, invalidError } from '../../util/errors.js';
+import { systemRand } from '../../util/random.js';
 import { argParser, parseCount, parseSize, usageError } from '../args.js';
 import { type CliContext, withGlobalOptions } from '../context.js';
-import { printJson } from '../io.js';
+import { printJson, printJsonText } from '../io.js';
 import { progress } from '../progress.js';
+import { type CompactionRequest, parseCompactionRequest, submitCompaction } from '../submit-compaction.js';
 
 interface CompactorArgs {
   readonly pollInterval?: string;
@@ -40,9 +46,51 @@ export async function loadMergeOperator(file: string | undefined): Promise<Merge
   return mod.default as MergeOperator;
 }
 
-/** Registers `run-compactor` (alias `compactor`). */
+/** Registers `run-compactor` (alias `compactor`) and `submit-compaction`. */
 export function registerCompactorCommand(program: Command, ctx: CliContext): void {
   const io = ctx.io;
+  withGlobalOptions(
+    program
+      .command('submit-compaction')
+      .description('Submits a compaction request for the running compactor to execute')
+      .option('--scheduler <name>', 'compaction scheduler (only "size-tiered")', 'size-tiered')
+      .requiredOption(
+        '--request <json>',
+        'the request: \'"Full"\' or \'{"Spec":{"sources":[{"SortedRun":3},{"SstView":"01H..."}],"destination":3}}\'',
+        argParser((t) => {
+          try {
+            return parseCompactionRequest(t);
+          } catch (e) {
+            throw usageError((e as Error).message);
+          }
+        }),
+      ),
+  ).action(async (o: { scheduler: string; request: CompactionRequest }, cmd: Command) => {
+    if (o.scheduler !== 'size-tiered') {
+      throw invalidError('INVALID_ARGUMENT', `unsupported scheduler: ${o.scheduler}`);
+    }
+    await ctx.withDb(cmd, async (db) => {
+      const ids = await submitCompaction(db.store, db.admin.path, o.request, systemClock, systemRand);
+      const submitted: Compaction[] = [];
+      for (const id of ids) {
+        const c = await db.admin.readCompaction(id.toString());
+        if (c === undefined)
+          throw dataError('INVALID_DB_STATE', `submitted compaction ${id.toString()} vanished`);
+        submitted.push(c);
+      }
+      if (ctx.json(cmd)) return printJsonText(io, stringifyJson(submitted.map(compactionJsonValue)));
+      for (const c of submitted) {
+        const sources = [
+          ...c.spec.l0ViewIds.map((v) => `L0 ${v.toString()}`),
+          ...c.spec.sortedRuns.map((s) => `SR ${s}`),
+        ];
+        io.out(
+          `submitted compaction ${c.id.toString()}: ${sources.join(', ')} -> SR ${compactionDestination(c.spec)}\n`,
+        );
+      }
+    });
+  });
+
   withGlobalOptions(
     program
       .command('run-compactor')
