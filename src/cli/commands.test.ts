@@ -391,3 +391,45 @@ test('bad usage exits 2 with one line; typed errors print kind/code with their e
     assert.match(help.stdout, /--max-keys <n>/);
   });
 });
+
+test('delete-db: a dry run lists, --confirm deletes; quickstart --json', async () => {
+  await withTempDir(async (dir) => {
+    await makeDb(dir);
+    const base = ['--store', `file://${dir}`, '--path', 'db'];
+    const objects = ['manifest', 'wal', 'compacted'].reduce(
+      (a, d) => a + readdirSync(join(dir, 'db', d)).length,
+      0,
+    );
+    const dry = await cliJson<{ dry_run: boolean; paths: string[] }>(['delete-db', ...base]);
+    assert.equal(dry.dry_run, true);
+    assert.equal(dry.paths.length, objects);
+    assert.ok(dry.paths.every((p) => p.startsWith('db/')));
+    const text = await cli(['delete-db', ...base]);
+    assert.match(
+      text.stdout,
+      new RegExp(`^would delete ${objects} objects of db \\(dry run: give --confirm to delete\\)\\n`),
+    );
+    const done = await cli(['delete-db', ...base, '--confirm'], { isTTY: true });
+    assert.equal(done.code, 0, done.stderr);
+    // The report includes the `.deleting` marker written first and deleted last.
+    assert.match(done.stdout, new RegExp(`^deleted ${objects + 1} objects of db\\n {2}db/\\.deleting\\n`));
+    assert.deepEqual(
+      readdirSync(join(dir, 'db'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile()),
+      [],
+    );
+    assert.match(done.stderr, /\rdeleting /);
+    assert.equal((await cli(['read-manifest', ...base])).stdout, 'no manifest file found\n');
+
+    const qs = await cliJson<{ dir: string; steps: string[] }>(['quickstart', 'qs'], { cwd: dir });
+    assert.equal(qs.dir, join(dir, 'qs'));
+    assert.ok(qs.steps.some((s) => /get greeting {3}= hello, object storage/.test(s)));
+    const shape = await cliJson<{ l0: unknown[] }>([
+      'inspect',
+      '--store',
+      `file://${join(dir, 'qs')}`,
+      '-p',
+      'quickstart',
+    ]);
+    assert.equal(shape.l0.length, 1);
+  });
+});

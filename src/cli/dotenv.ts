@@ -28,8 +28,9 @@ export function parseDotenv(text: string, file: string): Map<string, string> {
 function unquote(raw: string, where: string): string {
   const q = raw[0];
   if (q === "'" || q === '"') {
-    const end = raw.indexOf(q, 1);
-    if (end < 0) throw invalidError('INVALID_SETTING', `${where}: unterminated ${q} quote`);
+    let end = 1;
+    while (end < raw.length && raw[end] !== q) end += q === '"' && raw[end] === '\\' ? 2 : 1;
+    if (end >= raw.length) throw invalidError('INVALID_SETTING', `${where}: unterminated ${q} quote`);
     const body = raw.slice(1, end);
     if (q === "'") return body;
     return body.replace(/\\([nt"\\])/g, (_, c: string) => (c === 'n' ? '\n' : c === 't' ? '\t' : c));

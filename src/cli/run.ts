@@ -1,6 +1,6 @@
 /**
  * runCli: the whole `shaledb` command line on one argv, in-process: builds the commander program (every command of
- * slatedb-cli 0.12.1 with its names and flags, plus ShaleDB's scan, stats, inspect, gc, quickstart), runs the
+ * slatedb-cli 0.12.1 with its names and flags, plus ShaleDB's scan, stats, inspect, gc, delete-db, quickstart), runs the
  * command and turns its outcome into an exit code. main.ts calls it with the process's CliIo; tests call it with
  * captured output.
  *
@@ -12,6 +12,7 @@
  * Concurrency: one command per call.
  */
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { type ErrorKind, isShaleDBError } from '../util/errors.js';
@@ -24,7 +25,8 @@ import { registerInspectCommands } from './commands/inspect.js';
 import { registerScanCommand } from './commands/scan.js';
 import { registerSeqCommands } from './commands/seq.js';
 import { CliContext } from './context.js';
-import type { CliIo } from './io.js';
+import { type CliIo, printJson } from './io.js';
+import { progress } from './progress.js';
 import { quickstart } from './quickstart.js';
 
 /** Exit code by error kind (see the file header). */
@@ -84,8 +86,43 @@ export function buildProgram(ctx: CliContext): Command {
       'Opens a database on the local filesystem, writes, reads and scans it (default ./shaledb-quickstart)',
     )
     .argument('[dir]', 'directory', 'shaledb-quickstart')
-    .action(async (dir: string) => {
-      await quickstart(dir, (l) => ctx.io.out(`${l}\n`));
+    .option('--json', 'print the steps as one JSON object {"dir","steps"} at the end')
+    .action(async (dir: string, o: { json?: boolean }, cmd: Command) => {
+      const json = o.json === true || ctx.json(cmd);
+      const steps: string[] = [];
+      await quickstart(resolve(ctx.io.cwd, dir), (l) => (json ? steps.push(l) : ctx.io.out(`${l}\n`)));
+      if (json) printJson(ctx.io, { dir: resolve(ctx.io.cwd, dir), steps });
+    });
+  program
+    .command('delete-db')
+    .description(
+      'Deletes a whole database (a dry run listing its objects unless --confirm); stop its writers first',
+    )
+    .option('--confirm', 'really delete')
+    .option('-p, --path <path>', 'database path inside the object store')
+    .option('--store <url>', 'object store URL (else CLOUD_PROVIDER and its variables)')
+    .option('--env-file <file>', '.env file with the object store variables (default ./.env if present)')
+    .option('--json', 'print the report as JSON')
+    .action(async (o: { confirm?: boolean }, cmd: Command) => {
+      await ctx.withDb(cmd, async (db) => {
+        const bar = progress(ctx.io, 'deleting', 'objects');
+        const r = await db.admin
+          .deleteDb({ confirm: o.confirm === true, onProgress: (p) => bar.update(p.done, p.total) })
+          .finally(() => bar.done());
+        if (ctx.json(cmd))
+          return printJson(ctx.io, {
+            dry_run: r.dryRun,
+            paths: r.paths,
+            parent_checkpoints: r.parentCheckpoints,
+          });
+        const verb = r.dryRun ? 'would delete' : 'deleted';
+        ctx.io.out(
+          `${verb} ${r.paths.length} objects of ${db.admin.path}${r.dryRun ? ' (dry run: give --confirm to delete)' : ''}\n`,
+        );
+        for (const p of r.paths) ctx.io.out(`  ${p}\n`);
+        for (const c of r.parentCheckpoints)
+          ctx.io.out(`  ${verb} checkpoint ${c.checkpointId} in parent ${c.path}\n`);
+      });
     });
   return program;
 }
