@@ -168,6 +168,28 @@ test('submit-compaction: a submitted spec is executed by run-compactor', async (
   });
 });
 
+test('run-compactor: a second compactor fences the first, which exits 5 with closed/FENCED', async () => {
+  await withTempDir(async (dir) => {
+    await makeDb(dir);
+    const base = ['--store', `file://${dir}`, '--path', 'db', '--poll-interval', '20ms'];
+    const first = cli(['run-compactor', ...base]);
+    const epoch = async () =>
+      (await cliJson<{ compactor_epoch: number }>(['stats', '--store', `file://${dir}`, '-p', 'db']))
+        .compactor_epoch;
+    for (let i = 0; (await epoch()) < 1; i++) {
+      assert.ok(i < 200, 'the first compactor did not start');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const second = await cli(['run-compactor', ...base], { stopOn: first });
+    const fenced = await first;
+    assert.equal(fenced.code, 5, fenced.stderr);
+    assert.match(fenced.stderr, /^error \(closed\/FENCED\): /);
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stdout, /compactor stopped cleanly/);
+    assert.equal(await epoch(), 2);
+  });
+});
+
 test('run-garbage-collection per resource, dry run first; schedule-garbage-collection until stopped', async () => {
   await withTempDir(async (dir) => {
     await makeDb(dir);

@@ -23,6 +23,8 @@ export interface CliRunOptions {
   readonly isTTY?: boolean;
   /** Sends the stop signal (as SIGTERM) once stdout so far satisfies this. */
   readonly stopWhen?: (stdout: string) => boolean;
+  /** Sends the stop signal (as SIGTERM) when this settles. */
+  readonly stopOn?: Promise<unknown>;
 }
 
 /** Runs `shaledb ...argv`. */
@@ -33,6 +35,7 @@ export async function cli(argv: readonly string[], o: CliRunOptions = {}): Promi
   const stop = new Promise<string>((resolve) => {
     fire = resolve;
   });
+  void o.stopOn?.finally(() => fire?.('SIGTERM'));
   const check = () => {
     if (o.stopWhen?.(stdout) === true) fire?.('SIGTERM');
   };

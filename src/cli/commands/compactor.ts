@@ -39,7 +39,12 @@ interface CompactorArgs {
 /** Loads a merge operator from an ES module file (its default export), or undefined without one. */
 export async function loadMergeOperator(file: string | undefined): Promise<MergeOperator | undefined> {
   if (file === undefined) return undefined;
-  const mod = (await import(pathToFileURL(resolve(file)).href)) as { default?: unknown };
+  let mod: { default?: unknown };
+  try {
+    mod = (await import(pathToFileURL(resolve(file)).href)) as { default?: unknown };
+  } catch (e) {
+    throw invalidError('INVALID_ARGUMENT', `--merge-operator ${file}: ${(e as Error).message}`, e);
+  }
   if (typeof mod.default !== 'function') {
     throw invalidError('INVALID_ARGUMENT', `${file} must export a merge operator function as default`);
   }
