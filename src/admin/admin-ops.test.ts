@@ -78,6 +78,10 @@ test('runGcOnce: dry run reports, a real pass deletes only the resources named; 
   const young = await admin.runGcOnce({ wal: { minAge: '1h' } });
   assert.deepEqual(young.resources[0]!.deleted, []);
   assert.deepEqual((await admin.runGcOnce({})).resources, []);
+  // No database at the path: the task reports the error, as the collector does, and deletes nothing.
+  const none = await openAdmin('none', store, { clock });
+  const missing = await none.runGcOnce({ wal: { minAge: 0 } });
+  assert.ok(isShaleDBError(missing.resources[0]!.error, 'data', 'MANIFEST_MISSING'));
   await assert.rejects(
     admin.runGcOnce({ wal: { minAge: 'soon' } }),
     (e) =>
