@@ -226,6 +226,11 @@ export function compactionToJson(c: Compaction, space = 0): string {
   return stringifyJson(compactionJsonValue(c), space);
 }
 
+/** `slatedb submit-compaction`: `[compaction…]`. */
+export function compactionListToJson(cs: readonly Compaction[], space = 0): string {
+  return stringifyJson(cs.map(compactionJsonValue), space);
+}
+
 /** `Checkpoint`: `{"id","manifest_id","expire_time","create_time","name"}`. */
 export function checkpointJsonValue(c: CheckpointInfo): JsonValue {
   return {

@@ -78,6 +78,10 @@ test('runGcOnce: dry run reports, a real pass deletes only the resources named; 
   const young = await admin.runGcOnce({ wal: { minAge: '1h' } });
   assert.deepEqual(young.resources[0]!.deleted, []);
   assert.deepEqual((await admin.runGcOnce({})).resources, []);
+  // No database at the path: the task reports the error, as the collector does, and deletes nothing.
+  const none = await openAdmin('none', store, { clock });
+  const missing = await none.runGcOnce({ wal: { minAge: 0 } });
+  assert.ok(isShaleDBError(missing.resources[0]!.error, 'data', 'MANIFEST_MISSING'));
   await assert.rejects(
     admin.runGcOnce({ wal: { minAge: 'soon' } }),
     (e) =>
@@ -272,4 +276,54 @@ test('deleteDb: refuses a non-database; finishes a half-done delete; strips a cl
   );
   await clone.close();
   await parent.close();
+});
+
+test('submitCompaction: the running compactor executes a submitted spec; full requests; refusals', async () => {
+  const store = new MemoryObjectStore();
+  const db = await Db.open('db', store, { settings: { ...SETTINGS, flushInterval: '10ms' } });
+  await writeFlushes(db, 2); // below the scheduler's threshold of four L0s: nothing compacts by itself
+  const admin = await openAdmin('db', store);
+  await assert.rejects(
+    admin.submitCompaction({ sortedRuns: [0] }),
+    (e) => isShaleDBError(e, 'data', 'INVALID_DB_STATE'),
+    'no compactions file yet',
+  );
+  await assert.rejects(admin.submitCompaction('full'), (e) =>
+    isShaleDBError(e, 'invalid', 'INVALID_COMPACTION'),
+  );
+  const ac = new AbortController();
+  const running = admin.runCompactor({ compactorOptions: { pollInterval: '20ms' } }, ac.signal);
+  await until(async () => (await admin.readCompactions()) !== undefined, 'the compactor to start');
+  const views = (await admin.readManifest())!.manifest.l0.map((s) => (s.viewId ?? s.id).toString());
+  assert.equal(views.length, 2);
+  const submitted = await admin.submitCompaction({ l0ViewIds: views });
+  assert.equal(submitted.status, 'submitted');
+  assert.deepEqual(
+    submitted.spec.l0ViewIds.map((v) => v.toString()),
+    views,
+  );
+  await until(
+    async () => (await admin.readManifest())!.manifest.compacted.length > 0,
+    'the submitted compaction',
+  );
+  assert.equal((await admin.readManifest())!.manifest.l0.length, 0);
+  await until(
+    async () => (await admin.readCompaction(submitted.id.toString()))?.status === 'completed',
+    'the compaction to be recorded as completed',
+  );
+  const runs = (await admin.readManifest())!.manifest.compacted.map((sr) => sr.id);
+  const full = await admin.submitCompaction('full');
+  assert.deepEqual(full.spec, { l0ViewIds: [], sortedRuns: runs });
+  await assert.rejects(admin.submitCompaction({}), (e) => isShaleDBError(e, 'invalid', 'INVALID_COMPACTION'));
+  await assert.rejects(admin.submitCompaction({ l0ViewIds: ['x'] }), (e) =>
+    isShaleDBError(e, 'invalid', 'INVALID_ULID'),
+  );
+  await assert.rejects(admin.submitCompaction({ sortedRuns: [-1] }), (e) =>
+    isShaleDBError(e, 'invalid', 'INVALID_ARGUMENT'),
+  );
+  ac.abort();
+  assert.ok((await running).compactionsCompleted >= 1);
+  for (let i = 0; i < 2; i++) assert.equal(Buffer.from((await db.get(`k${i}`))!).toString(), `v${i}`);
+  await db.close();
+  await admin.close();
 });

@@ -32,7 +32,7 @@ import { manifestStore } from '../store/manifest-store.js';
 import { normalizeRoot } from '../store/paths.js';
 import type { SequencedStore } from '../store/transactional-object.js';
 import { type Clock, systemClock } from '../util/clock.js';
-import { closedError, invalidError, toShaleDBError } from '../util/errors.js';
+import { closedError, dataError, invalidError, toShaleDBError } from '../util/errors.js';
 import { Ulid } from '../util/ids.js';
 import { type Rand, systemRand } from '../util/random.js';
 import { type AdminCompactorOptions, type CompactorRunResult, runCompactor } from './admin-compactor.js';
@@ -46,6 +46,7 @@ import type {
 } from './admin-types.js';
 import { checkOptionKeys, toU64, toVersionId } from './admin-util.js';
 import { type DeleteDbOptions, type DeleteDbReport, deleteDb } from './delete-db.js';
+import { type CompactionRequest, submitCompaction } from './submit-compaction.js';
 
 /** Options of {@link openAdmin}. */
 export interface AdminOptions {
@@ -152,6 +153,22 @@ export class Admin {
       const id = Ulid.parse(compactionId);
       const v = await this.readCompactions(compactionsId);
       return v?.compactions.recentCompactions.find((c) => c.id.equals(id));
+    });
+  }
+
+  /**
+   * Submits a compaction for the running compactor (0.12.1's `submit_compaction`, with the requests of `slatedb
+   * submit-compaction`): `{ l0ViewIds?, sortedRuns? }`, or 'full' (every sorted run, no L0, into the lowest id).
+   * Returns it as stored (status submitted). No compactions file: data error INVALID_DB_STATE.
+   */
+  submitCompaction(request: CompactionRequest): Promise<Compaction> {
+    return guard(async () => {
+      this.#check();
+      const id = await submitCompaction(this.#store, this.path, request, this.#clock, this.#rand);
+      const c = await this.readCompaction(id.toString());
+      if (c === undefined)
+        throw dataError('INVALID_DB_STATE', `submitted compaction ${id} is not in the latest file`);
+      return c;
     });
   }
 

@@ -18,6 +18,7 @@ export {
   checkpointsToJson,
   checkpointToJson,
   compactionJsonValue,
+  compactionListToJson,
   compactionsJsonValue,
   compactionsToJson,
   compactionToJson,
@@ -41,3 +42,4 @@ export {
   type ParentCheckpoint,
 } from './delete-db.js';
 export { chronoRfc3339, type JsonValue, serdeTime, stringifyJson } from './json-text.js';
+export type { CompactionRequest, CompactionSpecInput } from './submit-compaction.js';

@@ -172,6 +172,18 @@ export class SequenceTracker {
   /** Last accepted sample time; not persisted (a decoded tracker starts without one, as in 0.12.1). */
   #lastRecordedS: bigint | undefined;
 
+  /**
+   * The last accepted sample time (Unix seconds) of this process's tracker; undefined after decoding. A writer that
+   * re-decodes the manifest's tracker for every flush carries it over, as 0.12.1's in-memory tracker keeps it.
+   */
+  get lastRecordedS(): bigint | undefined {
+    return this.#lastRecordedS;
+  }
+
+  set lastRecordedS(ts: bigint | undefined) {
+    this.#lastRecordedS = ts;
+  }
+
   /** Records (seq, time) unless a sample was taken less than 60 s ago. Requires: both never decrease. */
   insert(seq: bigint, tsS: bigint): void {
     if (this.#lastRecordedS !== undefined && tsS - this.#lastRecordedS < INTERVAL_SECS) return;

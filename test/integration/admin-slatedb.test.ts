@@ -21,14 +21,13 @@ import { compactionDestination } from '../../src/format/compactions.js';
 import { SequenceTracker } from '../../src/format/sequence-tracker.js';
 import { Ulid } from '../../src/util/ids.js';
 import { withTempDir } from '../support/io-temp-dir.js';
-import { compactionDone } from '../support/slatedb-db-check.js';
 import { requireOracle } from '../support/slatedb-oracle.js';
 import { OracleReader } from '../support/slatedb-reader.js';
 import { RemoteOracle } from '../support/slatedb-remote.js';
 
-async function until(cond: () => boolean, what: string): Promise<void> {
+async function until(cond: () => Promise<boolean>, what: string): Promise<void> {
   for (let i = 0; i < 600; i++) {
-    if (cond()) return;
+    if (await cond()) return;
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`timed out waiting for ${what}`);
@@ -48,9 +47,11 @@ test('admin API on a SlateDB-written database: manifests, compactions, checkpoin
   const m = await requireOracle();
   await withTempDir(async (dir) => {
     const url = `file://${dir}`;
-    // SlateDB writes five memtables (unique keys: every write stays visible), compacts, then writes one more L0.
+    // SlateDB writes four memtables (unique keys: every write stays visible), compacts them (four L0s are its
+    // threshold), then writes two more L0s.
     const writes = new Map<number, number>(); // seq -> create_ts
     const slate = await RemoteOracle.open({ dir, mergeOperator: null, compactor: { pollInterval: '100ms' } });
+    const admin = await openAdmin('db', url);
     try {
       for (let i = 0; i < 6; i++) {
         for (let j = 0; j < 5; j++) {
@@ -58,7 +59,12 @@ test('admin API on a SlateDB-written database: manifests, compactions, checkpoin
           writes.set(h.seq, h.createTs);
         }
         await slate.flushMemtable();
-        if (i === 4) await until(() => compactionDone(dir), 'SlateDB to compact the L0s');
+        if (i === 3) {
+          await until(
+            async () => ((await admin.readManifest())?.manifest.compacted.length ?? 0) > 0,
+            'SlateDB to compact the L0s',
+          );
+        }
       }
       const h = await slate.write([put('tail', 'in-the-wal')]);
       writes.set(h.seq, h.createTs);
@@ -67,7 +73,6 @@ test('admin API on a SlateDB-written database: manifests, compactions, checkpoin
     }
     const expected = await RemoteOracle.readAll(dir, 'db');
     assert.equal(expected.size, 31);
-    const admin = await openAdmin('db', url);
     // readAll's reader ran in a child that was killed: its checkpoint may remain.
     const before = await admin.listCheckpoints();
     const slateReader = await OracleReader.open(m, dir, { concat: false });
