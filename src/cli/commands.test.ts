@@ -349,6 +349,7 @@ test('bad usage exits 2 with one line; typed errors print kind/code with their e
     const store = `file://${dir}`;
     for (const [args, text] of [
       [['frobnicate'], /unknown command 'frobnicate'/],
+      [['list-checkpoint'], /unknown command 'list-checkpoint' \(Did you mean list-checkpoints\?\)/],
       [['list-checkpoints', '--store', store], /--path <path> is required/],
       [
         ['read-manifest', '--store', store, '-p', 'db', '--id', 'x'],

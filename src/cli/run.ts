@@ -151,7 +151,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     if (e instanceof CommanderError && e.exitCode === 0) return 0;
     const name = commandName(program, argv);
     if (isUsageError(e)) {
-      const message = (e as Error).message.replace(/^error: /, '').split('\n')[0]!;
+      // One line: commander's suggestion ("(Did you mean list-checkpoints?)") joins the message.
+      const message = (e as Error).message
+        .replace(/^error: /, '')
+        .trim()
+        .replace(/\s*\n\s*/g, ' ');
       const where = name === undefined ? 'shaledb' : `shaledb ${name}`;
       io.err(`${where}: ${message} (see ${where} --help)\n`);
       return 2;
