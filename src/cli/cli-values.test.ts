@@ -10,7 +10,7 @@ import { isShaleDBError } from '../util/errors.js';
 import { parseGcSchedule } from './commands/gc.js';
 import { parseDotenv } from './dotenv.js';
 import { parseHumantimeMs } from './humantime.js';
-import { storeUrlFromEnv } from './store-env.js';
+import { objectStoreEnvAliases, storeUrlFromEnv } from './store-env.js';
 import { BYTE_ENCODINGS, decodeKey, encodeBytes, isoSerde, rfc3339 } from './text.js';
 
 test('humantime durations as humantime 2.2 reads them', () => {
@@ -105,6 +105,28 @@ test('CLOUD_PROVIDER names the store as slatedb-cli 0.12.1 does', () => {
   ] as const) {
     assert.throws(() => storeUrlFromEnv(env, '/'), message);
   }
+  // object_store's other spellings; names already set win.
+  const emu = objectStoreEnvAliases({ AZURE_STORAGE_USE_EMULATOR: 'true' });
+  assert.equal(emu['AZURE_STORAGE_ACCOUNT_NAME'], 'devstoreaccount1');
+  assert.equal(emu['AZURE_STORAGE_ENDPOINT'], 'http://127.0.0.1:10000/devstoreaccount1');
+  assert.match(emu['AZURE_STORAGE_ACCOUNT_KEY']!, /^Eby8vdM02x/);
+  const own = objectStoreEnvAliases({
+    AZURE_STORAGE_USE_EMULATOR: '1',
+    AZURITE_BLOB_STORAGE_URL: 'http://azurite:10000/',
+    AZURE_STORAGE_ACCOUNT_NAME: 'acct',
+    AZURE_STORAGE_ACCESS_KEY: 'k1',
+    AZURE_STORAGE_SAS_KEY: 'sv=1',
+  });
+  assert.deepEqual(
+    [own['AZURE_STORAGE_ENDPOINT'], own['AZURE_STORAGE_ACCOUNT_KEY'], own['AZURE_STORAGE_SAS_TOKEN']],
+    ['http://azurite:10000/acct', 'k1', 'sv=1'],
+  );
+  assert.equal(
+    objectStoreEnvAliases({ AZURE_STORAGE_ACCOUNT_KEY: 'a', AZURE_STORAGE_ACCESS_KEY: 'b' })[
+      'AZURE_STORAGE_ACCOUNT_KEY'
+    ],
+    'a',
+  );
 });
 
 test('keys and values round-trip through every encoding; times print as chrono does', () => {

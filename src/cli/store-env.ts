@@ -8,7 +8,7 @@
  * | `local` | LocalObjectStore at LOCAL_PATH | LOCAL_PATH (required) |
  * | `memory` | a new, empty MemoryObjectStore | |
  * | `aws` | S3 bucket AWS_BUCKET_NAME (or AWS_BUCKET) | AWS_* as for `s3://` URLs (endpoint, region, keys) |
- * | `azure` | container AZURE_CONTAINER_NAME | AZURE_STORAGE_* as for `az://` URLs |
+ * | `azure` | container AZURE_CONTAINER_NAME | AZURE_STORAGE_* as for `az://` URLs, and AZURE_STORAGE_USE_EMULATOR |
  * | `gcp` (ShaleDB only) | GCS bucket GOOGLE_BUCKET (or GOOGLE_BUCKET_NAME) | as for `gs://` URLs |
  *
  * Invariants: `--store` wins over the environment; a missing or unknown variable is an 'invalid' INVALID_SETTING
@@ -68,6 +68,33 @@ export function storeUrlFromEnv(env: Env, cwd: string): string {
   }
 }
 
+/** Azurite's documented development account and key (what object_store's AZURE_STORAGE_USE_EMULATOR uses). */
+const EMULATOR_ACCOUNT = 'devstoreaccount1';
+const EMULATOR_KEY =
+  'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+
+/**
+ * The environment with object_store's other spellings mapped to the names resolve.ts reads (set names win):
+ * AZURE_STORAGE_ACCESS_KEY / AZURE_STORAGE_SAS_KEY, AZURE_STORAGE_USE_EMULATOR (Azurite at
+ * AZURITE_BLOB_STORAGE_URL, default http://127.0.0.1:10000, with its development account).
+ */
+export function objectStoreEnvAliases(env: Env): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = { ...env };
+  const alias = (name: string, from: string | undefined) => {
+    if ((out[name] === undefined || out[name] === '') && from !== undefined && from !== '') out[name] = from;
+  };
+  alias('AZURE_STORAGE_ACCOUNT_KEY', env['AZURE_STORAGE_ACCESS_KEY']);
+  alias('AZURE_STORAGE_SAS_TOKEN', env['AZURE_STORAGE_SAS_KEY']);
+  if (/^(1|true|yes)$/i.test(env['AZURE_STORAGE_USE_EMULATOR'] ?? '')) {
+    alias('AZURE_STORAGE_ACCOUNT_NAME', EMULATOR_ACCOUNT);
+    if (out['AZURE_STORAGE_ACCOUNT_NAME'] === EMULATOR_ACCOUNT)
+      alias('AZURE_STORAGE_ACCOUNT_KEY', EMULATOR_KEY);
+    const base = (env['AZURITE_BLOB_STORAGE_URL'] || 'http://127.0.0.1:10000').replace(/\/+$/, '');
+    alias('AZURE_STORAGE_ENDPOINT', `${base}/${out['AZURE_STORAGE_ACCOUNT_NAME']}`);
+  }
+  return out;
+}
+
 /** Opens the store a command names; also returns the URL it resolved. */
 export async function openCliStore(
   src: StoreSource,
@@ -76,5 +103,5 @@ export async function openCliStore(
 ): Promise<{ store: ObjectStore; url: string }> {
   const full = withDotenv(env, resolve(cwd, src.envFile ?? '.env'), src.envFile !== undefined);
   const url = src.store ?? storeUrlFromEnv(full, cwd);
-  return { store: await resolveObjectStore(url, { env: full }), url };
+  return { store: await resolveObjectStore(url, { env: objectStoreEnvAliases(full) }), url };
 }
