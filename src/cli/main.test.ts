@@ -29,7 +29,7 @@ function shaledb(args: string[], cwd?: string): { code: number | null; stdout: s
 }
 
 test('--version, --help everywhere, bad usage and typed errors from the executable', async () => {
-  for (const flag of ['--version', '-v']) {
+  for (const flag of ['--version', '-V', '-v']) {
     const v = shaledb([flag]);
     assert.equal(v.code, 0, v.stderr);
     assert.equal(v.stdout.trim(), VERSION);

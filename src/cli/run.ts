@@ -49,7 +49,7 @@ function version(): string {
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('shaledb')
     .description('Administer ShaleDB / SlateDB 0.12.1 databases on object storage')
-    .version(version(), '-v, --version', 'the ShaleDB version')
+    .version(version(), '-V, --version', 'the ShaleDB version (also -v)')
     .option(
       '-p, --path <path>',
       'database path inside the object store (slatedb-cli: required, before the command; also accepted after it)',
@@ -140,6 +140,11 @@ function commandName(program: Command, argv: readonly string[]): string | undefi
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const ctx = new CliContext(io);
   const program = buildProgram(ctx);
+  // `-V` is slatedb-cli's (clap's) version flag; `-v` is kept from earlier shaledb releases.
+  if (argv.length === 1 && argv[0] === '-v') {
+    io.out(`${version()}\n`);
+    return 0;
+  }
   if (argv.length === 0) {
     io.err(program.helpInformation());
     return 2;

@@ -9,7 +9,9 @@
  *   refreshed, listed by name and deleted;
  * - run-compactor compacts SlateDB's L0s and SlateDB reopens the result and reads every row; run-garbage-collection
  *   then deletes only what SlateDB no longer needs (SlateDB reads everything afterwards);
- * - schedule-garbage-collection runs until stopped.
+ * - submit-compaction writes a Full compaction into SlateDB's compactions file and SlateDB's compactor runs it;
+ * - schedule-garbage-collection runs until stopped, gc makes one pass, delete-db lists SlateDB's files and deletes
+ *   them.
  */
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
@@ -167,6 +169,35 @@ test('read commands on a database SlateDB wrote and compacted: manifests, compac
       (await cliJson<{ ts: string }>(['seq-to-ts', ...base, String(seq.seq)])).ts,
       ts.stdout.trim().replace('+00:00', 'Z'),
     );
+
+    // submit-compaction into SlateDB's compactions file; SlateDB's compactor executes it.
+    const [submitted] = await cliJson<Array<{ id: string; status: string; spec: { sources: unknown[] } }>>([
+      'submit-compaction',
+      ...base,
+      '--request',
+      '"Full"',
+    ]);
+    assert.equal(submitted!.status, 'Submitted');
+    assert.deepEqual(
+      submitted!.spec.sources,
+      manifest.core.compacted.map((r) => ({ SortedRun: r.id })),
+    );
+    const again = await OracleDb.open(m, { dir, compactor: { pollInterval: '50ms' } });
+    const status = async () =>
+      (
+        await cliJson<[number, { core: { recent_compactions: Record<string, { status: string }> } }]>([
+          'read-compactions',
+          ...base,
+        ])
+      )[1].core.recent_compactions[submitted!.id]?.status;
+    for (let tries = 0; (await status()) !== 'Completed'; tries++) {
+      assert.ok(tries < 300, `SlateDB did not run the submitted compaction: ${await status()}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const afterFull = await again.scan();
+    await again.close('shutdown');
+    assert.deepEqual(rowsText(afterFull), rowsText(slateRows));
+    assert.deepEqual(scanText(await cliJson<ScanRow[]>(['scan', ...base])), rowsText(slateRows));
   });
 });
 
@@ -261,5 +292,18 @@ test("checkpoints made by the CLI are read by SlateDB's reader; run-compactor an
     });
     assert.equal(scheduled.code, 0, scheduled.stderr);
     assert.match(scheduled.stdout, /gc stopped \(SIGTERM\) after 1 tasks/);
+    const pass = await cli(['gc', ...base, '--once', '--min-age', '0s']);
+    assert.equal(pass.code, 0, pass.stderr);
+    assert.match(pass.stdout, /^gc pass\n/);
+
+    // delete-db lists exactly SlateDB's files, then removes them.
+    const files = readdirSync(join(dir, 'db'), { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => `db/${join(e.parentPath ?? e.path, e.name).slice(join(dir, 'db').length + 1)}`)
+      .sort();
+    const dry = await cliJson<{ paths: string[] }>(['delete-db', ...base]);
+    assert.deepEqual(dry.paths, files);
+    assert.equal((await cli(['delete-db', ...base, '--confirm'])).code, 0);
+    assert.equal((await cli(['stats', ...base])).code, 3);
   });
 });
