@@ -7,7 +7,7 @@
  * Concurrency: pure.
  */
 import { invalidError } from '../util/errors.js';
-import type { AdminProgress, ProgressCallback } from './admin-types.js';
+import type { AdminProgress, ProgressCallback, Rounding } from './admin-types.js';
 
 /** Refuses keys of `o` not in `known` ('invalid' INVALID_ARGUMENT). */
 export function checkOptionKeys(o: object, known: readonly string[], what: string): void {
@@ -50,4 +50,18 @@ export function reportProgress(cb: ProgressCallback | undefined, p: AdminProgres
   } catch {
     // A progress display must not break the work it shows.
   }
+}
+
+/**
+ * A rounding as the `slatedb` CLI's `--round` takes it: "up"/"roundup" or "down"/"rounddown", any case. Anything
+ * else is 'invalid' INVALID_ARGUMENT.
+ */
+export function parseRounding(text: string): Rounding {
+  const t = typeof text === 'string' ? text.toLowerCase() : '';
+  if (t === 'up' || t === 'roundup') return 'up';
+  if (t === 'down' || t === 'rounddown') return 'down';
+  throw invalidError(
+    'INVALID_ARGUMENT',
+    `invalid rounding ${JSON.stringify(text)} (up, roundup, down, rounddown)`,
+  );
 }

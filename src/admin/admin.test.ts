@@ -15,6 +15,7 @@ import { isShaleDBError } from '../util/errors.js';
 import { Ulid } from '../util/ids.js';
 import { SeededRand } from '../util/random.js';
 import { openAdmin } from './admin.js';
+import { parseRounding } from './admin-util.js';
 
 const SETTINGS = { flushInterval: null, compactorOptions: null, garbageCollectorOptions: null } as const;
 const T0 = 1_800_000_000_000;
@@ -212,6 +213,11 @@ test('seq <-> time by the latest manifest sequence tracker, rounding as 0.12.1',
   );
   await assert.rejects(admin.getTimestampForSequence(1, 'sideways' as 'up'), (e) =>
     isShaleDBError(e, 'invalid', 'INVALID_ARGUMENT'),
+  );
+  assert.deepEqual(['up', 'RoundUp', 'down', 'ROUNDDOWN'].map(parseRounding), ['up', 'up', 'down', 'down']);
+  assert.throws(
+    () => parseRounding('nearest'),
+    (e) => isShaleDBError(e, 'invalid', 'INVALID_ARGUMENT'),
   );
   await assert.rejects(admin.getSequenceForTimestamp(new Date(Number.NaN)), (e) =>
     isShaleDBError(e, 'invalid', 'INVALID_ARGUMENT'),

@@ -42,4 +42,5 @@ export {
   type ParentCheckpoint,
 } from './delete-db.js';
 export { chronoRfc3339, type JsonValue, serdeTime, stringifyJson } from './json-text.js';
+export { loadObjectStoreFromEnv, parseEnvFile, storeUrlFromEnv } from './store-from-env.js';
 export type { CompactionRequest, CompactionSpecInput } from './submit-compaction.js';
