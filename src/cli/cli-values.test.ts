@@ -1,6 +1,6 @@
 /**
  * The values the command line reads and writes: humantime durations (slatedb-cli's `--lifetime`, `--min-age`),
- * `min_age=…,period=…` schedules (the cases of slatedb-cli's own tests), `.env` files, CLOUD_PROVIDER store URLs,
+ * `min_age=…,period=…` schedules (the cases of slatedb-cli's own tests), CLOUD_PROVIDER store URLs and variables,
  * key encodings (round trips) and chrono's two time forms.
  */
 import assert from 'node:assert/strict';
@@ -8,7 +8,6 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { isShaleDBError } from '../util/errors.js';
 import { parseGcSchedule } from './commands/gc.js';
-import { parseDotenv } from './dotenv.js';
 import { parseHumantimeMs } from './humantime.js';
 import { objectStoreEnvAliases, storeUrlFromEnv } from './store-env.js';
 import { BYTE_ENCODINGS, decodeKey, encodeBytes, isoSerde, rfc3339 } from './text.js';
@@ -61,33 +60,6 @@ test('gc schedules as slatedb-cli 0.12.1 parses them', () => {
   }
 });
 
-test('.env files', () => {
-  const env = parseDotenv(
-    [
-      '# comment',
-      '',
-      'CLOUD_PROVIDER=local',
-      'export LOCAL_PATH = /data/slate  # trailing comment',
-      "QUOTED='a # b'",
-      'ESCAPED="line\\nnext \\"q\\""',
-      'EMPTY=',
-    ].join('\n'),
-    'x.env',
-  );
-  assert.deepEqual(Object.fromEntries(env), {
-    CLOUD_PROVIDER: 'local',
-    LOCAL_PATH: '/data/slate',
-    QUOTED: 'a # b',
-    ESCAPED: 'line\nnext "q"',
-    EMPTY: '',
-  });
-  assert.throws(
-    () => parseDotenv('A=1\nnot a line\n', 'x.env'),
-    (e) => isShaleDBError(e, 'invalid', 'INVALID_SETTING') && e.message === 'x.env:2: expected KEY=value',
-  );
-  assert.throws(() => parseDotenv('A="open', 'x.env'), /unterminated/);
-});
-
 test('CLOUD_PROVIDER names the store as slatedb-cli 0.12.1 does', () => {
   assert.equal(storeUrlFromEnv({ CLOUD_PROVIDER: 'local', LOCAL_PATH: '/data/x' }, '/'), 'file:///data/x');
   assert.equal(storeUrlFromEnv({ CLOUD_PROVIDER: 'LOCAL', LOCAL_PATH: 'rel' }, '/work'), 'file:///work/rel');
@@ -98,10 +70,11 @@ test('CLOUD_PROVIDER names the store as slatedb-cli 0.12.1 does', () => {
   assert.equal(storeUrlFromEnv({ CLOUD_PROVIDER: 'gcp', GOOGLE_BUCKET: 'g' }, '/'), 'gs://g');
   for (const [env, message] of [
     [{}, /no object store/],
-    [{ CLOUD_PROVIDER: 'local' }, /LOCAL_PATH is not set/],
-    [{ CLOUD_PROVIDER: 'aws' }, /AWS_BUCKET_NAME is not set/],
-    [{ CLOUD_PROVIDER: 'azure' }, /AZURE_CONTAINER_NAME is not set/],
-    [{ CLOUD_PROVIDER: 'opendal' }, /"opendal" is not supported/],
+    [{ CLOUD_PROVIDER: 'local' }, /undefined environment variable LOCAL_PATH/],
+    [{ CLOUD_PROVIDER: 'aws' }, /undefined environment variable AWS_BUCKET/],
+    [{ CLOUD_PROVIDER: 'azure' }, /undefined environment variable AZURE_CONTAINER_NAME/],
+    [{ CLOUD_PROVIDER: 'gcp' }, /undefined environment variable GOOGLE_BUCKET/],
+    [{ CLOUD_PROVIDER: 'opendal' }, /invalid environment variable CLOUD_PROVIDER value `opendal`/],
   ] as const) {
     assert.throws(() => storeUrlFromEnv(env, '/'), message);
   }

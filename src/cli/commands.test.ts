@@ -334,10 +334,10 @@ test('the object store from CLOUD_PROVIDER and --env-file, as slatedb-cli finds 
     assert.equal(unknown.code, 2);
     assert.match(
       unknown.stderr,
-      /^error \(invalid\/INVALID_SETTING\): CLOUD_PROVIDER="opendal" is not supported/,
+      /^error \(invalid\/INVALID_SETTING\): invalid environment variable CLOUD_PROVIDER value `opendal`/,
     );
     const noPath = await cli(['-p', 'db', 'stats'], { env: { CLOUD_PROVIDER: 'local' } });
-    assert.match(noPath.stderr, /LOCAL_PATH is not set/);
+    assert.match(noPath.stderr, /undefined environment variable LOCAL_PATH/);
     const noStore = await cli(['-p', 'db', 'stats']);
     assert.equal(noStore.code, 2);
     assert.match(noStore.stderr, /no object store: give --store URL, or set CLOUD_PROVIDER/);

@@ -1,7 +1,7 @@
 /**
  * Which object store a `shaledb` command works on: `--store URL` (any URL src/object-store/resolve.ts takes), or,
- * as slatedb-cli 0.12.1's `admin::load_object_store_from_env` does, the `CLOUD_PROVIDER` environment variable
- * (after reading `--env-file`, default `./.env` when present):
+ * as slatedb-cli 0.12.1's `admin::load_object_store_from_env` does (the admin API's src/admin/store-from-env.ts,
+ * which this builds on), the `CLOUD_PROVIDER` environment variable after reading `--env-file` (default `./.env`):
  *
  * | CLOUD_PROVIDER | Store | Variables |
  * |---|---|---|
@@ -12,16 +12,17 @@
  * | `gcp` (ShaleDB only) | GCS bucket GOOGLE_BUCKET (or GOOGLE_BUCKET_NAME) | as for `gs://` URLs |
  *
  * Invariants: `--store` wins over the environment; a missing or unknown variable is an 'invalid' INVALID_SETTING
- * error naming it (`opendal`, which 0.12.1 can be built with, is refused by name).
+ * error naming it (`opendal`, which 0.12.1 can be built with, is refused); relative paths (the env file,
+ * LOCAL_PATH) are resolved against the command's working directory.
  * Concurrency: each call builds a new store; the caller closes it.
  */
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { storeUrlFromEnv as adminStoreUrlFromEnv, parseEnvFile } from '../admin/store-from-env.js';
 import type { ObjectStore } from '../object-store/object-store.js';
 import { resolveObjectStore } from '../object-store/resolve.js';
-import { invalidError } from '../util/errors.js';
+import { invalidError, isShaleDBError } from '../util/errors.js';
 import { usageError } from './args.js';
-import { withDotenv } from './dotenv.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -29,43 +30,51 @@ type Env = Readonly<Record<string, string | undefined>>;
 export interface StoreSource {
   /** `--store URL`. */
   readonly store?: string | undefined;
-  /** `--env-file FILE` (default `.env`, read only when present). */
+  /** `--env-file FILE` (default `.env`; a missing file is ignored, as 0.12.1 ignores it). */
   readonly envFile?: string | undefined;
 }
 
-/** The store URL the environment names (after `.env`), or throws. `cwd` resolves a relative LOCAL_PATH. */
+/**
+ * The store URL the environment names (the admin API's `storeUrlFromEnv`, plus `gcp` and a hint when nothing names
+ * a store). `cwd` resolves a relative LOCAL_PATH.
+ */
 export function storeUrlFromEnv(env: Env, cwd: string): string {
-  const get = (name: string): string => {
-    const v = env[name];
-    if (v === undefined || v === '') {
-      throw invalidError('INVALID_SETTING', `environment variable ${name} is not set`);
-    }
-    return v;
-  };
-  const either = (a: string, b: string): string => (env[a] ? get(a) : env[b] ? get(b) : get(a));
   const provider = env['CLOUD_PROVIDER'];
   if (provider === undefined || provider === '') {
     throw usageError(
       'no object store: give --store URL, or set CLOUD_PROVIDER (local, memory, aws, azure, gcp)',
     );
   }
-  switch (provider.toLowerCase()) {
-    case 'local':
-      return pathToFileURL(resolve(cwd, get('LOCAL_PATH'))).href;
-    case 'memory':
-      return 'memory:///';
-    case 'aws':
-      return `s3://${encodeURIComponent(either('AWS_BUCKET_NAME', 'AWS_BUCKET'))}`;
-    case 'azure':
-      return `az://${encodeURIComponent(get('AZURE_CONTAINER_NAME'))}`;
-    case 'gcp':
-      return `gs://${encodeURIComponent(either('GOOGLE_BUCKET', 'GOOGLE_BUCKET_NAME'))}`;
-    default:
+  if (provider.toLowerCase() === 'gcp') {
+    const bucket = env['GOOGLE_BUCKET'] || env['GOOGLE_BUCKET_NAME'];
+    if (bucket === undefined || bucket === '') {
       throw invalidError(
         'INVALID_SETTING',
-        `CLOUD_PROVIDER=${JSON.stringify(provider)} is not supported (local, memory, aws, azure, gcp)`,
+        'undefined environment variable GOOGLE_BUCKET (or GOOGLE_BUCKET_NAME)',
       );
+    }
+    return `gs://${encodeURIComponent(bucket)}`;
   }
+  const local = env['LOCAL_PATH'];
+  const absolute =
+    local === undefined || local === '' || isAbsolute(local) ? {} : { LOCAL_PATH: resolve(cwd, local) };
+  return adminStoreUrlFromEnv({ ...env, ...absolute });
+}
+
+/** `env` beneath the variables of `file` (those already set win); a missing file adds nothing. */
+export function withEnvFile(env: Env, file: string): Record<string, string | undefined> {
+  let fromFile: Record<string, string> = {};
+  try {
+    fromFile = parseEnvFile(readFileSync(file, 'utf8'));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
+      if (isShaleDBError(e)) throw e;
+      throw invalidError('INVALID_SETTING', `env file ${file}: ${(e as Error).message}`, e);
+    }
+  }
+  const out: Record<string, string | undefined> = { ...fromFile };
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
+  return out;
 }
 
 /** Azurite's documented development account and key (what object_store's AZURE_STORAGE_USE_EMULATOR uses). */
@@ -101,7 +110,7 @@ export async function openCliStore(
   env: Env,
   cwd: string,
 ): Promise<{ store: ObjectStore; url: string }> {
-  const full = withDotenv(env, resolve(cwd, src.envFile ?? '.env'), src.envFile !== undefined);
+  const full = withEnvFile(env, resolve(cwd, src.envFile ?? '.env'));
   const url = src.store ?? storeUrlFromEnv(full, cwd);
   return { store: await resolveObjectStore(url, { env: objectStoreEnvAliases(full) }), url };
 }

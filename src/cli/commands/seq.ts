@@ -7,6 +7,7 @@
  * Concurrency: safe beside anything.
  */
 import { type Command, Option } from 'commander';
+import { parseRounding } from '../../admin/admin-util.js';
 import { argParser, usageError } from '../args.js';
 import { type CliContext, withGlobalOptions } from '../context.js';
 import { printJson } from '../io.js';
@@ -17,10 +18,11 @@ const roundOption = () =>
     .default('down')
     .argParser(
       argParser((t) => {
-        const v = t.toLowerCase();
-        if (v === 'up' || v === 'roundup') return 'up';
-        if (v === 'down' || v === 'rounddown') return 'down';
-        throw usageError(`--round: expected up or down, got ${JSON.stringify(t)}`);
+        try {
+          return parseRounding(t);
+        } catch (e) {
+          throw usageError(`--round: ${(e as Error).message}`);
+        }
       }),
     );
 
