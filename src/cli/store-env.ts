@@ -7,7 +7,7 @@
  * |---|---|---|
  * | `local` | LocalObjectStore at LOCAL_PATH | LOCAL_PATH (required) |
  * | `memory` | a new, empty MemoryObjectStore | |
- * | `aws` | S3 bucket AWS_BUCKET_NAME (or AWS_BUCKET) | AWS_* as for `s3://` URLs (endpoint, region, keys) |
+ * | `aws` | S3 bucket AWS_BUCKET (or AWS_BUCKET_NAME) | AWS_* as for `s3://` URLs (endpoint, region, keys) |
  * | `azure` | container AZURE_CONTAINER_NAME | AZURE_STORAGE_* as for `az://` URLs, and AZURE_STORAGE_USE_EMULATOR |
  * | `gcp` (ShaleDB only) | GCS bucket GOOGLE_BUCKET (or GOOGLE_BUCKET_NAME) | as for `gs://` URLs |
  *
