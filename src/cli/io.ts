@@ -4,7 +4,8 @@
  * with captured output and the real process wires it once in main.ts.
  *
  * Invariants: commands write results only through `out` and diagnostics and progress only through `err`; a
- * command that runs until stopped awaits `stopped()` and never installs signal handlers itself.
+ * command that runs until stopped awaits `stopped()` and never installs signal handlers itself; a closed stdout
+ * (EPIPE) is not an error: output is dropped and `outputClosed()` turns true.
  * Concurrency: one command per CliIo.
  */
 
@@ -22,13 +23,23 @@ export interface CliIo {
   readonly cwd: string;
   /** Resolves with the signal's name when the user asks a long-running command to stop (SIGINT/SIGTERM). */
   readonly stopped: () => Promise<string>;
+  /** True once stdout's reader went away (`shaledb scan | head`): output is dropped, commands may stop early. */
+  readonly outputClosed: () => boolean;
 }
 
 /** The process's CliIo. Signal handlers are installed on the first `stopped()` call and removed when it fires. */
 export function processIo(): CliIo {
   let stop: Promise<string> | undefined;
+  let closed = false;
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    closed = true;
+  });
   return {
-    out: (s) => process.stdout.write(s),
+    out: (s) => {
+      if (!closed) process.stdout.write(s);
+    },
+    outputClosed: () => closed,
     err: (s) => process.stderr.write(s),
     isTTY: process.stdout.isTTY === true && process.stderr.isTTY === true,
     columns: process.stderr.columns ?? 80,

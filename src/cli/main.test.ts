@@ -1,15 +1,16 @@
 /**
  * The `shaledb` executable as users run it (a child process of src/cli/main.ts): `--version`, `--help` on the
  * command line and on commands (never running them: `quickstart --help` creates nothing), bad usage as exit code 2
- * with one line on stderr and no stack trace, and a typed error's kind, code and exit code.
+ * with one line on stderr and no stack trace, a typed error's kind, code and exit code, and a closed stdout.
  * The commands themselves are tested in-process (commands.test.ts, services.test.ts).
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { withTempDir } from '../../test/support/io-temp-dir.js';
+import { Db } from '../open/open.js';
 import { isShaleDBError } from '../util/errors.js';
 import { parseCount, parseSize } from './args.js';
 
@@ -67,6 +68,31 @@ test('--version, --help everywhere, bad usage and typed errors from the executab
     const none = shaledb([], dir);
     assert.equal(none.code, 2);
     assert.match(none.stderr, /^Usage: shaledb/);
+  });
+});
+
+test('a reader that goes away (shaledb scan | head) ends the scan quietly: exit 0, its checkpoint removed', async () => {
+  await withTempDir(async (dir) => {
+    const settings = { compactorOptions: null, garbageCollectorOptions: null } as const;
+    const db = await Db.open('db', `file://${dir}`, { settings });
+    for (let i = 0; i < 5000; i++) await db.put(`key${i}`, 'v'.repeat(100), { awaitDurable: false });
+    await db.close();
+    const child = spawn(
+      process.execPath,
+      ['--import', TSX, MAIN, 'scan', '--store', `file://${dir}`, '-p', 'db'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    assert.deepEqual([code, stderr], [0, '']);
+    const left = shaledb(['list-checkpoints', '--store', `file://${dir}`, '-p', 'db', '--json']);
+    assert.equal(left.stdout, '[]\n');
   });
 });
 

@@ -23,6 +23,8 @@ export interface CliRunOptions {
   readonly isTTY?: boolean;
   /** Sends the stop signal (as SIGTERM) once stdout so far satisfies this. */
   readonly stopWhen?: (stdout: string) => boolean;
+  /** Pretends stdout's reader went away once this many characters were written. */
+  readonly outputClosedAfter?: number;
   /** Sends the stop signal (as SIGTERM) when this settles. */
   readonly stopOn?: Promise<unknown>;
 }
@@ -55,6 +57,7 @@ export async function cli(argv: readonly string[], o: CliRunOptions = {}): Promi
       check();
       return stop;
     },
+    outputClosed: () => o.outputClosedAfter !== undefined && stdout.length >= o.outputClosedAfter,
   });
   return { code, stdout, stderr };
 }

@@ -86,7 +86,7 @@ export function registerScanCommand(program: Command, ctx: CliContext): void {
       let n = 0;
       try {
         if (json && o.count !== true) io.out('[');
-        while (n < max) {
+        while (n < max && !io.outputClosed()) {
           const batch = await it.nextBatch(Math.min(256, max - n));
           if (batch.length === 0) break;
           for (const kv of batch) {
