@@ -6,7 +6,9 @@
  * without it the writer runs alone.
  *
  * Invariants: no write is accepted before the fence exists and replay is done; the writer epoch only grows; a
- * database configured with a separate WAL store (which ShaleDB does not support) is refused with 'invalid'.
+ * database configured with a separate WAL store (which ShaleDB does not support) is refused with 'invalid'; a clone
+ * whose creation has not finished (initialized = false) is refused with 'data' INVALID_DB_STATE; a clone's shared
+ * SSTs are read from its parents' roots (the manifest's external databases).
  * Concurrency: runs once, before the handle is returned.
  */
 
