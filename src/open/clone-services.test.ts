@@ -4,7 +4,9 @@
  *   reading them from the parent's path and writing its run under the clone's (0.12.1's standalone compactor does
  *   not resolve external SSTs and fails there);
  * - the disk cache preloads the shared SSTs from the parent's path on open, and the clone's reads then cost no SST
- *   GET.
+ *   GET;
+ * - a clone of a clone reads each shared SST from the database that owns it (grandparent or parent), both hold a
+ *   final checkpoint, and the parent's own writes after the clone was made stay out of it.
  */
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
@@ -120,4 +122,42 @@ test("the disk cache preloads a clone's shared SSTs from the parent's path", asy
     );
     await db.close();
   });
+});
+
+test('a clone of a clone reads from its grandparent and its parent', async () => {
+  const store = new MemoryObjectStore();
+  await parentAndClone(store); // 'parent' (4 L0s) -> 'clone'
+  const mid = await Db.open('clone', store, { settings: QUIET });
+  for (let i = 0; i < 50; i++) await mid.put(`m-${String(i).padStart(3, '0')}`, `mid-${i}`);
+  await mid.flush({ type: 'memtable' });
+  await mid.close();
+  await createClone('grandchild', 'clone', store);
+  const mid2 = await Db.open('clone', store, { settings: QUIET });
+  await mid2.put('m-000', 'after the clone was made');
+  await mid2.flush({ type: 'memtable' });
+  await mid2.close();
+
+  const m = (await manifestStore(store, 'grandchild').tryReadLatest())!.value;
+  assert.deepEqual(
+    m.externalDbs.map((e) => [e.path, e.sstIds.length]),
+    [
+      ['parent', 4],
+      ['clone', 1],
+    ],
+  );
+  for (const e of m.externalDbs) {
+    const holder = (await manifestStore(store, e.path).tryReadLatest())!.value;
+    const final = holder.checkpoints.find((c) => c.id.equals(e.finalCheckpointId!));
+    assert.equal(final?.expireTimeS, 0, `${e.path} holds the final checkpoint`);
+  }
+  const db = await Db.open('grandchild', store, { settings: QUIET });
+  await checkReads(db);
+  for (let i = 0; i < 50; i += 7) {
+    const v = await db.get(`m-${String(i).padStart(3, '0')}`);
+    assert.equal(v === undefined ? undefined : fromUtf8(v), `mid-${i}`);
+  }
+  await db.close();
+  const own: string[] = [];
+  for await (const o of store.list('grandchild/compacted/')) own.push(o.path);
+  assert.deepEqual(own, []);
 });
