@@ -275,6 +275,23 @@ test('deleteDb: refuses a non-database; finishes a half-done delete; strips a cl
     isShaleDBError(e, 'invalid', 'INVALID_ARGUMENT'),
   );
   await clone.close();
+
+  // A clone made by createClone: deleting it releases its final checkpoint on the parent.
+  const made = await openAdmin('made', store);
+  await made.createClone('parent', keep.id);
+  const finals = (await made.readManifest())!.manifest.externalDbs.map((e) =>
+    e.finalCheckpointId!.toString(),
+  );
+  assert.equal(finals.length, 1);
+  assert.ok((await parent.listCheckpoints()).some((c) => c.id === finals[0]));
+  assert.deepEqual((await made.deleteDb({ confirm: true })).parentCheckpoints, [
+    { path: 'parent', checkpointId: finals[0]! },
+  ]);
+  assert.deepEqual(
+    (await parent.listCheckpoints()).map((c) => c.id),
+    [keep.id],
+  );
+  await made.close();
   await parent.close();
 });
 

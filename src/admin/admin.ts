@@ -20,6 +20,7 @@ import {
   listCheckpoints,
   refreshCheckpoint,
 } from '../db/checkpoint.js';
+import { createClone } from '../db/clone.js';
 import type { Compaction } from '../format/compactions.js';
 import { SequenceTracker } from '../format/sequence-tracker.js';
 import type { GcPassReport, GcStats } from '../gc/gc-report.js';
@@ -308,7 +309,22 @@ export class Admin {
     });
   }
 
-  // createClone (0.12.1's `Admin::create_clone`) belongs here, implemented in src/admin/clone.ts.
+  /**
+   * Makes the database at this Admin's path a clone of the database at `parentPath` in the same store, from the
+   * parent's checkpoint `parentCheckpoint` or its latest state (0.12.1's `create_clone`; see db/clone.ts and
+   * docs/clones.md).
+   */
+  createClone(parentPath: string, parentCheckpoint?: string): Promise<void> {
+    return guard(async () => {
+      this.#check();
+      await createClone(this.path, parentPath, this.#store, {
+        ...(parentCheckpoint === undefined ? {} : { parentCheckpoint }),
+        retry: false,
+        clock: this.#clock,
+        rand: this.#rand,
+      });
+    });
+  }
 
   /** Releases the store if this Admin opened it from a URL. Idempotent. */
   async close(): Promise<void> {

@@ -70,7 +70,8 @@ function pad(n: number, width: number): string {
   return String(n).padStart(width, '0');
 }
 
-function rfc3339(ms: number, zone: string): string {
+function rfc3339(time: number, zone: string): string {
+  const ms = Math.floor(time);
   const d = new Date(ms);
   if (Number.isNaN(d.getTime())) throw new RangeError(`not a time: ${ms}`);
   const frac = ((ms % 1000) + 1000) % 1000;
