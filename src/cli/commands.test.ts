@@ -206,11 +206,32 @@ test('checkpoint commands and scan through a checkpoint', async () => {
       [['k000', 'changed']],
     );
 
+    // A clone of the checkpoint reads exactly the checkpoint's state.
+    const clone = await cliJson<{ path: string; parent_path: string }>([
+      'create-clone',
+      '--store',
+      `file://${dir}`,
+      '-p',
+      'clone',
+      '--parent-path',
+      'db',
+      '--parent-checkpoint',
+      created.id,
+    ]);
+    assert.deepEqual([clone.path, clone.parent_path], ['clone', 'db']);
+    const cloned = await cli(['scan', '--store', `file://${dir}`, '-p', 'clone', '--prefix', 'k00']);
+    assert.equal(cloned.stdout, pinned.stdout);
+    // The clone pins what it references with a checkpoint of its own in the parent.
+    const pins = (await cliJson<CheckpointJson[]>(['list-checkpoints', ...base]))
+      .map((c) => c.id)
+      .filter((id) => id !== created.id && id !== second);
+    assert.equal(pins.length, 1);
+
     const del = await cli(['delete-checkpoint', ...base, '-i', created.id]);
     assert.deepEqual([del.code, del.stdout], [0, `deleted checkpoint ${created.id}\n`]);
     assert.deepEqual(
-      (await cliJson<CheckpointJson[]>(['list-checkpoints', ...base])).map((c) => c.id),
-      [second],
+      (await cliJson<CheckpointJson[]>(['list-checkpoints', ...base])).map((c) => c.id).sort(),
+      [second!, pins[0]!].sort(),
     );
     const again = await cliJson<{ deleted: boolean }>(['delete-checkpoint', ...base, '-i', created.id]);
     assert.equal(again.deleted, false);

@@ -1,6 +1,6 @@
 /**
  * runCli: the whole `shaledb` command line on one argv, in-process: builds the commander program (every command of
- * slatedb-cli 0.12.1 with its names and flags, plus ShaleDB's scan, stats, inspect, gc, delete-db, quickstart), runs the
+ * slatedb-cli 0.12.1 with its names and flags, plus ShaleDB's scan, stats, inspect, gc, create-clone, delete-db, quickstart), runs the
  * command and turns its outcome into an exit code. main.ts calls it with the process's CliIo; tests call it with
  * captured output.
  *

@@ -9,6 +9,7 @@
  *   refreshed, listed by name and deleted;
  * - run-compactor compacts SlateDB's L0s and SlateDB reopens the result and reads every row; run-garbage-collection
  *   then deletes only what SlateDB no longer needs (SlateDB reads everything afterwards);
+ * - create-clone clones SlateDB's database and SlateDB opens the clone;
  * - submit-compaction writes a Full compaction into SlateDB's compactions file and SlateDB's compactor runs it;
  * - schedule-garbage-collection runs until stopped, gc makes one pass, delete-db lists SlateDB's files and deletes
  *   them.
@@ -169,6 +170,21 @@ test('read commands on a database SlateDB wrote and compacted: manifests, compac
       (await cliJson<{ ts: string }>(['seq-to-ts', ...base, String(seq.seq)])).ts,
       ts.stdout.trim().replace('+00:00', 'Z'),
     );
+
+    // create-clone of SlateDB's database: SlateDB opens the clone and reads what the parent held.
+    const clone = await cli([
+      'create-clone',
+      '--store',
+      `file://${dir}`,
+      '-p',
+      'clone',
+      '--parent-path',
+      'db',
+    ]);
+    assert.match(clone.stdout, /^created clone clone of db \(manifest \d+\)\n$/);
+    const slateClone = await OracleDb.open(m, { dir, path: 'clone' });
+    assert.deepEqual(rowsText(await slateClone.scan()), rowsText(slateRows));
+    await slateClone.close('shutdown');
 
     // submit-compaction into SlateDB's compactions file; SlateDB's compactor executes it.
     const [submitted] = await cliJson<Array<{ id: string; status: string; spec: { sources: unknown[] } }>>([

@@ -1,6 +1,7 @@
 /**
  * The checkpoint commands of slatedb-cli 0.12.1: `create-checkpoint`, `refresh-checkpoint`, `delete-checkpoint`,
- * `list-checkpoints`, with its flags (`-l/--lifetime` in humantime syntax, `-s/--source`, `-n/--name`, `-i/--id`).
+ * `list-checkpoints`, with its flags (`-l/--lifetime` in humantime syntax, `-s/--source`, `-n/--name`, `-i/--id`),
+ * and `create-clone` (0.12.1's `Admin::create_clone`, which its CLI does not offer).
  * `--json` prints `{"id","manifest_id"}` for a created checkpoint and 0.12.1's `Checkpoint` array for the list.
  *
  * Invariants: each change is one unfenced compare-and-swap on the latest manifest (a writer or compactor is never
@@ -83,6 +84,29 @@ export function registerCheckpointCommands(program: Command, ctx: CliContext): v
       await db.admin.deleteCheckpoint(o.id);
       if (ctx.json(cmd)) return printJson(ctx.io, { id: o.id, deleted: existed });
       ctx.io.out(existed ? `deleted checkpoint ${o.id}\n` : `no checkpoint ${o.id} (nothing changed)\n`);
+    }),
+  );
+
+  withGlobalOptions(
+    program
+      .command('create-clone')
+      .description(
+        "Creates a clone at --path of the database at --parent-path (same store): it shares the parent's SSTs",
+      )
+      .requiredOption('--parent-path <path>', 'the database to clone, in the same object store')
+      .option(
+        '--parent-checkpoint <uuid>',
+        'clone this checkpoint of the parent (default: a new one of its latest state)',
+        uuid,
+      ),
+  ).action(async (o: { parentPath: string; parentCheckpoint?: string }, cmd: Command) =>
+    ctx.withDb(cmd, async (db) => {
+      await db.admin.createClone(o.parentPath, o.parentCheckpoint);
+      const latest = await db.admin.readManifest();
+      const manifestId = latest === undefined ? null : latest.id;
+      if (ctx.json(cmd))
+        return printJson(ctx.io, { path: db.admin.path, parent_path: o.parentPath, manifest_id: manifestId });
+      ctx.io.out(`created clone ${db.admin.path} of ${o.parentPath} (manifest ${manifestId})\n`);
     }),
   );
 
