@@ -1,8 +1,8 @@
 /**
  * runCli: the whole `shaledb` command line on one argv, in-process: builds the commander program (every command of
- * slatedb-cli 0.12.1 with its names and flags, plus ShaleDB's scan, stats, inspect, gc, create-clone, delete-db, quickstart), runs the
- * command and turns its outcome into an exit code. main.ts calls it with the process's CliIo; tests call it with
- * captured output.
+ * slatedb-cli 0.12.1 with its names and flags, plus ShaleDB's scan, stats, inspect, gc, create-clone, delete-db and
+ * quickstart), runs the command and turns its outcome into an exit code. main.ts calls it with the process's CliIo;
+ * tests call it with captured output.
  *
  * Exit codes: 0 success; 1 internal or unexpected error (and a GC pass with a failed task); 2 bad usage or an
  * 'invalid' ShaleDBError; 3 'data' (damaged or missing database objects); 4 'unavailable' (object store; may be
