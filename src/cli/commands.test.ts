@@ -405,9 +405,21 @@ test('bad usage exits 2 with one line; typed errors print kind/code with their e
       assert.doesNotMatch(r.stderr, /\n\s+at /);
     }
     assert.deepEqual(readdirSync(dir), [], 'nothing ran');
-    const missing = await cli(['list-checkpoints', '--store', store, '-p', 'db']);
-    assert.deepEqual([missing.code, missing.stdout], [3, '']);
-    assert.match(missing.stderr, /^error \(data\/MANIFEST_MISSING\): /);
+    for (const args of [
+      ['list-checkpoints'],
+      ['create-checkpoint'],
+      ['stats'],
+      ['inspect'],
+      ['scan'],
+      ['run-garbage-collection', '-r', 'wal', '-m', '1h'],
+      ['run-compactor'],
+    ]) {
+      const missing = await cli([...args, '--store', store, '-p', 'db']);
+      assert.deepEqual([missing.code, missing.stdout], [3, ''], args.join(' '));
+      assert.match(missing.stderr, /^error \(data\/MANIFEST_MISSING\): [^\n]+\n$/);
+    }
+    assert.deepEqual(await cliJson(['list-manifests', '--store', store, '-p', 'db']), []);
+    assert.equal((await cli(['seq-to-ts', '--store', store, '-p', 'db', '1'])).stdout, 'not found\n');
     const help = await cli(['scan', '--help']);
     assert.equal(help.code, 0);
     assert.match(help.stdout, /--max-keys <n>/);

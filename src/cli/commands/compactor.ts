@@ -145,6 +145,9 @@ export function registerCompactorCommand(program: Command, ctx: CliContext): voi
       else io.out(`${text}\n`);
     };
     await ctx.withDb(cmd, async (db) => {
+      if ((await db.admin.readManifest()) === undefined) {
+        throw dataError('MANIFEST_MISSING', `${db.path}: no manifest (is this a database?)`);
+      }
       const abort = new AbortController();
       void io.stopped().then(() => abort.abort());
       const bar = progress(io, 'compactor', 'compactions ended');
