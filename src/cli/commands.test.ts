@@ -420,6 +420,10 @@ test('bad usage exits 2 with one line; typed errors print kind/code with their e
     }
     assert.deepEqual(await cliJson(['list-manifests', '--store', store, '-p', 'db']), []);
     assert.equal((await cli(['seq-to-ts', '--store', store, '-p', 'db', '1'])).stdout, 'not found\n');
+    const bare = await cli(['--path', 'db']);
+    assert.equal(bare.code, 2);
+    assert.match(bare.stderr, /^Usage: shaledb \[options\] \[command\]/);
+    assert.doesNotMatch(bare.stderr, /outputHelp/);
     const help = await cli(['scan', '--help']);
     assert.equal(help.code, 0);
     assert.match(help.stdout, /--max-keys <n>/);

@@ -154,6 +154,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return ctx.exitCode;
   } catch (e) {
     if (e instanceof CommanderError && e.exitCode === 0) return 0;
+    // No command: commander printed the help on stderr already.
+    if (e instanceof CommanderError && e.code === 'commander.help') return 2;
     const name = commandName(program, argv);
     if (isUsageError(e)) {
       // One line: commander's suggestion ("(Did you mean list-checkpoints?)") joins the message.
