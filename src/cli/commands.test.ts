@@ -149,6 +149,21 @@ test('checkpoint commands and scan through a checkpoint', async () => {
     assert.equal(t.code, 0, t.stderr);
     const [, second] = /^created checkpoint (\S+) pinning manifest (\d+)\n$/.exec(t.stdout)!;
 
+    // --source pins the same manifest as an existing checkpoint.
+    const copy = await cliJson<{ id: string; manifest_id: number }>([
+      'create-checkpoint',
+      ...base,
+      '-s',
+      created.id,
+    ]);
+    assert.equal(copy.manifest_id, created.manifest_id);
+    assert.equal((await cli(['delete-checkpoint', ...base, '-i', copy.id])).code, 0);
+    const unnamed = await cliJson<CheckpointJson[]>(['list-checkpoints', ...base, '--name', '']);
+    assert.deepEqual(
+      unnamed.map((c) => c.id),
+      [second],
+    );
+
     const all = await cliJson<CheckpointJson[]>(['list-checkpoints', ...base]);
     assert.deepEqual(all.map((c) => c.id).sort(), [created.id, second!].sort());
     const nightly = all.find((c) => c.id === created.id)!;
