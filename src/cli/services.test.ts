@@ -103,7 +103,14 @@ test('submit-compaction: a submitted spec is executed by run-compactor', async (
   await withTempDir(async (dir) => {
     await makeDb(dir);
     const base = ['--store', `file://${dir}`, '--path', 'db'];
-    const noFile = await cli(['submit-compaction', ...base, '--request', '"Full"']);
+    const noRuns = await cli(['submit-compaction', ...base, '--request', '"Full"']);
+    assert.equal(noRuns.code, 2);
+    assert.match(
+      noRuns.stderr,
+      /^error \(invalid\/INVALID_COMPACTION\): a full compaction needs at least one sorted run/,
+    );
+    const spec = '{"Spec":{"sources":[{"SortedRun":0}],"destination":0}}';
+    const noFile = await cli(['submit-compaction', ...base, '--request', spec]);
     assert.equal(noFile.code, 3);
     assert.match(noFile.stderr, /^error \(data\/INVALID_DB_STATE\): .*no compactions file/);
     await cli(['run-compactor', ...base, '--poll-interval', '20ms'], {

@@ -11,19 +11,17 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
-import { compactionJsonValue } from '../../admin/admin-json.js';
-import { stringifyJson } from '../../admin/json-text.js';
-import { type Compaction, compactionDestination } from '../../format/compactions.js';
+import { compactionListToJson } from '../../admin/admin-json.js';
+import type { CompactionRequest } from '../../admin/submit-compaction.js';
+import { compactionDestination } from '../../format/compactions.js';
 import type { MergeOperator } from '../../lsm/merge-operator.js';
 import type { CompressionCodec } from '../../store/settings.js';
-import { systemClock } from '../../util/clock.js';
 import { dataError, invalidError } from '../../util/errors.js';
-import { systemRand } from '../../util/random.js';
 import { argParser, parseCount, parseSize, usageError } from '../args.js';
+import { parseCompactionRequest } from '../compaction-request.js';
 import { type CliContext, withGlobalOptions } from '../context.js';
 import { printJson, printJsonText } from '../io.js';
 import { progress } from '../progress.js';
-import { type CompactionRequest, parseCompactionRequest, submitCompaction } from '../submit-compaction.js';
 
 interface CompactorArgs {
   readonly pollInterval?: string;
@@ -75,15 +73,9 @@ export function registerCompactorCommand(program: Command, ctx: CliContext): voi
       throw invalidError('INVALID_ARGUMENT', `unsupported scheduler: ${o.scheduler}`);
     }
     await ctx.withDb(cmd, async (db) => {
-      const ids = await submitCompaction(db.store, db.admin.path, o.request, systemClock, systemRand);
-      const submitted: Compaction[] = [];
-      for (const id of ids) {
-        const c = await db.admin.readCompaction(id.toString());
-        if (c === undefined)
-          throw dataError('INVALID_DB_STATE', `submitted compaction ${id.toString()} vanished`);
-        submitted.push(c);
-      }
-      if (ctx.json(cmd)) return printJsonText(io, stringifyJson(submitted.map(compactionJsonValue)));
+      // 0.12.1's size-tiered `generate` makes one spec of a request.
+      const submitted = [await db.admin.submitCompaction(o.request)];
+      if (ctx.json(cmd)) return printJsonText(io, compactionListToJson(submitted));
       for (const c of submitted) {
         const sources = [
           ...c.spec.l0ViewIds.map((v) => `L0 ${v.toString()}`),
