@@ -1,9 +1,8 @@
 /**
  * Text forms shared by the `shaledb` commands: keys and values as escaped text (printable ASCII as is, `\\` and
- * `\xNN` otherwise, reversible with {@link decodeKey}), hex or base64; byte sizes; timestamps as chrono prints them;
- * aligned tables.
+ * `\xNN` otherwise, reversible with {@link decodeKey}), hex or base64; byte sizes; aligned tables.
  *
- * Invariants: `decodeKey(encodeBytes(b, e), e)` returns `b` for every encoding; timestamps are UTC.
+ * Invariants: `decodeKey(encodeBytes(b, e), e)` returns `b` for every encoding.
  * Concurrency: pure.
  */
 import { usageError } from './args.js';
@@ -71,17 +70,6 @@ export function humanBytes(n: number): string {
     i++;
   }
   return `${v.toFixed(1)} ${units[i]}`;
-}
-
-/** A time as chrono serializes a DateTime<Utc> (serde): "2024-05-01T12:00:00Z", ".123Z" with milliseconds. */
-export function isoSerde(ms: number): string {
-  const s = new Date(ms).toISOString();
-  return ms % 1000 === 0 ? s.replace(/\.000Z$/, 'Z') : s;
-}
-
-/** A time as chrono's `to_rfc3339()` prints it: "2024-05-01T12:00:00+00:00". */
-export function rfc3339(ms: number): string {
-  return isoSerde(ms).replace(/Z$/, '+00:00');
 }
 
 /** Rows as left-aligned columns separated by two spaces (the last column is not padded). */

@@ -13,6 +13,7 @@ import {
   manifestToJson,
   versionFilesToJson,
 } from '../../admin/admin-json.js';
+import { serdeTime } from '../../admin/json-text.js';
 import { compactionDestination } from '../../format/compactions.js';
 import { Ulid } from '../../util/ids.js';
 import { argParser, parseId, usageError } from '../args.js';
@@ -20,7 +21,7 @@ import type { CliContext } from '../context.js';
 import { withGlobalOptions } from '../context.js';
 import { printJsonText } from '../io.js';
 import { describeManifest } from '../lsm-shape.js';
-import { humanBytes, isoSerde, table } from '../text.js';
+import { humanBytes, table } from '../text.js';
 
 const id = (option: string) => argParser((t) => parseId(t, option));
 
@@ -57,7 +58,7 @@ export function registerFileCommands(program: Command, ctx: CliContext): void {
           files.map((f) => [
             String(f.id),
             humanBytes(f.size),
-            isoSerde(f.lastModified.getTime()),
+            serdeTime(f.lastModified.getTime()),
             f.location,
           ]),
         ),
@@ -113,7 +114,7 @@ export function registerFileCommands(program: Command, ctx: CliContext): void {
           files.map((f) => [
             String(f.id),
             humanBytes(f.size),
-            isoSerde(f.lastModified.getTime()),
+            serdeTime(f.lastModified.getTime()),
             f.location,
           ]),
         ),

@@ -8,10 +8,10 @@
  */
 import { type Command, Option } from 'commander';
 import { parseRounding } from '../../admin/admin-util.js';
+import { chronoRfc3339, serdeTime } from '../../admin/json-text.js';
 import { argParser, usageError } from '../args.js';
 import { type CliContext, withGlobalOptions } from '../context.js';
 import { printJson } from '../io.js';
-import { isoSerde, rfc3339 } from '../text.js';
 
 const roundOption = () =>
   new Option('--round <direction>', 'when between two samples: down (the earlier) or up (the later)')
@@ -50,9 +50,9 @@ export function registerSeqCommands(program: Command, ctx: CliContext): void {
         return printJson(ctx.io, {
           seq,
           round: o.round,
-          ts: ts === undefined ? null : isoSerde(ts.getTime()),
+          ts: ts === undefined ? null : serdeTime(ts.getTime()),
         });
-      ctx.io.out(ts === undefined ? 'not found\n' : `${rfc3339(ts.getTime())}\n`);
+      ctx.io.out(ts === undefined ? 'not found\n' : `${chronoRfc3339(ts.getTime())}\n`);
     }),
   );
 
