@@ -8,7 +8,7 @@
  * Concurrency: all methods are safe to call concurrently; a handle must not be used after `close`.
  */
 import * as fs from 'node:fs';
-import type { FileHandle, FileStat, FileSystem, OpenMode, SyncKind } from './file-system.js';
+import type { DirEntry, FileHandle, FileStat, FileSystem, OpenMode, SyncKind } from './file-system.js';
 
 const FLAGS: Record<OpenMode, number> = {
   read: fs.constants.O_RDONLY,
@@ -16,6 +16,21 @@ const FLAGS: Record<OpenMode, number> = {
   create: fs.constants.O_RDWR | fs.constants.O_CREAT,
   'create-exclusive': fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_EXCL,
 };
+
+/** Our stat from Node's bigint one (exact nanoseconds and inode numbers). */
+function statOf(st: fs.BigIntStats): FileStat {
+  return {
+    size: Number(st.size),
+    isFile: st.isFile(),
+    isDirectory: st.isDirectory(),
+    mtimeMs: Number(st.mtimeMs) + Number(st.mtimeNs % 1_000_000n) / 1e6,
+    mtimeNs: st.mtimeNs,
+    ino: st.ino,
+    nlink: Number(st.nlink),
+  };
+}
+
+const BIGINT = { bigint: true } as const;
 
 function call<T>(fn: (cb: (err: NodeJS.ErrnoException | null, value: T) => void) => void): Promise<T> {
   return new Promise<T>((resolve, reject) => {
@@ -58,6 +73,14 @@ class NodeFileHandle implements FileHandle {
     return call<number>((cb) => fs.read(this.#fd, into, 0, into.length, position, cb));
   }
 
+  readSync(into: Uint8Array, position: number): number {
+    return fs.readSync(this.#fd, into, 0, into.length, position);
+  }
+
+  statSync(): FileStat {
+    return statOf(fs.fstatSync(this.#fd, BIGINT));
+  }
+
   async size(): Promise<number> {
     const st = await call<fs.Stats>((cb) => fs.fstat(this.#fd, cb));
     return st.size;
@@ -73,6 +96,10 @@ class NodeFileHandle implements FileHandle {
 
   close(): Promise<void> {
     return callVoid((cb) => fs.close(this.#fd, cb));
+  }
+
+  closeSync(): void {
+    fs.closeSync(this.#fd);
   }
 }
 
@@ -96,16 +123,32 @@ export class NodeFileSystem implements FileSystem {
     return new NodeFileHandle(path, fd);
   }
 
+  openSync(path: string, mode: OpenMode): FileHandle {
+    return new NodeFileHandle(path, fs.openSync(path, FLAGS[mode], 0o666));
+  }
+
   rename(from: string, to: string): Promise<void> {
     return callVoid((cb) => fs.rename(from, to, cb));
+  }
+
+  renameSync(from: string, to: string): void {
+    fs.renameSync(from, to);
   }
 
   link(existing: string, newPath: string): Promise<void> {
     return callVoid((cb) => fs.link(existing, newPath, cb));
   }
 
+  linkSync(existing: string, newPath: string): void {
+    fs.linkSync(existing, newPath);
+  }
+
   unlink(path: string): Promise<void> {
     return callVoid((cb) => fs.unlink(path, cb));
+  }
+
+  unlinkSync(path: string): void {
+    fs.unlinkSync(path);
   }
 
   mkdir(path: string): Promise<void> {
@@ -121,9 +164,27 @@ export class NodeFileSystem implements FileSystem {
     return names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   }
 
+  listDirSync(path: string): DirEntry[] {
+    return fs.readdirSync(path, { withFileTypes: true }).map((e) => ({
+      name: e.name,
+      isFile: e.isFile(),
+      isDirectory: e.isDirectory(),
+      isSymbolicLink: e.isSymbolicLink(),
+    }));
+  }
+
   async stat(path: string): Promise<FileStat> {
-    const st = await call<fs.Stats>((cb) => fs.stat(path, cb));
-    return { size: st.size, isFile: st.isFile(), isDirectory: st.isDirectory(), mtimeMs: st.mtimeMs };
+    return statOf(await call<fs.BigIntStats>((cb) => fs.stat(path, BIGINT, cb)));
+  }
+
+  statSync(path: string): FileStat {
+    return statOf(fs.statSync(path, BIGINT));
+  }
+
+  setTimesSync(path: string, mtimeUs: bigint): void {
+    // utimes takes seconds as a double (about 0.24 µs of precision today): aim at the middle of the microsecond.
+    const seconds = Number(mtimeUs) / 1e6 + 5e-7;
+    fs.utimesSync(path, seconds, seconds);
   }
 
   async syncDir(path: string): Promise<void> {
