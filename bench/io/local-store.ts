@@ -2,7 +2,8 @@
  * `node --import tsx bench/io/local-store.ts [--quick]`: small-object operations on LocalObjectStore over the real
  * disk: overwrite and create puts (durability 'none', so the figures show the store's own CPU and syscall cost,
  * not the disk's flush latency, plus a few durable puts), gets from the descriptor cache, synchronous gets,
- * heads and listings. Prints ops/s per case as the median of interleaved rounds.
+ * heads and listings. Prints, per case, the median over interleaved rounds of ops/s and of the process CPU time
+ * (user + system) per op: on a shared machine the CPU figure is the steadier one for comparing two builds.
  *
  * Invariants: figures are measured, never asserted; the run directory is removed afterwards.
  * Concurrency: one case at a time.
@@ -44,13 +45,25 @@ const cases: Case[] = [
   },
 ];
 
-async function measure(store: LocalObjectStore, c: Case): Promise<number> {
+interface Rate {
+  readonly opsPerSec: number;
+  readonly cpuUsPerOp: number;
+}
+
+async function measure(store: LocalObjectStore, c: Case): Promise<Rate> {
   let ops = 0;
   const start = nowMs();
+  const cpu = process.cpuUsage();
   while (nowMs() - start < windowMs) {
     for (let k = 0; k < 16; k++) await c.run(store, ops++);
   }
-  return (ops / (nowMs() - start)) * 1000;
+  const used = process.cpuUsage(cpu);
+  return { opsPerSec: (ops / (nowMs() - start)) * 1000, cpuUsPerOp: (used.user + used.system) / ops };
+}
+
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 async function main(): Promise<void> {
@@ -58,7 +71,7 @@ async function main(): Promise<void> {
   try {
     const store = new LocalObjectStore(dir, { durability: 'none' });
     for (let i = 0; i < OBJECTS; i++) await store.put(`o/${i}`, value);
-    const results = new Map<string, number[]>();
+    const results = new Map<string, Rate[]>();
     for (let r = 0; r < rounds; r++) {
       for (const c of cases) {
         const rate = await measure(store, c);
@@ -67,14 +80,18 @@ async function main(): Promise<void> {
     }
     const durable = new LocalObjectStore(dir, { durability: 'auto' });
     const start = nowMs();
+    const cpu = process.cpuUsage();
     const n = quick ? 50 : 200;
     for (let i = 0; i < n; i++) await durable.put(`d/${i}`, value, { mode: 'create' });
-    results.set('durable put create 1 KiB', [(n / (nowMs() - start)) * 1000]);
+    const used = process.cpuUsage(cpu);
+    results.set('durable put create 1 KiB', [
+      { opsPerSec: (n / (nowMs() - start)) * 1000, cpuUsPerOp: (used.user + used.system) / n },
+    ]);
     for (const [name, rates] of results) {
-      rates.sort((a, b) => a - b);
-      const median = rates[Math.floor(rates.length / 2)]!;
+      const ops = median(rates.map((r) => r.opsPerSec));
+      const cpuUs = median(rates.map((r) => r.cpuUsPerOp));
       console.log(
-        `${name.padEnd(28)} ${median.toFixed(0).padStart(9)} ops/s  (min ${rates[0]!.toFixed(0)}, max ${rates[rates.length - 1]!.toFixed(0)})`,
+        `${name.padEnd(28)} ${ops.toFixed(0).padStart(9)} ops/s ${cpuUs.toFixed(1).padStart(9)} CPU µs/op`,
       );
     }
     await store.close();
