@@ -245,7 +245,11 @@ export class LocalObjectStore implements ObjectStore {
         await writeTemp(temp, chunk, pos);
         pos += chunk.length;
       }
-      this.#stampMtime(temp.path, 0n);
+      try {
+        this.#stampMtime(temp.path, 0n);
+      } catch (e) {
+        throw mapLocalError(e, operation, path);
+      }
       await flushFile(temp.handle, this.#method);
       await closeTemp(temp);
       return temp;
