@@ -17,17 +17,48 @@ const FLAGS: Record<OpenMode, number> = {
   'create-exclusive': fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_EXCL,
 };
 
-/** Our stat from Node's bigint one (exact nanoseconds and inode numbers). */
+/**
+ * Our stat over Node's bigint one (exact nanoseconds and inode numbers). Fields are computed when read: most callers
+ * read two or three of them, and converting them all would cost more than the stat call's own overhead.
+ */
+class NodeStat implements FileStat {
+  readonly #st: fs.BigIntStats;
+
+  constructor(st: fs.BigIntStats) {
+    this.#st = st;
+  }
+
+  get size(): number {
+    return Number(this.#st.size);
+  }
+
+  get isFile(): boolean {
+    return this.#st.isFile();
+  }
+
+  get isDirectory(): boolean {
+    return this.#st.isDirectory();
+  }
+
+  get mtimeMs(): number {
+    return Number(this.#st.mtimeMs) + Number(this.#st.mtimeNs % 1_000_000n) / 1e6;
+  }
+
+  get mtimeNs(): bigint {
+    return this.#st.mtimeNs;
+  }
+
+  get ino(): bigint {
+    return this.#st.ino;
+  }
+
+  get nlink(): number {
+    return Number(this.#st.nlink);
+  }
+}
+
 function statOf(st: fs.BigIntStats): FileStat {
-  return {
-    size: Number(st.size),
-    isFile: st.isFile(),
-    isDirectory: st.isDirectory(),
-    mtimeMs: Number(st.mtimeMs) + Number(st.mtimeNs % 1_000_000n) / 1e6,
-    mtimeNs: st.mtimeNs,
-    ino: st.ino,
-    nlink: Number(st.nlink),
-  };
+  return new NodeStat(st);
 }
 
 const BIGINT = { bigint: true } as const;
