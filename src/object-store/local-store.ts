@@ -14,6 +14,10 @@
  * increasing microsecond stamp, raised above the replaced file's mtime under the lock (inode numbers are reused
  * at once, and kernels may stamp files coarsely, so inode+mtime+size alone could repeat).
  *
+ * Every file access goes through a src/io FileSystem (the `fs` option; default the real one), with synchronous
+ * calls for the small steps (stat, link, rename, utimes, lock files, cached reads), so the crashable
+ * MemoryFileSystem can stand in for the disk and check the power-loss guarantees (docs/object-stores.md#power-loss).
+ *
  * Invariants: readers see whole objects (publish is a rename or link of a complete, flushed file); nothing but
  * hidden staging, lock and trash names is ever written in place; deletes are idempotent.
  * Concurrency: any interleaving of calls, from any number of processes that use this store on the directory.
