@@ -6,15 +6,19 @@
  * in path order with the metadata Rust would report (etag `{inode:x}-{mtime_micros:x}-{size:x}`, mtime).
  *
  * Invariants: output is strictly increasing in code-point (= UTF-8 byte) order; directories that cannot hold a
- * matching path are not read; an entry that vanishes between the walk and its stat is left out.
+ * matching path are not read; an entry that vanishes between the walk and its stat is left out, as is a missing
+ * directory; any other failure (EIO, EACCES, ...) fails the listing with an ObjectStoreError rather than leaving
+ * objects out silently.
  * All file access goes through the store's FileSystem (synchronous calls: directory reads and stats are served from
  * the page cache).
  * Concurrency: reads only; the walk yields to the event loop every WALK_YIELD_EVERY entries.
  */
 import { join } from 'node:path';
 import type { DirEntry, FileStat, FileSystem } from '../io/file-system.js';
+import { errnoOf } from '../io/io-error.js';
 import { yieldToEventLoop } from '../util/time-slice.js';
 import { compareStrings } from './listing.js';
+import { mapLocalError } from './local-errors.js';
 import { decodeSegment, encodeSegment, isHiddenFileName } from './local-paths.js';
 import type { ObjectMeta } from './object-store.js';
 
@@ -35,6 +39,12 @@ export function localMeta(path: string, st: FileStat): ObjectMeta {
     lastModifiedMs: Number(st.mtimeNs / 1_000_000n),
     etag: localEtag(st),
   };
+}
+
+/** A path that vanished or is not a directory: nothing to list there. Anything else must not pass silently. */
+function skippable(e: unknown, prefix: string): void {
+  const errno = errnoOf(e);
+  if (errno !== 'ENOENT' && errno !== 'ENOTDIR') throw mapLocalError(e, 'list', prefix);
 }
 
 interface Candidate {
@@ -63,7 +73,8 @@ export async function* listLocal(
     let st: FileStat;
     try {
       st = fs.statSync(c.file);
-    } catch {
+    } catch (e) {
+      skippable(e, prefix);
       continue;
     }
     if (!st.isFile) continue;
@@ -87,7 +98,8 @@ async function walk(
   let entries: DirEntry[];
   try {
     entries = fs.listDirSync(dirFile);
-  } catch {
+  } catch (e) {
+    skippable(e, prefix);
     return;
   }
   for (const entry of entries) {
@@ -104,7 +116,8 @@ async function walk(
     if (entry.isSymbolicLink) {
       try {
         isDir = fs.statSync(file).isDirectory;
-      } catch {
+      } catch (e) {
+        skippable(e, prefix);
         continue;
       }
     }

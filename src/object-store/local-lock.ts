@@ -19,7 +19,7 @@
  * Concurrency: any number of keys and contenders; the in-process queue is per final path.
  */
 import { hostname } from 'node:os';
-import { type FileHandle, type FileSystem, readWholeFileSync } from '../io/file-system.js';
+import type { FileHandle, FileSystem } from '../io/file-system.js';
 import type { Clock } from '../util/clock.js';
 import type { Rand } from '../util/random.js';
 import { lockPathOf } from './local-paths.js';
@@ -45,6 +45,10 @@ interface LockInfo {
 }
 
 const HOST = hostname();
+const ENCODER = new TextEncoder();
+const DECODER = new TextDecoder();
+/** Lock files are well under this size; anything longer is not a lock we wrote. */
+const LOCK_FILE_BYTES_MAX = 1024;
 const POLL_MIN_MS = 1;
 const POLL_MAX_MS = 50;
 
@@ -184,7 +188,7 @@ function tryCreate(fs: FileSystem, path: string, info: LockInfo): boolean {
     throw e;
   }
   try {
-    handle.writeSync(new TextEncoder().encode(JSON.stringify(info)), 0);
+    handle.writeSync(ENCODER.encode(JSON.stringify(info)), 0);
   } finally {
     handle.closeSync();
   }
@@ -194,7 +198,7 @@ function tryCreate(fs: FileSystem, path: string, info: LockInfo): boolean {
 /** The lock's info, or undefined when the file is missing, empty (being written) or unreadable. */
 function readInfo(fs: FileSystem, path: string): LockInfo | undefined {
   try {
-    const parsed = JSON.parse(new TextDecoder().decode(readWholeFileSync(fs, path))) as Partial<LockInfo>;
+    const parsed = JSON.parse(DECODER.decode(readLockFile(fs, path))) as Partial<LockInfo>;
     if (
       typeof parsed.token !== 'string' ||
       typeof parsed.pid !== 'number' ||
@@ -205,6 +209,23 @@ function readInfo(fs: FileSystem, path: string): LockInfo | undefined {
     return parsed as LockInfo;
   } catch {
     return undefined;
+  }
+}
+
+/** The bytes of a lock file (at most LOCK_FILE_BYTES_MAX + 1: a longer one fails to parse). */
+function readLockFile(fs: FileSystem, path: string): Uint8Array {
+  const handle = fs.openSync(path, 'read');
+  try {
+    const buf = new Uint8Array(LOCK_FILE_BYTES_MAX + 1);
+    let n = 0;
+    while (n < buf.length) {
+      const got = handle.readSync(buf.subarray(n), n);
+      if (got === 0) break;
+      n += got;
+    }
+    return buf.subarray(0, n);
+  } finally {
+    handle.closeSync();
   }
 }
 
