@@ -2,7 +2,8 @@
  * LocalObjectStore over an injected FileSystem: the whole object-store contract on the in-memory file system
  * (so the power-loss suites exercise the same store as the real disk), and typed errors with no leftovers when
  * the file layer fails (FaultyFileSystem): a full disk while staging is transient and leaves no staging file, a
- * failed link or rename leaves the previous version in place.
+ * failed link or rename leaves the previous version in place; a listing that cannot read a directory fails
+ * (a missing one lists nothing).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -58,5 +59,21 @@ describe('local store file-layer failures', () => {
       ['k'],
     );
     assert.deepEqual(await namesUnder(mem, '/store'), ['k']);
+  });
+
+  it('a directory that cannot be read fails the listing; a missing one lists nothing', async () => {
+    const mem = new MemoryFileSystem();
+    const faulty = new FaultyFileSystem(mem);
+    const s = new LocalObjectStore('/store', { fs: faulty });
+    assert.deepEqual(await collect(s.list('')), []);
+    await s.put('m/1', bytesOf('a'));
+    await s.put('w/1', bytesOf('b'));
+    faulty.addRule({ op: 'listDir', path: '/store/m', errno: 'EIO', times: 1 });
+    await assert.rejects(collect(s.list('')), (e) => isObjectStoreError(e, 'permanent'));
+    assert.deepEqual(
+      (await collect(s.list(''))).map((m) => m.path),
+      ['m/1', 'w/1'],
+    );
+    assert.deepEqual(await collect(s.list('nothing/here/')), []);
   });
 });
