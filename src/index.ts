@@ -3,6 +3,7 @@
  * public. Test and benchmark helpers live in "shaledb/testing" (testing.ts), the abstract-level adapter in
  * "shaledb/level" (level/index.ts).
  */
+export * from './admin/index.js';
 export {
   type CheckpointAdminOptions,
   type CheckpointCreateResult,
@@ -14,6 +15,7 @@ export {
   listCheckpoints,
   refreshCheckpoint,
 } from './db/checkpoint.js';
+export { type CloneOptions, createClone } from './db/clone.js';
 export type { DbOpenOptions, DbStatus } from './db/db.js';
 export { DbIterator, type KeyValue } from './db/db-iterator.js';
 export { DbReader, type DbReaderOptions, type DbReaderStatus } from './db/db-reader.js';

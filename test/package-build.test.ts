@@ -268,11 +268,14 @@ test('TypeScript consumers type-check under node16 resolution from ESM and Commo
   assert.equal(r.status, 0, `tsc: ${r.stdout}${r.stderr}`);
 });
 
-test('the installed shaledb bin runs: --help and --version', () => {
+test('the installed shaledb bin runs: --help, --version and a command', () => {
   const bin = join(app, 'node_modules/.bin/shaledb');
   const help = run([bin, '--help'], app);
   assert.equal(help.status, 0, help.stderr);
-  assert.match(help.stdout, /usage: shaledb <command>/);
+  assert.match(help.stdout, /^Usage: shaledb \[options\] \[command\]/);
+  const listed = run([bin, '--store', `file://${app}`, '--path', 'no-db', 'list-manifests', '--json'], app);
+  assert.equal(listed.status, 0, listed.stderr);
+  assert.equal(listed.stdout, '[]\n');
   const version = run([bin, '--version'], app);
   assert.equal(version.status, 0, version.stderr);
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };

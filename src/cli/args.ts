@@ -1,65 +1,42 @@
 /**
- * Command-line argument parsing for every `shaledb` command: one parser (node:util parseArgs, strict), usage
- * errors as 'invalid' USAGE ShaleDBErrors with a one-line message, and size and count values ("64MiB", "4").
+ * Argument values of the `shaledb` commands (commander parses the command line): usage errors as 'invalid' USAGE
+ * ShaleDBErrors with a one-line message, ids, sizes and counts ("42", "64MiB", "4").
  *
- * Invariants: a bad argument never reaches a command as a guessed value: unknown options, missing values, extra
- * positionals and malformed sizes are USAGE errors; `main.ts` prints them on one line and exits 2.
+ * Invariants: a bad argument never reaches a command as a guessed value: malformed ids, sizes and counts are
+ * USAGE errors; run.ts prints them on one line and exits 2.
  * Concurrency: pure.
  */
-import { parseArgs } from 'node:util';
+import { CommanderError, InvalidArgumentError } from 'commander';
 import { invalidError, isShaleDBError, type ShaleDBError } from '../util/errors.js';
-
-/** parseArgs option descriptors. */
-export type OptionSpecs = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
 
 /** A usage error: main prints it on one line with a pointer to `--help`, and exits 2. */
 export function usageError(message: string): ShaleDBError {
   return invalidError('USAGE', message);
 }
 
-/** True for a usage error (ours, or one node's parseArgs threw). */
+/** True for a usage error (ours, or commander's). */
 export function isUsageError(e: unknown): boolean {
   if (isShaleDBError(e, 'invalid', 'USAGE')) return true;
-  const code = (e as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_');
+  return e instanceof CommanderError;
 }
 
-/**
- * Parses `argv` strictly with `options` plus `--help`/`-h`; at most `maxPositionals` positionals. Throws
- * usage errors.
- */
-export function parseCommandArgs<O extends OptionSpecs>(
-  argv: readonly string[],
-  options: O,
-  maxPositionals = 0,
-): {
-  values: {
-    [K in keyof O]?: O[K]['multiple'] extends true
-      ? string[]
-      : O[K]['type'] extends 'string'
-        ? string
-        : boolean;
-  } & {
-    help?: boolean;
+/** A commander argument parser that wraps our usage errors as commander's, so commander names the option. */
+export function argParser<T>(parse: (text: string) => T): (text: string) => T {
+  return (text) => {
+    try {
+      return parse(text);
+    } catch (e) {
+      throw new InvalidArgumentError((e as Error).message);
+    }
   };
-  positionals: string[];
-} {
-  let parsed: ReturnType<typeof parseArgs>;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      options: { ...options, help: { type: 'boolean', short: 'h' } },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (e) {
-    // node's messages are one line already, with a hint for the common mistakes.
-    throw usageError((e as Error).message.split('\n')[0]!);
-  }
-  if (parsed.values['help'] !== true && parsed.positionals.length > maxPositionals) {
-    throw usageError(`unexpected argument ${JSON.stringify(parsed.positionals[maxPositionals])}`);
-  }
-  return parsed as never;
+}
+
+/** A u64 id or count that fits a JS safe integer ("0", "42"). */
+export function parseId(text: string, option: string): number {
+  const n = /^\s*\d+\s*$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(n))
+    throw usageError(`${option}: expected a non-negative integer, got ${JSON.stringify(text)}`);
+  return n;
 }
 
 const SIZE_UNITS: Record<string, number> = {

@@ -1,13 +1,16 @@
 /**
- * The command line's edges: `--version`, `--help` on every command (never running it: `quickstart --help` creates
- * nothing), and bad usage as exit code 2 with one line on stderr and no stack trace; size and count arguments.
+ * The `shaledb` executable as users run it (a child process of src/cli/main.ts): `--version`, `--help` on the
+ * command line and on commands (never running them: `quickstart --help` creates nothing), bad usage as exit code 2
+ * with one line on stderr and no stack trace, a typed error's kind, code and exit code, and a closed stdout.
+ * The commands themselves are tested in-process (commands.test.ts, services.test.ts).
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { withTempDir } from '../../test/support/io-temp-dir.js';
+import { Db } from '../open/open.js';
 import { isShaleDBError } from '../util/errors.js';
 import { parseCount, parseSize } from './args.js';
 
@@ -21,61 +24,76 @@ function shaledb(args: string[], cwd?: string): { code: number | null; stdout: s
     cwd,
     encoding: 'utf8',
     timeout: 120_000,
+    env: { ...process.env, CLOUD_PROVIDER: '' },
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-test('--version prints the package version; --help works on the command line and every command', async () => {
-  for (const flag of ['--version', '-v']) {
+test('--version, --help everywhere, bad usage and typed errors from the executable', async () => {
+  for (const flag of ['--version', '-V', '-v']) {
     const v = shaledb([flag]);
     assert.equal(v.code, 0, v.stderr);
     assert.equal(v.stdout.trim(), VERSION);
   }
   await withTempDir(async (dir) => {
-    for (const [args, text] of [
-      [['--help'], /usage: shaledb <command>/],
-      [['quickstart', '--help'], /usage: shaledb quickstart \[dir\]/],
-      [['quickstart', '-h'], /usage: shaledb quickstart \[dir\]/],
-      [['gc', '--help'], /usage: shaledb gc --store URL --path DB/],
-      [['compactor', '--help'], /usage: shaledb compactor --store URL --path DB/],
-    ] as const) {
-      const r = shaledb([...args], dir);
-      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
-      assert.match(r.stdout, text);
+    const top = shaledb(['--help'], dir);
+    assert.equal(top.code, 0, top.stderr);
+    assert.match(top.stdout, /^Usage: shaledb \[options\] \[command\]/);
+    for (const c of [
+      'read-manifest',
+      'list-checkpoints',
+      'run-garbage-collection',
+      'scan',
+      'inspect',
+      'quickstart',
+    ]) {
+      assert.match(top.stdout, new RegExp(`\\n {2}${c} `));
     }
-    assert.deepEqual(readdirSync(dir), [], '--help created nothing');
+    const qs = shaledb(['quickstart', '--help'], dir);
+    assert.equal(qs.code, 0);
+    assert.match(qs.stdout, /^Usage: shaledb quickstart \[options\] \[dir\]/);
+    const alias = shaledb(['compactor', '-h'], dir);
+    assert.match(alias.stdout, /^Usage: shaledb run-compactor\|compactor \[options\]/);
+
+    const bad = shaledb(['list-manifests', '--store', `file://${dir}`, '-p', 'db', '--start', 'x'], dir);
+    assert.equal(bad.code, 2);
+    assert.match(
+      bad.stderr,
+      /^shaledb list-manifests: option '-s, --start <id>' argument 'x' is invalid\..*\(see shaledb list-manifests --help\)\n$/,
+    );
+    const missing = shaledb(['--store', `file://${dir}`, '--path', 'db', 'list-checkpoints'], dir);
+    assert.equal(missing.code, 3);
+    assert.match(missing.stderr, /^error \(data\/MANIFEST_MISSING\): [^\n]+\n$/);
+    assert.deepEqual(readdirSync(dir), [], 'nothing was created');
+    const none = shaledb([], dir);
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /^Usage: shaledb/);
   });
 });
 
-test('bad usage exits 2 with one line on stderr, never a stack trace', async () => {
+test('a reader that goes away (shaledb scan | head) ends the scan quietly: exit 0, its checkpoint removed', async () => {
   await withTempDir(async (dir) => {
-    for (const [args, text] of [
-      [['frobnicate'], /unknown command "frobnicate"/],
-      [['quickstart', 'a', 'b'], /unexpected argument "b"/],
-      [['quickstart', '--bogus'], /--bogus/],
-      [['gc', '--store', 'file:///tmp'], /--path DB is required/],
-      [['gc', '--store', 'file:///tmp', '--path', 'x', '--bogus'], /--bogus/],
-      [['gc', '--store'], /--store/],
-      [['compactor', '--path', 'db'], /--store and --path are required/],
-      [['compactor', '--store', `file://${dir}`, '--path', 'db', '--max-sst-size', '64XB'], /--max-sst-size/],
-      [
-        ['compactor', '--store', `file://${dir}`, '--path', 'db', '--max-concurrent', '0'],
-        /--max-concurrent/,
-      ],
-      [['compactor', '--store', `file://${dir}`, '--path', 'db', '--what'], /--what/],
-    ] as const) {
-      const r = shaledb([...args], dir);
-      assert.equal(r.code, 2, `${args.join(' ')}: exit ${r.code}: ${r.stderr}`);
-      const lines = r.stderr.trimEnd().split('\n');
-      assert.equal(lines.length, 1, `${args.join(' ')}: one line, got ${r.stderr}`);
-      assert.match(lines[0]!, text);
-      assert.doesNotMatch(r.stderr, /\n\s+at /);
-    }
-    assert.deepEqual(readdirSync(dir), [], 'nothing ran');
+    const settings = { compactorOptions: null, garbageCollectorOptions: null } as const;
+    const db = await Db.open('db', `file://${dir}`, { settings });
+    for (let i = 0; i < 5000; i++) await db.put(`key${i}`, 'v'.repeat(100), { awaitDurable: false });
+    await db.close();
+    const child = spawn(
+      process.execPath,
+      ['--import', TSX, MAIN, 'scan', '--store', `file://${dir}`, '-p', 'db'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    assert.deepEqual([code, stderr], [0, '']);
+    const left = shaledb(['list-checkpoints', '--store', `file://${dir}`, '-p', 'db', '--json']);
+    assert.equal(left.stdout, '[]\n');
   });
-  const none = shaledb([]);
-  assert.equal(none.code, 2);
-  assert.match(none.stderr, /usage: shaledb <command>/);
 });
 
 test('sizes and counts', () => {

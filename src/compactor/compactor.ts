@@ -110,6 +110,8 @@ export class Compactor {
     const loaded = await TransactionalObject.tryLoad(manifestStore(o.store, o.root));
     if (loaded === undefined)
       throw new ShaleDBError('data', 'MANIFEST_MISSING', `no manifest under ${o.root}`);
+    // A clone's shared SSTs are compaction inputs read from their parents' roots (outputs go under o.root).
+    o.tableStore.setExternalDbs(loaded.value.externalDbs);
     const manifest = await FenceableObject.init(
       loaded,
       COMPACTOR_EPOCH,

@@ -23,6 +23,7 @@ import type { Clock } from '../util/clock.js';
 import type { TaskExecutor } from '../util/dispatcher.js';
 import { closedError, ShaleDBError } from '../util/errors.js';
 import type { Rand } from '../util/random.js';
+import { StarvationGuard, yieldToEventLoop } from '../util/time-slice.js';
 import { batchRows } from './batch-rows.js';
 import { DbIterator } from './db-iterator.js';
 import type { DbState } from './db-state.js';
@@ -100,6 +101,8 @@ export class DbInner {
   #closedClean = false;
   /** The wait every writer held by backpressure shares (see #backpressure). */
   #pressureWait: Promise<void> | undefined;
+  /** Makes a loop of non-durable writes let timers and IO (the WAL flush) run every few ms. */
+  readonly #starvation = new StarvationGuard();
 
   constructor(deps: DbInnerDeps) {
     this.#d = deps;
@@ -135,7 +138,7 @@ export class DbInner {
     const durable = this.#apply(rows, seq, now);
     if (txn !== undefined || this.txns.activeCount > 0) this.txns.committed(txn, rows, seq);
     const handle: WriteHandle = { seq: BigInt(seq), createTs: now };
-    if (!awaitDurable) return handle;
+    if (!awaitDurable) return this.#starvation.starved() ? yieldToEventLoop().then(() => handle) : handle;
     return durable.then(
       () => handle,
       (e) => Promise.reject(asClosedIfClosing(e)),

@@ -235,6 +235,8 @@ export class DbReader {
       manifestId = latest.id;
       manifest = latest.value;
     }
+    // A clone's shared SSTs are read from its parents' roots.
+    d.tableStore.setExternalDbs(manifest.externalDbs);
     try {
       const state = await buildReaderState(
         d.tableStore,
@@ -375,6 +377,7 @@ export class DbReader {
             return withCheckpoint(own === undefined ? m : (withoutCheckpoint(m, own.id) ?? m), checkpoint);
           });
         }
+        d.tableStore.setExternalDbs(latest.value.externalDbs);
         const next = await buildReaderState(
           d.tableStore,
           latest.id,

@@ -92,6 +92,8 @@ export class MemtableFlusher {
   /** Registered, not yet dispatched, oldest first. */
   #queued: ImmutableMemtable[] = [];
   #inFlight = 0;
+  /** The last sequence-tracker sample time this writer accepted (0.12.1 keeps it in its in-memory tracker). */
+  #trackerLastRecordedS: bigint | undefined;
   readonly #done = new Map<ImmutableMemtable, CompactedSsTable>();
 
   constructor(deps: FlusherDeps) {
@@ -253,6 +255,12 @@ export class MemtableFlusher {
     for (const { imm, sst } of batch) {
       const tick = BigInt(imm.table.lastTick);
       const lastSeq = imm.table.lastSeq ?? m.lastL0Seq;
+      const tracker = appendSequenceSamples(
+        m.sequenceTracker,
+        imm.table.sequenceSamples,
+        this.#trackerLastRecordedS,
+      );
+      this.#trackerLastRecordedS = tracker.lastRecordedS;
       m = {
         ...m,
         l0: [sst, ...m.l0],
@@ -260,7 +268,7 @@ export class MemtableFlusher {
         lastL0ClockTick: tick > m.lastL0ClockTick ? tick : m.lastL0ClockTick,
         lastL0Seq: Math.max(m.lastL0Seq, lastSeq),
         recentSnapshotMinSeq: d.snapshots.minSeq() ?? lastSeq,
-        sequenceTracker: appendSequenceSamples(m.sequenceTracker, imm.table.sequenceSamples),
+        sequenceTracker: tracker.blob,
       };
     }
     // The memtables leave the read path exactly as their SSTs join it.

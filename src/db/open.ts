@@ -6,7 +6,9 @@
  * without it the writer runs alone.
  *
  * Invariants: no write is accepted before the fence exists and replay is done; the writer epoch only grows; a
- * database configured with a separate WAL store (which ShaleDB does not support) is refused with 'invalid'.
+ * database configured with a separate WAL store (which ShaleDB does not support) is refused with 'invalid'; a clone
+ * whose creation has not finished (initialized = false) is refused with 'data' INVALID_DB_STATE; a clone's shared
+ * SSTs are read from its parents' roots (the manifest's external databases).
  * Concurrency: runs once, before the handle is returned.
  */
 
@@ -26,7 +28,7 @@ import { FenceableObject } from '../store/transactional-object.js';
 import type { Clock } from '../util/clock.js';
 import { systemClock } from '../util/clock.js';
 import { TaskExecutor } from '../util/dispatcher.js';
-import { invalidError } from '../util/errors.js';
+import { dataError, invalidError } from '../util/errors.js';
 import type { Rand } from '../util/random.js';
 import { systemRand } from '../util/random.js';
 import type { DbOpenOptions } from './db.js';
@@ -119,7 +121,7 @@ export async function openDb(
   }
   let tier: WalJournalTier | undefined;
   try {
-    store = await withDiskCache(store, root, settings.objectStoreCacheOptions, obs.onCacheError);
+    store = await withDiskCache(store, settings.objectStoreCacheOptions, obs.onCacheError);
     if (journalOptions !== undefined) tier = await WalJournalTier.open(journalOptions, root, clock, rand);
     return await openWithStore({
       root,
@@ -172,7 +174,15 @@ async function fenceOlderWriters(c: OpenContext, tableStore: TableStore): Promis
       'the database uses a separate WAL object store, which ShaleDB does not support',
     );
   }
-  await preloadDiskCache(c.store, c.root, stored.value, c.settings.objectStoreCacheOptions);
+  if (!stored.value.initialized) {
+    throw dataError(
+      'INVALID_DB_STATE',
+      `${c.root}: the database is a clone whose creation has not finished (run createClone again to finish it)`,
+    );
+  }
+  // A clone reads the SSTs it shares with its parents from their roots.
+  tableStore.setExternalDbs(stored.value.externalDbs);
+  await preloadDiskCache(c.store, tableStore.paths, stored.value, c.settings.objectStoreCacheOptions);
   const firstWalId = await tableStore.nextWalId(stored.value.replayAfterWalId);
   const manifest =
     c.tier === undefined

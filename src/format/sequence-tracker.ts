@@ -7,7 +7,8 @@
  * `0` | `10`+7 | `110`+9 | `1110`+12 | `1111`+32 bits (two's complement, sign-extended on read).
  * Invariants: values are kept as bigint with 64-bit wrapping arithmetic, as Rust's i64/u64; decoding checks
  * every length and never reads past the input. Inserting keeps at most one sample per 60 s and at most 8192
- * samples (halving by keeping every other one), as 0.12.1 does.
+ * samples (halving by keeping every other one), as 0.12.1 does. Lookups (`findTs`, `findSeq`) binary-search as
+ * Rust's `slice::binary_search` does, so an exact match among equal samples picks the last of them.
  * Concurrency: single owner.
  */
 import { dataError } from '../util/errors.js';
@@ -133,12 +134,55 @@ function decodeGorilla(buf: Uint8Array, what: string): { values: bigint[]; bytes
   return { values, bytes: Math.ceil(r.bitsRead / 8) };
 }
 
+/** How a lookup that finds no exact sample rounds: to the next higher sample, or the next lower one. */
+export type FindRounding = 'up' | 'down';
+
+/**
+ * Rust's `binary_search` on an ascending array: `{ found: true, index }` for a match (the last of equal values, as
+ * the standard library's current implementation returns), else the insertion point.
+ */
+function binarySearch(values: readonly bigint[], target: bigint): { found: boolean; index: number } {
+  let size = values.length;
+  if (size === 0) return { found: false, index: 0 };
+  let base = 0;
+  while (size > 1) {
+    const half = size >>> 1;
+    const mid = base + half;
+    if (values[mid]! <= target) base = mid;
+    size -= half;
+  }
+  const v = values[base]!;
+  if (v === target) return { found: true, index: base };
+  return { found: false, index: v < target ? base + 1 : base };
+}
+
+/** The sample index a lookup of `target` in `values` lands on, or undefined (0.12.1's find_ts/find_seq rule). */
+function findIndex(values: readonly bigint[], target: bigint, round: FindRounding): number | undefined {
+  if (values.length === 0) return undefined;
+  const r = binarySearch(values, target);
+  if (r.found) return r.index;
+  if (round === 'up') return r.index < values.length ? r.index : undefined;
+  return r.index > 0 ? r.index - 1 : undefined;
+}
+
 /** Seq ↔ time samples (seqs are u64, timestamps i64 Unix seconds). */
 export class SequenceTracker {
   readonly seqs: bigint[] = [];
   readonly timestampsS: bigint[] = [];
   /** Last accepted sample time; not persisted (a decoded tracker starts without one, as in 0.12.1). */
   #lastRecordedS: bigint | undefined;
+
+  /**
+   * The last accepted sample time (Unix seconds) of this process's tracker; undefined after decoding. A writer that
+   * re-decodes the manifest's tracker for every flush carries it over, as 0.12.1's in-memory tracker keeps it.
+   */
+  get lastRecordedS(): bigint | undefined {
+    return this.#lastRecordedS;
+  }
+
+  set lastRecordedS(ts: bigint | undefined) {
+    this.#lastRecordedS = ts;
+  }
 
   /** Records (seq, time) unless a sample was taken less than 60 s ago. Requires: both never decrease. */
   insert(seq: bigint, tsS: bigint): void {
@@ -167,6 +211,24 @@ export class SequenceTracker {
     }
     this.seqs.splice(0, this.seqs.length, ...s);
     this.timestampsS.splice(0, this.timestampsS.length, ...t);
+  }
+
+  /**
+   * The time (Unix seconds) of the sample for `seq`: its exact sample, else the next higher (`'up'`) or lower
+   * (`'down'`) one; undefined when there is none (0.12.1's `find_ts`).
+   */
+  findTs(seq: bigint, round: FindRounding): bigint | undefined {
+    const i = findIndex(this.seqs, seq, round);
+    return i === undefined ? undefined : this.timestampsS[i];
+  }
+
+  /**
+   * The seq of the sample at `tsS` (Unix seconds): its exact sample, else the next higher (`'up'`) or lower
+   * (`'down'`) one; undefined when there is none (0.12.1's `find_seq`).
+   */
+  findSeq(tsS: bigint, round: FindRounding): bigint | undefined {
+    const i = findIndex(this.timestampsS, tsS, round);
+    return i === undefined ? undefined : this.seqs[i];
   }
 
   /** The RFC-0012 encoding. */

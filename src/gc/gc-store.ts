@@ -128,8 +128,15 @@ export class GcStore {
     return (await this.compactions.list()).filter((v) => v.path === this.compactions.pathFor(v.id));
   }
 
-  /** Deletes `paths`, at most GC_DELETE_CONCURRENCY_MAX at a time; failures are collected, not thrown. */
-  async deletePaths(paths: readonly string[], signal?: AbortSignal): Promise<DeleteOutcome> {
+  /**
+   * Deletes `paths`, at most GC_DELETE_CONCURRENCY_MAX at a time; failures are collected, not thrown. `onDone` is
+   * called after each delete, whether it succeeded or failed (progress).
+   */
+  async deletePaths(
+    paths: readonly string[],
+    signal?: AbortSignal,
+    onDone?: (path: string) => void,
+  ): Promise<DeleteOutcome> {
     const deleted: string[] = [];
     const failed: GcDeleteFailure[] = [];
     let next = 0;
@@ -142,6 +149,7 @@ export class GcStore {
         } catch (e) {
           failed.push({ path, error: toShaleDBError(e) });
         }
+        onDone?.(path);
       }
     };
     const workers = Math.min(GC_DELETE_CONCURRENCY_MAX, paths.length);

@@ -5,10 +5,12 @@
  * Fault model: a rule matches a call by operation name and path (exact string, RegExp or predicate); it skips its
  * first `after` matches, then fails the next `times` (default: all later ones). A failing `write` may first write
  * `partialBytes` bytes through to the inner file (a short write, then the error), as a full disk does. Failed
- * calls have no other effect. Rules are checked in the order added; the first that fires wins.
+ * calls have no other effect. Rules are checked in the order added; the first that fires wins. A synchronous call
+ * matches the rules of its asynchronous twin ('open' covers openSync, 'stat' statSync and fstat, ...).
  * Concurrency: as the wrapped file system.
  */
 import {
+  type DirEntry,
   type FileHandle,
   type FileStat,
   type FileSystem,
@@ -33,6 +35,8 @@ export type FsOp =
   | 'rmdir'
   | 'readdir'
   | 'stat'
+  | 'listDir'
+  | 'setTimes'
   | 'syncDir';
 
 /** One fault rule. */
@@ -111,9 +115,19 @@ export class FaultyFileSystem implements FileSystem {
     return new FaultyHandle(this, await this.inner.open(path, mode));
   }
 
+  openSync(path: string, mode: OpenMode): FileHandle {
+    this.fail('open', path, 'open');
+    return new FaultyHandle(this, this.inner.openSync(path, mode));
+  }
+
   async rename(from: string, to: string): Promise<void> {
     this.fail('rename', to, 'rename');
     return this.inner.rename(from, to);
+  }
+
+  renameSync(from: string, to: string): void {
+    this.fail('rename', to, 'rename');
+    this.inner.renameSync(from, to);
   }
 
   async link(existing: string, newPath: string): Promise<void> {
@@ -121,9 +135,19 @@ export class FaultyFileSystem implements FileSystem {
     return this.inner.link(existing, newPath);
   }
 
+  linkSync(existing: string, newPath: string): void {
+    this.fail('link', newPath, 'link');
+    this.inner.linkSync(existing, newPath);
+  }
+
   async unlink(path: string): Promise<void> {
     this.fail('unlink', path, 'unlink');
     return this.inner.unlink(path);
+  }
+
+  unlinkSync(path: string): void {
+    this.fail('unlink', path, 'unlink');
+    this.inner.unlinkSync(path);
   }
 
   async mkdir(path: string): Promise<void> {
@@ -141,9 +165,24 @@ export class FaultyFileSystem implements FileSystem {
     return this.inner.readdir(path);
   }
 
+  listDirSync(path: string): DirEntry[] {
+    this.fail('listDir', path, 'scandir');
+    return this.inner.listDirSync(path);
+  }
+
   async stat(path: string): Promise<FileStat> {
     this.fail('stat', path, 'stat');
     return this.inner.stat(path);
+  }
+
+  statSync(path: string): FileStat {
+    this.fail('stat', path, 'stat');
+    return this.inner.statSync(path);
+  }
+
+  setTimesSync(path: string, mtimeUs: bigint): void {
+    this.fail('setTimes', path, 'utime');
+    this.inner.setTimesSync(path, mtimeUs);
   }
 
   async syncDir(path: string): Promise<void> {
@@ -194,6 +233,16 @@ class FaultyHandle implements FileHandle {
     return this.#inner.read(into, position);
   }
 
+  readSync(into: Uint8Array, position: number): number {
+    this.#fs.fail('read', this.path, 'read');
+    return this.#inner.readSync(into, position);
+  }
+
+  statSync(): FileStat {
+    this.#fs.fail('stat', this.path, 'fstat');
+    return this.#inner.statSync();
+  }
+
   async size(): Promise<number> {
     this.#fs.fail('size', this.path, 'fstat');
     return this.#inner.size();
@@ -212,5 +261,10 @@ class FaultyHandle implements FileHandle {
   async close(): Promise<void> {
     this.#fs.fail('close', this.path, 'close');
     return this.#inner.close();
+  }
+
+  closeSync(): void {
+    this.#fs.fail('close', this.path, 'close');
+    this.#inner.closeSync();
   }
 }

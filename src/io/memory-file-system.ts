@@ -10,9 +10,11 @@
  *   of the later entry changes in that directory also survives (metadata is journaled in order). A rename within
  *   one directory is one atomic change; a rename across directories is a change in each.
  * - A file or directory survives only if reachable from the root through surviving entries.
+ * - Metadata: a file keeps its inode number; its mtime is the one it had at its last flush (any kind).
  * After `crash()` every call fails with EIO until `restart()` installs the surviving image (the reboot); handles
  * opened before the crash stay dead. `crashAfter(n)` crashes just before the n-th counted call from now.
  * Not modelled: disk-full (use FaultyFileSystem), permissions, symlinks, sector-level corruption of synced data.
+ * The `...Sync` calls are the same operations as their asynchronous twins (which delegate to them).
  *
  * Invariants: the volatile view always equals durable state plus the pending changes in order.
  * Concurrency: single event loop; each call completes atomically, and flushes yield a few microtask turns so
@@ -23,6 +25,7 @@ import { copyBytes } from '../util/bytes.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import type { Rand } from '../util/random.js';
 import {
+  type DirEntry,
   type FileHandle,
   type FileStat,
   type FileSystem,
@@ -30,54 +33,10 @@ import {
   type OpenMode,
   type SyncKind,
 } from './file-system.js';
-import { GrowableBytes } from './growable-bytes.js';
+import { CrashImager, type CrashMode } from './memory-crash-image.js';
+import { applyChange, MemDir, MemFile, type MemNode, msToNs, nsToMs } from './memory-fs-nodes.js';
 
-type DataChange = { readonly offset: number; readonly data: Uint8Array } | { readonly truncate: number };
-type EntryChange = ReadonlyArray<readonly [name: string, node: MemNode | undefined]>;
-
-class MemFile {
-  readonly kind = 'file';
-  readonly live: GrowableBytes;
-  readonly durable: GrowableBytes;
-  pending: DataChange[] = [];
-  mtimeMs: number;
-
-  constructor(mtimeMs: number, live = new GrowableBytes(), durable = new GrowableBytes()) {
-    this.mtimeMs = mtimeMs;
-    this.live = live;
-    this.durable = durable;
-  }
-}
-
-class MemDir {
-  readonly kind = 'dir';
-  readonly entries = new Map<string, MemNode>();
-  durable = new Map<string, MemNode>();
-  pending: EntryChange[] = [];
-  mtimeMs: number;
-
-  constructor(mtimeMs: number) {
-    this.mtimeMs = mtimeMs;
-  }
-
-  change(changes: EntryChange, nowMs: number): void {
-    for (const [name, node] of changes) {
-      if (node === undefined) this.entries.delete(name);
-      else this.entries.set(name, node);
-    }
-    this.pending.push(changes);
-    this.mtimeMs = nowMs;
-  }
-}
-
-type MemNode = MemFile | MemDir;
-
-/** How a crash treats changes that were never made durable. */
-export type CrashMode =
-  /** Lose all of them. */
-  | 'strict'
-  /** Keep a random subset of file writes (possibly torn) and a random prefix of each directory's changes. */
-  | 'torn';
+export type { CrashMode } from './memory-crash-image.js';
 
 /** Options for {@link MemoryFileSystem.crash}. */
 export interface CrashOptions {
@@ -104,12 +63,13 @@ export class MemoryFileSystem implements FileSystem {
   readonly #clock: Clock;
   #root: MemDir;
   #generation = 0;
+  #nextIno = 1n;
   #crashed: MemDir | undefined;
   #crashAt: { readonly op: number; readonly options: CrashOptions } | undefined;
 
   constructor(clock: Clock = systemClock) {
     this.#clock = clock;
-    this.#root = new MemDir(clock.nowMs());
+    this.#root = new MemDir(this.#nextIno++, this.nowNs());
   }
 
   primitive(kind: SyncKind): string {
@@ -124,10 +84,9 @@ export class MemoryFileSystem implements FileSystem {
   /** Crashes now: computes what survives and fails every later call until `restart()`. */
   crash(options: CrashOptions = {}): void {
     if (this.#crashed !== undefined) return;
-    const mode = options.mode ?? 'strict';
-    if (mode === 'torn' && options.rand === undefined) throw new Error('torn crash needs a rand');
+    const imager = new CrashImager(options.mode ?? 'strict', options.rand);
     this.#crashAt = undefined;
-    this.#crashed = new CrashImager(mode, options.rand, this.#clock.nowMs()).dir(this.#root);
+    this.#crashed = imager.dir(this.#root);
     this.#generation++;
   }
 
@@ -144,13 +103,17 @@ export class MemoryFileSystem implements FileSystem {
   }
 
   async open(path: string, mode: OpenMode): Promise<FileHandle> {
+    return this.openSync(path, mode);
+  }
+
+  openSync(path: string, mode: OpenMode): FileHandle {
     this.#count('open', path);
     const { dir, name, node } = this.#lookup(path, 'open');
     let file: MemFile;
     if (node === undefined) {
       if (mode === 'read' || mode === 'read-write') throw new FsErrnoError('ENOENT', 'open', path);
-      file = new MemFile(this.#clock.nowMs());
-      dir.change([[name, file]], this.#clock.nowMs());
+      file = new MemFile(this.#nextIno++, this.nowNs());
+      dir.change([[name, file]], this.nowNs());
     } else {
       if (mode === 'create-exclusive') throw new FsErrnoError('EEXIST', 'open', path);
       if (node.kind === 'dir') throw new FsErrnoError('EISDIR', 'open', path);
@@ -160,6 +123,10 @@ export class MemoryFileSystem implements FileSystem {
   }
 
   async rename(from: string, to: string): Promise<void> {
+    this.renameSync(from, to);
+  }
+
+  renameSync(from: string, to: string): void {
     this.#count('rename', from);
     const src = this.#lookup(from, 'rename');
     const dst = this.#lookup(to, 'rename');
@@ -167,7 +134,7 @@ export class MemoryFileSystem implements FileSystem {
     if (dst.node === src.node) return;
     if (dst.node?.kind === 'dir') throw new FsErrnoError('EISDIR', 'rename', to);
     if (src.node.kind === 'dir' && dst.node !== undefined) throw new FsErrnoError('ENOTDIR', 'rename', to);
-    const now = this.#clock.nowMs();
+    const now = this.nowNs();
     if (src.dir === dst.dir) {
       src.dir.change(
         [
@@ -183,28 +150,36 @@ export class MemoryFileSystem implements FileSystem {
   }
 
   async link(existing: string, newPath: string): Promise<void> {
+    this.linkSync(existing, newPath);
+  }
+
+  linkSync(existing: string, newPath: string): void {
     this.#count('link', newPath);
     const src = this.#lookup(existing, 'link');
     const dst = this.#lookup(newPath, 'link');
     if (src.node === undefined) throw new FsErrnoError('ENOENT', 'link', existing);
     if (src.node.kind === 'dir') throw new FsErrnoError('EPERM', 'link', existing);
     if (dst.node !== undefined) throw new FsErrnoError('EEXIST', 'link', newPath);
-    dst.dir.change([[dst.name, src.node]], this.#clock.nowMs());
+    dst.dir.change([[dst.name, src.node]], this.nowNs());
   }
 
   async unlink(path: string): Promise<void> {
+    this.unlinkSync(path);
+  }
+
+  unlinkSync(path: string): void {
     this.#count('unlink', path);
     const { dir, name, node } = this.#lookup(path, 'unlink');
     if (node === undefined) throw new FsErrnoError('ENOENT', 'unlink', path);
     if (node.kind === 'dir') throw new FsErrnoError('EISDIR', 'unlink', path);
-    dir.change([[name, undefined]], this.#clock.nowMs());
+    dir.change([[name, undefined]], this.nowNs());
   }
 
   async mkdir(path: string): Promise<void> {
     this.#count('mkdir', path);
     const { dir, name, node } = this.#lookup(path, 'mkdir');
     if (node !== undefined) throw new FsErrnoError('EEXIST', 'mkdir', path);
-    dir.change([[name, new MemDir(this.#clock.nowMs())]], this.#clock.nowMs());
+    dir.change([[name, new MemDir(this.#nextIno++, this.nowNs())]], this.nowNs());
   }
 
   async rmdir(path: string): Promise<void> {
@@ -213,21 +188,35 @@ export class MemoryFileSystem implements FileSystem {
     if (node === undefined) throw new FsErrnoError('ENOENT', 'rmdir', path);
     if (node.kind !== 'dir') throw new FsErrnoError('ENOTDIR', 'rmdir', path);
     if (node.entries.size > 0) throw new FsErrnoError('ENOTEMPTY', 'rmdir', path);
-    dir.change([[name, undefined]], this.#clock.nowMs());
+    dir.change([[name, undefined]], this.nowNs());
   }
 
   async readdir(path: string): Promise<string[]> {
-    this.#check('readdir', path);
-    const node = this.#node(path, 'scandir');
-    if (node.kind !== 'dir') throw new FsErrnoError('ENOTDIR', 'scandir', path);
-    return [...node.entries.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    return [...this.#dirNode(path).entries.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  }
+
+  listDirSync(path: string): DirEntry[] {
+    const out: DirEntry[] = [];
+    for (const [name, node] of this.#dirNode(path).entries) {
+      const isFile = node.kind === 'file';
+      out.push({ name, isFile, isDirectory: !isFile, isSymbolicLink: false });
+    }
+    return out;
   }
 
   async stat(path: string): Promise<FileStat> {
+    return this.statSync(path);
+  }
+
+  statSync(path: string): FileStat {
     this.#check('stat', path);
-    const node = this.#node(path, 'stat');
-    const size = node.kind === 'file' ? node.live.size : 0;
-    return { size, isFile: node.kind === 'file', isDirectory: node.kind === 'dir', mtimeMs: node.mtimeMs };
+    return statOf(this.#node(path, 'stat'));
+  }
+
+  setTimesSync(path: string, mtimeUs: bigint): void {
+    this.#count('utimes', path);
+    const node = this.#node(path, 'utime');
+    node.mtimeNs = mtimeUs * 1000n;
   }
 
   async syncDir(path: string): Promise<void> {
@@ -241,9 +230,9 @@ export class MemoryFileSystem implements FileSystem {
     this.stats.dirSyncs++;
   }
 
-  /** @internal The clock's wall time, for mtimes. */
-  nowMs(): number {
-    return this.#clock.nowMs();
+  /** @internal The clock's wall time as Unix ns, for mtimes. */
+  nowNs(): bigint {
+    return msToNs(this.#clock.nowMs());
   }
 
   /** @internal Counts a call toward `crashAfter` and fails it if the file system has crashed. */
@@ -273,6 +262,13 @@ export class MemoryFileSystem implements FileSystem {
     if (this.#crashed !== undefined) throw new FsErrnoError('EIO', syscall, path, 'the file system crashed');
   }
 
+  #dirNode(path: string): MemDir {
+    this.#check('scandir', path);
+    const node = this.#node(path, 'scandir');
+    if (node.kind !== 'dir') throw new FsErrnoError('ENOTDIR', 'scandir', path);
+    return node;
+  }
+
   #node(path: string, syscall: string): MemNode {
     const { node } = this.#lookup(path, syscall);
     if (node === undefined) throw new FsErrnoError('ENOENT', syscall, path);
@@ -296,6 +292,19 @@ export class MemoryFileSystem implements FileSystem {
     const name = parts[parts.length - 1]!;
     return { dir, name, node: dir.entries.get(name) };
   }
+}
+
+function statOf(node: MemNode): FileStat {
+  const isFile = node.kind === 'file';
+  return {
+    size: isFile ? node.live.size : 0,
+    isFile,
+    isDirectory: !isFile,
+    mtimeMs: nsToMs(node.mtimeNs),
+    mtimeNs: node.mtimeNs,
+    ino: node.ino,
+    nlink: isFile ? node.nlink : 1,
+  };
 }
 
 /** Lets other tasks run, as a real flush would. */
@@ -330,12 +339,16 @@ class MemHandle implements FileHandle {
     const copy = copyBytes(data);
     this.#file.live.writeAt(position, copy);
     this.#file.pending.push({ offset: position, data: copy });
-    this.#file.mtimeMs = this.#fs.nowMs();
+    this.#file.mtimeNs = this.#fs.nowNs();
     this.#fs.stats.writes++;
     this.#fs.stats.bytesWritten += data.length;
   }
 
   async read(into: Uint8Array, position: number): Promise<number> {
+    return this.readSync(into, position);
+  }
+
+  readSync(into: Uint8Array, position: number): number {
     this.#live('read');
     this.#fs.checkHandle('read', this.path, this.#generation);
     return this.#file.live.readAt(position, into);
@@ -347,12 +360,19 @@ class MemHandle implements FileHandle {
     return this.#file.live.size;
   }
 
+  statSync(): FileStat {
+    this.#live('fstat');
+    this.#fs.checkHandle('fstat', this.path, this.#generation);
+    return statOf(this.#file);
+  }
+
   async truncate(length: number): Promise<void> {
     this.#live('ftruncate');
     if (!this.#writable) throw new FsErrnoError('EBADF', 'ftruncate', this.path);
     this.#fs.countOp('ftruncate', this.path, this.#generation);
     this.#file.live.truncate(length);
     this.#file.pending.push({ truncate: length });
+    this.#file.mtimeNs = this.#fs.nowNs();
   }
 
   async sync(kind: SyncKind): Promise<void> {
@@ -360,79 +380,26 @@ class MemHandle implements FileHandle {
     const syscall = kind === 'data' ? 'fdatasync' : 'fsync';
     this.#fs.countOp(syscall, this.path, this.#generation);
     const upTo = this.#file.pending.length;
+    const mtimeNs = this.#file.mtimeNs;
     await yieldTurns();
     this.#fs.checkHandle(syscall, this.path, this.#generation);
     // Only what was written before the flush began is covered by it.
     for (const c of this.#file.pending.slice(0, upTo)) applyChange(this.#file.durable, c);
     this.#file.pending = this.#file.pending.slice(upTo);
+    this.#file.durableMtimeNs = mtimeNs;
     this.#fs.stats.fileSyncs++;
   }
 
   async close(): Promise<void> {
+    this.closeSync();
+  }
+
+  closeSync(): void {
     this.#live('close');
     this.#closed = true;
   }
 
   #live(syscall: string): void {
     if (this.#closed) throw new FsErrnoError('EBADF', syscall, this.path, 'handle is closed');
-  }
-}
-
-function applyChange(target: GrowableBytes, c: DataChange): void {
-  if ('truncate' in c) target.truncate(c.truncate);
-  else target.writeAt(c.offset, c.data);
-}
-
-/** Builds the post-crash image of a tree. */
-class CrashImager {
-  readonly #mode: CrashMode;
-  readonly #rand: Rand | undefined;
-  readonly #nowMs: number;
-  readonly #seen = new Map<MemNode, MemNode>();
-
-  constructor(mode: CrashMode, rand: Rand | undefined, nowMs: number) {
-    this.#mode = mode;
-    this.#rand = rand;
-    this.#nowMs = nowMs;
-  }
-
-  dir(d: MemDir): MemDir {
-    const out = new MemDir(d.mtimeMs);
-    const entries = new Map(d.durable);
-    const keep = this.#mode === 'torn' ? this.#rand!.nextInt(d.pending.length + 1) : 0;
-    for (const change of d.pending.slice(0, keep)) {
-      for (const [name, node] of change) {
-        if (node === undefined) entries.delete(name);
-        else entries.set(name, node);
-      }
-    }
-    for (const [name, node] of entries) out.entries.set(name, this.#node(node));
-    out.durable = new Map(out.entries);
-    return out;
-  }
-
-  #node(n: MemNode): MemNode {
-    let copy = this.#seen.get(n);
-    if (copy === undefined) {
-      copy = n.kind === 'dir' ? this.dir(n) : this.#file(n);
-      this.#seen.set(n, copy);
-    }
-    return copy;
-  }
-
-  #file(f: MemFile): MemFile {
-    const bytes = GrowableBytes.from(f.durable.view());
-    if (this.#mode === 'torn') {
-      const rand = this.#rand!;
-      for (const c of f.pending) {
-        if (rand.nextInt(2) === 0) continue;
-        if ('offset' in c && rand.nextInt(4) === 0) {
-          applyChange(bytes, { offset: c.offset, data: c.data.subarray(0, rand.nextInt(c.data.length + 1)) });
-        } else {
-          applyChange(bytes, c);
-        }
-      }
-    }
-    return new MemFile(this.#nowMs, bytes, GrowableBytes.from(bytes.view()));
   }
 }

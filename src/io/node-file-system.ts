@@ -8,7 +8,7 @@
  * Concurrency: all methods are safe to call concurrently; a handle must not be used after `close`.
  */
 import * as fs from 'node:fs';
-import type { FileHandle, FileStat, FileSystem, OpenMode, SyncKind } from './file-system.js';
+import type { DirEntry, FileHandle, FileStat, FileSystem, OpenMode, SyncKind } from './file-system.js';
 
 const FLAGS: Record<OpenMode, number> = {
   read: fs.constants.O_RDONLY,
@@ -16,6 +16,52 @@ const FLAGS: Record<OpenMode, number> = {
   create: fs.constants.O_RDWR | fs.constants.O_CREAT,
   'create-exclusive': fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_EXCL,
 };
+
+/**
+ * Our stat over Node's bigint one (exact nanoseconds and inode numbers). Fields are computed when read: most callers
+ * read two or three of them, and converting them all would cost more than the stat call's own overhead.
+ */
+class NodeStat implements FileStat {
+  readonly #st: fs.BigIntStats;
+
+  constructor(st: fs.BigIntStats) {
+    this.#st = st;
+  }
+
+  get size(): number {
+    return Number(this.#st.size);
+  }
+
+  get isFile(): boolean {
+    return this.#st.isFile();
+  }
+
+  get isDirectory(): boolean {
+    return this.#st.isDirectory();
+  }
+
+  get mtimeMs(): number {
+    return Number(this.#st.mtimeMs) + Number(this.#st.mtimeNs % 1_000_000n) / 1e6;
+  }
+
+  get mtimeNs(): bigint {
+    return this.#st.mtimeNs;
+  }
+
+  get ino(): bigint {
+    return this.#st.ino;
+  }
+
+  get nlink(): number {
+    return Number(this.#st.nlink);
+  }
+}
+
+function statOf(st: fs.BigIntStats): FileStat {
+  return new NodeStat(st);
+}
+
+const BIGINT = { bigint: true } as const;
 
 function call<T>(fn: (cb: (err: NodeJS.ErrnoException | null, value: T) => void) => void): Promise<T> {
   return new Promise<T>((resolve, reject) => {
@@ -58,6 +104,14 @@ class NodeFileHandle implements FileHandle {
     return call<number>((cb) => fs.read(this.#fd, into, 0, into.length, position, cb));
   }
 
+  readSync(into: Uint8Array, position: number): number {
+    return fs.readSync(this.#fd, into, 0, into.length, position);
+  }
+
+  statSync(): FileStat {
+    return statOf(fs.fstatSync(this.#fd, BIGINT));
+  }
+
   async size(): Promise<number> {
     const st = await call<fs.Stats>((cb) => fs.fstat(this.#fd, cb));
     return st.size;
@@ -73,6 +127,10 @@ class NodeFileHandle implements FileHandle {
 
   close(): Promise<void> {
     return callVoid((cb) => fs.close(this.#fd, cb));
+  }
+
+  closeSync(): void {
+    fs.closeSync(this.#fd);
   }
 }
 
@@ -96,16 +154,32 @@ export class NodeFileSystem implements FileSystem {
     return new NodeFileHandle(path, fd);
   }
 
+  openSync(path: string, mode: OpenMode): FileHandle {
+    return new NodeFileHandle(path, fs.openSync(path, FLAGS[mode], 0o666));
+  }
+
   rename(from: string, to: string): Promise<void> {
     return callVoid((cb) => fs.rename(from, to, cb));
+  }
+
+  renameSync(from: string, to: string): void {
+    fs.renameSync(from, to);
   }
 
   link(existing: string, newPath: string): Promise<void> {
     return callVoid((cb) => fs.link(existing, newPath, cb));
   }
 
+  linkSync(existing: string, newPath: string): void {
+    fs.linkSync(existing, newPath);
+  }
+
   unlink(path: string): Promise<void> {
     return callVoid((cb) => fs.unlink(path, cb));
+  }
+
+  unlinkSync(path: string): void {
+    fs.unlinkSync(path);
   }
 
   mkdir(path: string): Promise<void> {
@@ -121,9 +195,27 @@ export class NodeFileSystem implements FileSystem {
     return names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   }
 
+  listDirSync(path: string): DirEntry[] {
+    return fs.readdirSync(path, { withFileTypes: true }).map((e) => ({
+      name: e.name,
+      isFile: e.isFile(),
+      isDirectory: e.isDirectory(),
+      isSymbolicLink: e.isSymbolicLink(),
+    }));
+  }
+
   async stat(path: string): Promise<FileStat> {
-    const st = await call<fs.Stats>((cb) => fs.stat(path, cb));
-    return { size: st.size, isFile: st.isFile(), isDirectory: st.isDirectory(), mtimeMs: st.mtimeMs };
+    return statOf(await call<fs.BigIntStats>((cb) => fs.stat(path, BIGINT, cb)));
+  }
+
+  statSync(path: string): FileStat {
+    return statOf(fs.statSync(path, BIGINT));
+  }
+
+  setTimesSync(path: string, mtimeUs: bigint): void {
+    // utimes takes seconds as a double (about 0.24 µs of precision today): aim at the middle of the microsecond.
+    const seconds = Number(mtimeUs) / 1e6 + 5e-7;
+    fs.utimesSync(path, seconds, seconds);
   }
 
   async syncDir(path: string): Promise<void> {

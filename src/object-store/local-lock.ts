@@ -15,10 +15,11 @@
  * Invariants: at most one live holder per key, provided a holder finishes between acquiring and its last
  * `verify()` within `staleMs` (a lease: a holder paused longer may lose the lock, and `verify` then fails);
  * a holder whose lock was broken finds out at `verify()` and commits nothing.
+ * All file access goes through the store's FileSystem, with synchronous calls (a lock is taken per overwrite).
  * Concurrency: any number of keys and contenders; the in-process queue is per final path.
  */
-import * as fs from 'node:fs';
 import { hostname } from 'node:os';
+import type { FileHandle, FileSystem } from '../io/file-system.js';
 import type { Clock } from '../util/clock.js';
 import type { Rand } from '../util/random.js';
 import { lockPathOf } from './local-paths.js';
@@ -32,6 +33,8 @@ export interface LocalLockOptions {
   readonly waitMs: number;
   readonly clock: Clock;
   readonly rand: Rand;
+  /** The file layer the lock files live on. */
+  readonly fs: FileSystem;
 }
 
 interface LockInfo {
@@ -42,6 +45,10 @@ interface LockInfo {
 }
 
 const HOST = hostname();
+const ENCODER = new TextEncoder();
+const DECODER = new TextDecoder();
+/** Lock files are well under this size; anything longer is not a lock we wrote. */
+const LOCK_FILE_BYTES_MAX = 1024;
 const POLL_MIN_MS = 1;
 const POLL_MAX_MS = 50;
 
@@ -70,21 +77,33 @@ export class HeldLock {
   /** True when the lock file still holds our token and the lease has not run out. */
   verify(): boolean {
     if (this.#options.clock.monotonicMs() - this.#acquiredAtMs >= this.#options.staleMs) return false;
-    return readInfo(this.#path)?.token === this.#token;
+    return readInfo(this.#options.fs, this.#path)?.token === this.#token;
   }
 
   /** Removes the lock if it is still ours. Never throws. */
   release(): void {
     try {
-      removeIfToken(this.#path, this.#token, this.#options.rand);
+      removeIfToken(this.#options.fs, this.#path, this.#token, this.#options.rand);
     } finally {
       this.#release();
     }
   }
 }
 
-/** Per-process queues, so contenders in one process wait in memory rather than polling the file. */
-const localQueues = new Map<string, Promise<void>>();
+/**
+ * Per-process queues (per file system, then per final path), so contenders in one process wait in memory rather
+ * than polling the file.
+ */
+const queuesByFs = new WeakMap<FileSystem, Map<string, Promise<void>>>();
+
+function queuesOf(fs: FileSystem): Map<string, Promise<void>> {
+  let queues = queuesByFs.get(fs);
+  if (queues === undefined) {
+    queues = new Map();
+    queuesByFs.set(fs, queues);
+  }
+  return queues;
+}
 
 /** Acquires the lock of `finalPath` (whose directory must exist). */
 export async function acquireLock(
@@ -93,6 +112,7 @@ export async function acquireLock(
   objectPath: string,
   options: LocalLockOptions,
 ): Promise<HeldLock> {
+  const localQueues = queuesOf(options.fs);
   const previous = localQueues.get(finalPath) ?? Promise.resolve();
   let done!: () => void;
   const mine = new Promise<void>((r) => {
@@ -127,12 +147,19 @@ async function acquireFileLock(
   for (;;) {
     const token = `${options.rand.nextU32().toString(16)}${options.rand.nextU32().toString(16)}`;
     const acquiredAtMs = options.clock.monotonicMs();
-    if (tryCreate(path, { pid: process.pid, host: HOST, token, acquiredAtMs: options.clock.nowMs() })) {
+    if (
+      tryCreate(options.fs, path, {
+        pid: process.pid,
+        host: HOST,
+        token,
+        acquiredAtMs: options.clock.nowMs(),
+      })
+    ) {
       return new HeldLock(path, token, acquiredAtMs, options, releaseLocal);
     }
-    const seen = readInfo(path);
+    const seen = readInfo(options.fs, path);
     if (!broke && isStale(path, seen, options)) {
-      if (seen?.token !== undefined) removeIfToken(path, seen.token, options.rand);
+      if (seen?.token !== undefined) removeIfToken(options.fs, path, seen.token, options.rand);
       else removeIfEmptyAndOld(path, options);
       broke = true;
       continue;
@@ -152,26 +179,26 @@ async function acquireFileLock(
 }
 
 /** Exclusive-creates the lock file with its info; false if it exists. Other errors propagate. */
-function tryCreate(path: string, info: LockInfo): boolean {
-  let fd: number;
+function tryCreate(fs: FileSystem, path: string, info: LockInfo): boolean {
+  let handle: FileHandle;
   try {
-    fd = fs.openSync(path, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o644);
+    handle = fs.openSync(path, 'create-exclusive');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    if ((e as { code?: unknown }).code === 'EEXIST') return false;
     throw e;
   }
   try {
-    fs.writeSync(fd, JSON.stringify(info));
+    handle.writeSync(ENCODER.encode(JSON.stringify(info)), 0);
   } finally {
-    fs.closeSync(fd);
+    handle.closeSync();
   }
   return true;
 }
 
 /** The lock's info, or undefined when the file is missing, empty (being written) or unreadable. */
-function readInfo(path: string): LockInfo | undefined {
+function readInfo(fs: FileSystem, path: string): LockInfo | undefined {
   try {
-    const parsed = JSON.parse(fs.readFileSync(path, 'utf8')) as Partial<LockInfo>;
+    const parsed = JSON.parse(DECODER.decode(readLockFile(fs, path))) as Partial<LockInfo>;
     if (
       typeof parsed.token !== 'string' ||
       typeof parsed.pid !== 'number' ||
@@ -185,10 +212,27 @@ function readInfo(path: string): LockInfo | undefined {
   }
 }
 
+/** The bytes of a lock file (at most LOCK_FILE_BYTES_MAX + 1: a longer one fails to parse). */
+function readLockFile(fs: FileSystem, path: string): Uint8Array {
+  const handle = fs.openSync(path, 'read');
+  try {
+    const buf = new Uint8Array(LOCK_FILE_BYTES_MAX + 1);
+    let n = 0;
+    while (n < buf.length) {
+      const got = handle.readSync(buf.subarray(n), n);
+      if (got === 0) break;
+      n += got;
+    }
+    return buf.subarray(0, n);
+  } finally {
+    handle.closeSync();
+  }
+}
+
 function isStale(path: string, info: LockInfo | undefined, options: LocalLockOptions): boolean {
   if (info !== undefined && info.host === HOST && !processAlive(info.pid)) return true;
   try {
-    return options.clock.nowMs() - fs.statSync(path).mtimeMs > options.staleMs;
+    return options.clock.nowMs() - options.fs.statSync(path).mtimeMs > options.staleMs;
   } catch {
     return false;
   }
@@ -207,14 +251,14 @@ function processAlive(pid: number): boolean {
  * Removes the lock at `path` only if it holds `token`: renames it to a private trash name, reads the token there,
  * and links it back if it is someone else's (the name was free again: restored; taken: its owner's verify fails).
  */
-function removeIfToken(path: string, token: string, rand: Rand): void {
+function removeIfToken(fs: FileSystem, path: string, token: string, rand: Rand): void {
   const trash = `${path}${String(rand.nextInt(1e9)).padStart(9, '0')}`;
   try {
     fs.renameSync(path, trash);
   } catch {
     return;
   }
-  if (readInfo(trash)?.token !== token) {
+  if (readInfo(fs, trash)?.token !== token) {
     try {
       fs.linkSync(trash, path);
     } catch {
@@ -230,13 +274,14 @@ function removeIfToken(path: string, token: string, rand: Rand): void {
 
 /** A lock file without readable info (its creator died between create and write) is removed once it is old. */
 function removeIfEmptyAndOld(path: string, options: LocalLockOptions): void {
+  const fs = options.fs;
   const trash = `${path}${String(options.rand.nextInt(1e9)).padStart(9, '0')}`;
   try {
     fs.renameSync(path, trash);
   } catch {
     return;
   }
-  const info = readInfo(trash);
+  const info = readInfo(fs, trash);
   let old = false;
   try {
     old = options.clock.nowMs() - fs.statSync(trash).mtimeMs > options.staleMs;

@@ -6,10 +6,11 @@
  * the thread pool, so a big read never blocks the event loop.
  *
  * Invariants: a missing file or a directory is 'not-found'; the result's offset and length follow resolveRange.
- * Small reads may reuse a cached descriptor (ReadDescriptorCache), validated by a stat of the path on every read.
+ * Small reads may reuse a cached descriptor (ReadDescriptorCache), validated by an fstat on every read. All file
+ * access goes through the store's FileSystem.
  * Concurrency: any number of reads at once; uncached reads own their descriptor; cached ones are synchronous.
  */
-import * as fs from 'node:fs';
+import type { FileHandle, FileStat, FileSystem } from '../io/file-system.js';
 import { mapLocalError } from './local-errors.js';
 import { localMeta } from './local-listing.js';
 import { type GetRange, type GetResult, ObjectStoreError } from './object-store.js';
@@ -17,11 +18,9 @@ import { resolveRange } from './range.js';
 
 /** A cached descriptor with the metadata it was opened with. */
 interface CachedFd {
-  readonly fd: number;
+  readonly handle: FileHandle;
   /** The metadata returned with reads. */
-  readonly st: fs.BigIntStats;
-  readonly size: number;
-  readonly mtimeMs: number;
+  readonly st: FileStat;
 }
 
 /**
@@ -31,11 +30,18 @@ interface CachedFd {
  * stale descriptor; bytes and metadata always come from one file. Bounded; least recently used closed first.
  */
 export class ReadDescriptorCache {
+  readonly #fs: FileSystem;
   readonly #max: number;
   readonly #entries = new Map<string, CachedFd>();
 
-  constructor(max = 128) {
+  constructor(fs: FileSystem, max = 128) {
+    this.#fs = fs;
     this.#max = max;
+  }
+
+  /** The file system the descriptors come from. */
+  get fs(): FileSystem {
+    return this.#fs;
   }
 
   /** A descriptor for `file` with its fstat, or undefined when the file does not exist (not-found). */
@@ -43,32 +49,37 @@ export class ReadDescriptorCache {
     const cached = this.#entries.get(file);
     if (cached !== undefined) {
       this.#entries.delete(file);
-      const now = fs.fstatSync(cached.fd);
-      if (now.nlink > 0 && now.size === cached.size && now.mtimeMs === cached.mtimeMs) {
+      const now = cached.handle.statSync();
+      if (now.nlink > 0 && now.size === cached.st.size && now.mtimeNs === cached.st.mtimeNs) {
         this.#entries.set(file, cached);
         return cached;
       }
-      fs.closeSync(cached.fd);
+      closeQuietly(cached.handle);
     }
-    let fd: number;
+    let handle: FileHandle;
     try {
-      fd = fs.openSync(file, fs.constants.O_RDONLY);
+      handle = this.#fs.openSync(file, 'read');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      if ((e as { code?: unknown }).code === 'ENOENT') return undefined;
       throw e;
     }
-    const st = fs.fstatSync(fd, { bigint: true });
-    const plain = fs.fstatSync(fd);
-    const entry = { fd, st, size: plain.size, mtimeMs: plain.mtimeMs };
-    if (!entry.st.isFile()) {
-      fs.closeSync(fd);
+    let st: FileStat;
+    try {
+      st = handle.statSync();
+    } catch (e) {
+      closeQuietly(handle);
+      throw e;
+    }
+    if (!st.isFile) {
+      closeQuietly(handle);
       throw new ObjectStoreError('not-found', 'get', file, 'is a directory');
     }
+    const entry = { handle, st };
     this.#entries.set(file, entry);
     while (this.#entries.size > this.#max) {
-      const [oldest, e] = this.#entries.entries().next().value as [string, { fd: number }];
+      const [oldest, e] = this.#entries.entries().next().value as [string, CachedFd];
       this.#entries.delete(oldest);
-      fs.closeSync(e.fd);
+      closeQuietly(e.handle);
     }
     return entry;
   }
@@ -78,13 +89,22 @@ export class ReadDescriptorCache {
     const e = this.#entries.get(file);
     if (e === undefined) return;
     this.#entries.delete(file);
-    fs.closeSync(e.fd);
+    closeQuietly(e.handle);
   }
 
   /** Closes every descriptor. */
   clear(): void {
-    for (const e of this.#entries.values()) fs.closeSync(e.fd);
+    for (const e of this.#entries.values()) closeQuietly(e.handle);
     this.#entries.clear();
+  }
+}
+
+/** Closes a read descriptor; a failure to close one changes nothing the store relies on. */
+function closeQuietly(handle: FileHandle): void {
+  try {
+    handle.closeSync();
+  } catch {
+    // A read-only descriptor: nothing is lost.
   }
 }
 
@@ -99,7 +119,7 @@ export async function readLocalFileCached(
   // Large reads go to the thread pool: the descriptor must stay open meanwhile, so read them uncached.
   return (
     readLocalFileCachedSync(cache, file, path, range, syncBytesMax) ??
-    (await readLocalFile(file, path, range, syncBytesMax))
+    (await readLocalFile(cache.fs, file, path, range, syncBytesMax))
   );
 }
 
@@ -126,7 +146,7 @@ export function readLocalFileCachedSync(
     const { offset, end } = resolveRange(range, meta.size, path);
     const length = end - offset;
     if (length > syncBytesMax) return undefined;
-    return { bytes: readSyncFully(entry.fd, offset, length), meta, offset };
+    return { bytes: readSyncFully(entry.handle, offset, length), meta, offset };
   } catch (e) {
     cache.forget(file);
     throw mapLocalError(e, 'get', path);
@@ -135,53 +155,52 @@ export function readLocalFileCachedSync(
 
 /** Reads `range` of the object stored in `file`. */
 export async function readLocalFile(
+  fs: FileSystem,
   file: string,
   path: string,
   range: GetRange | undefined,
   syncBytesMax: number,
 ): Promise<GetResult> {
-  let fd: number;
+  let handle: FileHandle;
   try {
-    fd = fs.openSync(file, fs.constants.O_RDONLY);
+    handle = fs.openSync(file, 'read');
   } catch (e) {
     throw mapLocalError(e, 'get', path);
   }
   try {
-    const st = fs.fstatSync(fd, { bigint: true });
-    if (!st.isFile()) throw new ObjectStoreError('not-found', 'get', path, 'is a directory');
+    const st = handle.statSync();
+    if (!st.isFile) throw new ObjectStoreError('not-found', 'get', path, 'is a directory');
     const meta = localMeta(path, st);
     const { offset, end } = resolveRange(range, meta.size, path);
     const length = end - offset;
     const bytes =
-      length <= syncBytesMax ? readSyncFully(fd, offset, length) : await readAsyncFully(fd, offset, length);
+      length <= syncBytesMax
+        ? readSyncFully(handle, offset, length)
+        : await readAsyncFully(handle, offset, length);
     return { bytes, meta, offset };
   } catch (e) {
     throw mapLocalError(e, 'get', path);
   } finally {
-    fs.closeSync(fd);
+    closeQuietly(handle);
   }
 }
 
-function readSyncFully(fd: number, offset: number, length: number): Uint8Array {
+function readSyncFully(handle: FileHandle, offset: number, length: number): Uint8Array {
   const out = Buffer.allocUnsafe(length);
   let done = 0;
   while (done < length) {
-    const n = fs.readSync(fd, out, done, length - done, offset + done);
+    const n = handle.readSync(out.subarray(done), offset + done);
     if (n === 0) break;
     done += n;
   }
   return done === length ? out : out.subarray(0, done);
 }
 
-async function readAsyncFully(fd: number, offset: number, length: number): Promise<Uint8Array> {
+async function readAsyncFully(handle: FileHandle, offset: number, length: number): Promise<Uint8Array> {
   const out = Buffer.allocUnsafe(length);
   let done = 0;
   while (done < length) {
-    const n = await new Promise<number>((resolve, reject) => {
-      fs.read(fd, out, done, length - done, offset + done, (err, bytesRead) =>
-        err ? reject(err) : resolve(bytesRead),
-      );
-    });
+    const n = await handle.read(out.subarray(done), offset + done);
     if (n === 0) break;
     done += n;
   }

@@ -14,13 +14,16 @@
  * increasing microsecond stamp, raised above the replaced file's mtime under the lock (inode numbers are reused
  * at once, and kernels may stamp files coarsely, so inode+mtime+size alone could repeat).
  *
+ * Every file access goes through a src/io FileSystem (the `fs` option; default the real one), with synchronous
+ * calls for the small steps (stat, link, rename, utimes, lock files, cached reads), so the crashable
+ * MemoryFileSystem can stand in for the disk and check the power-loss guarantees (docs/object-stores.md#power-loss).
+ *
  * Invariants: readers see whole objects (publish is a rename or link of a complete, flushed file); nothing but
  * hidden staging, lock and trash names is ever written in place; deletes are idempotent.
  * Concurrency: any interleaving of calls, from any number of processes that use this store on the directory.
  * Rust processes do not take the lock; SlateDB 0.12.1 never overwrites, CASes or deletes an object another writer
  * may be updating at the same time, so this does not arise in practice.
  */
-import * as fs from 'node:fs';
 import { dirname, join } from 'node:path';
 import { removeQuietly, syncDirStep } from '../io/directories.js';
 import {
@@ -29,6 +32,7 @@ import {
   type ResolvedDurability,
   resolveDurability,
 } from '../io/durability.js';
+import type { DirEntry, FileStat, FileSystem } from '../io/file-system.js';
 import { isIoError } from '../io/io-error.js';
 import { nodeFileSystem } from '../io/node-file-system.js';
 import {
@@ -74,6 +78,11 @@ export interface LocalObjectStoreOptions {
   readonly lockWaitMs?: number;
   /** Reads up to this size use synchronous calls (fast from the page cache); larger ones are async (default 1 MiB). */
   readonly syncReadBytesMax?: number;
+  /**
+   * The file layer (default: the real one, node:fs). A MemoryFileSystem here puts the store under the power-loss
+   * model of src/io; a FaultyFileSystem injects errors.
+   */
+  readonly fs?: FileSystem;
   readonly clock?: Clock;
   readonly rand?: Rand;
 }
@@ -86,8 +95,9 @@ export class LocalObjectStore implements ObjectStore {
   readonly #method: ResolvedDurability;
   readonly #lock: LocalLockOptions;
   readonly #syncReadBytesMax: number;
+  readonly #fs: FileSystem;
   /** Read descriptors kept between gets. */
-  readonly #fds = new ReadDescriptorCache();
+  readonly #fds: ReadDescriptorCache;
   readonly #clock: Clock;
   readonly #rand: Rand;
   #lastStampUs = 0n;
@@ -102,6 +112,8 @@ export class LocalObjectStore implements ObjectStore {
     this.root = root.length > 1 ? root.replace(/\/+$/, '') : root;
     this.description = `file://${this.root}`;
     this.#method = resolveDurability(options.durability ?? 'auto');
+    this.#fs = options.fs ?? nodeFileSystem;
+    this.#fds = new ReadDescriptorCache(this.#fs);
     this.#clock = options.clock ?? systemClock;
     this.#rand = options.rand ?? systemRand;
     this.#lock = {
@@ -109,6 +121,7 @@ export class LocalObjectStore implements ObjectStore {
       waitMs: options.lockWaitMs ?? 60_000,
       clock: this.#clock,
       rand: this.#rand,
+      fs: this.#fs,
     };
     this.#syncReadBytesMax = options.syncReadBytesMax ?? 1024 * 1024;
   }
@@ -157,13 +170,13 @@ export class LocalObjectStore implements ObjectStore {
   async head(path: string, options: { readonly signal?: AbortSignal } = {}): Promise<ObjectMeta> {
     validateObjectPath(path, 'head');
     options.signal?.throwIfAborted();
-    let st: fs.BigIntStats;
+    let st: FileStat;
     try {
-      st = fs.statSync(filePathOf(this.root, path), { bigint: true });
+      st = this.#fs.statSync(filePathOf(this.root, path));
     } catch (e) {
       throw mapLocalError(e, 'head', path);
     }
-    if (!st.isFile()) throw new ObjectStoreError('not-found', 'head', path, 'is a directory');
+    if (!st.isFile) throw new ObjectStoreError('not-found', 'head', path, 'is a directory');
     return localMeta(path, st);
   }
 
@@ -172,15 +185,15 @@ export class LocalObjectStore implements ObjectStore {
     options.signal?.throwIfAborted();
     const final = filePathOf(this.root, path);
     this.#fds.forget(final);
-    if (!fs.existsSync(dirname(final))) return;
+    if (!exists(this.#fs, dirname(final))) return;
     const lock = await this.#acquire(final, 'delete', path);
     let removed = false;
     try {
       if (!lock.verify()) throw lostLock('delete', path);
-      fs.unlinkSync(final);
+      this.#fs.unlinkSync(final);
       removed = true;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw mapLocalError(e, 'delete', path);
+      if ((e as { code?: unknown }).code !== 'ENOENT') throw mapLocalError(e, 'delete', path);
     } finally {
       lock.release();
     }
@@ -188,7 +201,7 @@ export class LocalObjectStore implements ObjectStore {
   }
 
   list(prefix: string, options: ListOptions = {}): AsyncIterable<ObjectMeta> {
-    return listLocal(this.root, prefix, options.startAfter, options.signal);
+    return listLocal(this.#fs, this.root, prefix, options.startAfter, options.signal);
   }
 
   async close(): Promise<void> {
@@ -209,8 +222,8 @@ export class LocalObjectStore implements ObjectStore {
     }
     const cutoffMs = this.#clock.nowMs() - minAgeMs;
     let removed = 0;
-    for (const dir of directoriesUnder(this.root))
-      removed += await sweepTempFiles(nodeFileSystem, dir, cutoffMs);
+    for (const dir of directoriesUnder(this.#fs, this.root))
+      removed += await sweepTempFiles(this.#fs, dir, cutoffMs);
     return removed;
   }
 
@@ -225,7 +238,7 @@ export class LocalObjectStore implements ObjectStore {
     signal?.throwIfAborted();
     let temp: TempFile;
     try {
-      temp = await createTempFile(nodeFileSystem, final, this.#rand, true, this.#method);
+      temp = await createTempFile(this.#fs, final, this.#rand, true, this.#method);
     } catch (e) {
       throw mapLocalError(e, operation, path);
     }
@@ -236,12 +249,16 @@ export class LocalObjectStore implements ObjectStore {
         await writeTemp(temp, chunk, pos);
         pos += chunk.length;
       }
-      this.#stampMtime(temp.path, 0n);
+      try {
+        this.#stampMtime(temp.path, 0n);
+      } catch (e) {
+        throw mapLocalError(e, operation, path);
+      }
       await flushFile(temp.handle, this.#method);
       await closeTemp(temp);
       return temp;
     } catch (e) {
-      await discardTemp(nodeFileSystem, temp);
+      await discardTemp(this.#fs, temp);
       throw isIoError(e) ? mapLocalError(e, operation, path) : e;
     }
   }
@@ -263,7 +280,7 @@ export class LocalObjectStore implements ObjectStore {
           ? this.#link(path, final, temp.path)
           : await this.#replace(operation, path, final, temp.path, mode);
     } catch (e) {
-      await removeQuietly(nodeFileSystem, temp.path);
+      await removeQuietly(this.#fs, temp.path);
       throw e;
     }
     await this.#syncDir(operation, path, dirname(final));
@@ -272,16 +289,21 @@ export class LocalObjectStore implements ObjectStore {
 
   /** Create-if-absent: link(2) fails with EEXIST when the object exists. */
   #link(path: string, final: string, tempPath: string): string {
-    const etag = localEtag(fs.statSync(tempPath, { bigint: true }));
+    let etag: string;
     try {
-      fs.linkSync(tempPath, final);
+      etag = localEtag(this.#fs.statSync(tempPath));
+      this.#fs.linkSync(tempPath, final);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
+      if ((e as { code?: unknown }).code === 'EEXIST') {
         throw new ObjectStoreError('already-exists', 'put', path, 'object already exists', e);
       }
       throw mapLocalError(e, 'put', path);
     }
-    fs.rmSync(tempPath, { force: true });
+    try {
+      this.#fs.unlinkSync(tempPath);
+    } catch {
+      // The object is in place: a staging name left behind is hidden from listings and swept later.
+    }
     return etag;
   }
 
@@ -295,7 +317,7 @@ export class LocalObjectStore implements ObjectStore {
   ): Promise<string> {
     const lock = await this.#acquire(final, operation, path);
     try {
-      const current = statOrUndefined(final);
+      const current = statOrUndefined(this.#fs, final);
       if (typeof mode === 'object') {
         if (current === undefined)
           throw new ObjectStoreError('precondition-failed', 'put', path, 'object is missing');
@@ -309,9 +331,9 @@ export class LocalObjectStore implements ObjectStore {
         }
       }
       if (current !== undefined) this.#stampMtime(tempPath, current.mtimeNs / 1000n);
-      const etag = localEtag(fs.statSync(tempPath, { bigint: true }));
+      const etag = localEtag(this.#fs.statSync(tempPath));
       if (!lock.verify()) throw lostLock(operation, path);
-      fs.renameSync(tempPath, final);
+      this.#fs.renameSync(tempPath, final);
       return etag;
     } catch (e) {
       throw e instanceof ObjectStoreError ? e : mapLocalError(e, operation, path);
@@ -338,12 +360,10 @@ export class LocalObjectStore implements ObjectStore {
     if (stamp <= this.#lastStampUs) stamp = this.#lastStampUs + 1n;
     if (stamp <= aboveUs) stamp = aboveUs + 1n;
     this.#lastStampUs = stamp;
-    // utimes takes seconds as a double (about 0.24 µs of precision today): aim at the middle of the microsecond,
-    // and check, since the stamp must land above `aboveUs`.
+    // The file system may keep less precision than asked for: check, since the stamp must land above `aboveUs`.
     for (let attempt = 0; attempt < 3; attempt++) {
-      const seconds = Number(stamp) / 1e6 + 5e-7;
-      fs.utimesSync(file, seconds, seconds);
-      const set = fs.statSync(file, { bigint: true }).mtimeNs / 1000n;
+      this.#fs.setTimesSync(file, stamp);
+      const set = this.#fs.statSync(file).mtimeNs / 1000n;
       if (set > aboveUs) return;
       stamp += 1n;
     }
@@ -353,20 +373,30 @@ export class LocalObjectStore implements ObjectStore {
   async #syncDir(operation: ObjectStoreOperation, path: string, dir: string): Promise<void> {
     if (this.#method === 'none') return;
     try {
-      await syncDirStep(nodeFileSystem, dir);
+      await syncDirStep(this.#fs, dir);
     } catch (e) {
       throw mapLocalError(e, operation, path);
     }
   }
 }
 
-function statOrUndefined(file: string): fs.BigIntStats | undefined {
+function statOrUndefined(fs: FileSystem, file: string): FileStat | undefined {
   try {
-    const st = fs.statSync(file, { bigint: true });
-    return st.isFile() ? st : undefined;
+    const st = fs.statSync(file);
+    return st.isFile ? st : undefined;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if ((e as { code?: unknown }).code === 'ENOENT') return undefined;
     throw e;
+  }
+}
+
+/** True if `path` can be stat'ed (as existsSync: any failure counts as absent). */
+function exists(fs: FileSystem, path: string): boolean {
+  try {
+    fs.statSync(path);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -380,19 +410,19 @@ function lostLock(operation: ObjectStoreOperation, path: string): ObjectStoreErr
 }
 
 /** `root` and every directory below it (not following symlinks), depth first. */
-function directoriesUnder(root: string): string[] {
+function directoriesUnder(fs: FileSystem, root: string): string[] {
   const out: string[] = [];
   const stack = [root];
   while (stack.length > 0) {
     const dir = stack.pop()!;
-    let entries: fs.Dirent[];
+    let entries: DirEntry[];
     try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
+      entries = fs.listDirSync(dir);
     } catch {
       continue;
     }
     out.push(dir);
-    for (const e of entries) if (e.isDirectory()) stack.push(join(dir, e.name));
+    for (const e of entries) if (e.isDirectory) stack.push(join(dir, e.name));
   }
   return out;
 }

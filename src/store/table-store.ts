@@ -3,6 +3,9 @@
  * (create-if-absent), reading WAL SSTs for replay, listing WAL ids, and opening compacted SSTs for reads through
  * one shared block cache.
  *
+ * Compacted SSTs are read where the manifest says they live: a clone's shared SSTs under the external database's
+ * root (store/sst-paths.ts, set from the manifest with `setExternalDbs`); everything is written under the own root.
+ *
  * Invariants: every write of a WAL SST, fence or L0 SST is a create-if-absent PUT (AlreadyExists on a WAL id means
  * fenced, and is passed up unchanged); an L0 create that finds an object with identical bytes (an earlier attempt
  * that landed) counts as success; every block read is checksum-verified by the format layer; a reader is opened once
@@ -12,7 +15,7 @@
 
 import { BlockCache } from '../format/block-cache.js';
 import type { CompressionCodec as FormatCodec } from '../format/compression.js';
-import type { CompactedSsTable, SortedRun } from '../format/manifest.js';
+import type { CompactedSsTable, ExternalDb, SortedRun } from '../format/manifest.js';
 import { compactedSstPath, parseWalId, walSstPath } from '../format/object-paths.js';
 import type { RowEntry } from '../format/row.js';
 import { collectRows, type KeyRange, type MaybePromise, type RowIterator } from '../format/row-iterator.js';
@@ -27,6 +30,7 @@ import { ROWS_PER_CHECK_MASK, TimeSlice } from '../util/time-slice.js';
 import { walDir } from './paths.js';
 import type { CompressionCodec, ResolvedSettings } from './settings.js';
 import type { ScanIoOptions, SortedRunRef, SstRef, SstView } from './sorted-run.js';
+import { SstPaths } from './sst-paths.js';
 
 /** Options of the table store. */
 export interface TableStoreOptions {
@@ -150,6 +154,8 @@ export class TableStore {
   readonly blockCache: BlockCache;
   /** Bloom filter outcomes of point lookups in this database's SSTs (metrics). */
   readonly filterStats: FilterStats = { positives: 0, negatives: 0, falsePositives: 0 };
+  /** Where each compacted SST is read from (own root, or an external database's for a clone's shared SSTs). */
+  readonly paths: SstPaths;
   readonly #refs = new Map<string, SstRef>();
 
   constructor(store: ObjectStore, root: string, options: TableStoreOptions) {
@@ -157,6 +163,15 @@ export class TableStore {
     this.root = root;
     this.options = options;
     this.blockCache = new BlockCache(options.blockCacheBytes);
+    this.paths = new SstPaths(root);
+  }
+
+  /**
+   * Takes the manifest's external databases (a clone's parents): their SSTs are read from their roots. Call it
+   * with the manifest a reader or writer opens on, before the first read.
+   */
+  setExternalDbs(dbs: readonly ExternalDb[]): void {
+    this.paths.setExternalDbs(dbs);
   }
 
   /** WAL ids present in the store, ascending. */
@@ -280,7 +295,7 @@ export class TableStore {
     const key = sst.id.toString();
     let ref = this.#refs.get(key);
     if (ref === undefined) {
-      const path = compactedSstPath(this.root, sst.id);
+      const path = this.paths.compactedPath(sst.id);
       const options = {
         formatVersion: sst.formatVersion,
         blockCache: this.blockCache,

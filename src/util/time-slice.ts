@@ -39,3 +39,42 @@ export class TimeSlice {
     this.#deadline = performance.now() + this.sliceMs;
   }
 }
+
+/** Default longest stretch a run of quick operations may hold the event loop before one of them yields. */
+export const DEFAULT_STARVATION_LIMIT_MS = 4;
+
+/**
+ * StarvationGuard: notices when a run of operations that each complete synchronously (non-durable writes awaited in
+ * a loop resolve through microtasks only) has kept the event loop from turning, so timers (the WAL flush timer)
+ * and IO callbacks (its PUT) never run until the loop ends. `starved()` is cheap (a counter; the clock once per 16
+ * calls) and turns true once the loop has not turned for `limitMs`; the caller then yields once.
+ *
+ * Invariants: at most one setImmediate is pending per instance; `starved()` never turns true before `limitMs` of
+ * continuous synchronous work was seen.
+ */
+export class StarvationGuard {
+  readonly #limitMs: number;
+  #count = 0;
+  #turnPending = false;
+  #turnStart = 0;
+  readonly #onTurn = (): void => {
+    this.#turnPending = false;
+  };
+
+  constructor(limitMs = DEFAULT_STARVATION_LIMIT_MS) {
+    this.#limitMs = limitMs;
+  }
+
+  /** True when the event loop has not turned for the limit while operations kept coming. */
+  starved(): boolean {
+    if ((++this.#count & 15) !== 0) return false;
+    const now = performance.now();
+    if (!this.#turnPending) {
+      this.#turnPending = true;
+      this.#turnStart = now;
+      setImmediate(this.#onTurn);
+      return false;
+    }
+    return now - this.#turnStart >= this.#limitMs;
+  }
+}

@@ -10,20 +10,12 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Db } from '../../src/db/db.js';
 import { SeededRand, testSeed } from '../../src/util/random.js';
+import { type Acked, checkAcked, newAcked, recordAck } from '../support/crash-acks.js';
 import { withTempDir } from '../support/io-temp-dir.js';
 import { spawnKillableChild } from '../support/kill-child.js';
 
 const KILLS = 24;
 const CHILD = fileURLToPath(new URL('../support/db-crash-child.ts', import.meta.url));
-
-function valueFor(key: string): string {
-  return `value-of-${key}-${'x'.repeat(key.length * 3)}`;
-}
-
-interface Acked {
-  readonly present: Set<string>;
-  readonly deleted: Set<string>;
-}
 
 async function runAndKill(
   dir: string,
@@ -34,10 +26,7 @@ async function runAndKill(
 ): Promise<number> {
   let acks = 0;
   const child = spawnKillableChild(CHILD, [dir, String(seed), String(round)], (m) => {
-    if (m.t !== 'put' && m.t !== 'del') return;
-    const keys = m['keys'] as string[];
-    for (const k of keys) (m.t === 'put' ? acked.present : acked.deleted).add(k);
-    acks += keys.length;
+    acks += recordAck(acked, m);
   });
   await child.ready;
   // Let it write for a while (sometimes not at all), then kill it mid-flight.
@@ -52,7 +41,7 @@ test(`every acknowledged durable write survives ${KILLS} SIGKILLs`, async () => 
   console.log(`seed ${seed}`);
   const rand = new SeededRand(seed);
   await withTempDir(async (dir) => {
-    const acked: Acked = { present: new Set(), deleted: new Set() };
+    const acked = newAcked();
     let total = 0;
     for (let round = 0; round < KILLS; round++) {
       total += await runAndKill(dir, seed, round, rand, acked);
@@ -62,13 +51,7 @@ test(`every acknowledged durable write survives ${KILLS} SIGKILLs`, async () => 
         settings: { compactorOptions: null, garbageCollectorOptions: null },
       });
       try {
-        for (const k of acked.present) {
-          const v = await db.get(k);
-          assert.ok(v !== undefined, `acknowledged put ${k} is missing after round ${round}`);
-          assert.equal(Buffer.from(v).toString(), valueFor(k));
-        }
-        for (const k of acked.deleted)
-          assert.equal(await db.get(k), undefined, `acknowledged delete ${k} came back`);
+        await checkAcked(db, acked, `seed ${seed} round ${round}`);
       } finally {
         await db.close();
       }

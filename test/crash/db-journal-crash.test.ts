@@ -16,21 +16,13 @@ import { fileURLToPath } from 'node:url';
 import { Db } from '../../src/db/db.js';
 import { SeededRand, testSeed } from '../../src/util/random.js';
 import { bundleChild } from '../support/bundle-child.js';
+import { type Acked, checkAcked, newAcked, recordAck } from '../support/crash-acks.js';
 import { withTempDir } from '../support/io-temp-dir.js';
 import { spawnKillableChild } from '../support/kill-child.js';
 
 const KILLS = 50;
 const CHILD_SOURCE = fileURLToPath(new URL('../support/db-crash-child.ts', import.meta.url));
 const settings = { flushInterval: '50ms', compactorOptions: null, garbageCollectorOptions: null } as const;
-
-function valueFor(key: string): string {
-  return `value-of-${key}-${'x'.repeat(key.length * 3)}`;
-}
-
-interface Acked {
-  readonly present: Set<string>;
-  readonly deleted: Set<string>;
-}
 
 async function runAndKill(
   child_: string,
@@ -42,10 +34,7 @@ async function runAndKill(
 ) {
   let acks = 0;
   const child = spawnKillableChild(child_, [dir, String(seed), String(round), 'journal'], (m) => {
-    if (m.t !== 'put' && m.t !== 'del') return;
-    const keys = m['keys'] as string[];
-    for (const k of keys) (m.t === 'put' ? acked.present : acked.deleted).add(k);
-    acks += keys.length;
+    acks += recordAck(acked, m);
   });
   if (rand.nextInt(6) === 0) {
     // Somewhere in start-up or recovery (which replays and ships the previous child's tail).
@@ -59,16 +48,6 @@ async function runAndKill(
   return { acks, ready: child.isReady() };
 }
 
-async function check(db: Db, acked: Acked, ctx: string, remote: boolean): Promise<void> {
-  const o = remote ? ({ durabilityFilter: 'remote' } as const) : undefined;
-  for (const k of acked.present) {
-    const v = await db.get(k, o);
-    assert.ok(v !== undefined, `${ctx}: acknowledged put ${k} is missing`);
-    assert.equal(Buffer.from(v).toString(), valueFor(k), ctx);
-  }
-  for (const k of acked.deleted) assert.equal(await db.get(k, o), undefined, `${ctx}: delete ${k} came back`);
-}
-
 test(`every write acknowledged by the WAL journal survives ${KILLS} SIGKILLs`, async () => {
   const seed = testSeed();
   console.log(`seed ${seed}`);
@@ -77,7 +56,7 @@ test(`every write acknowledged by the WAL journal survives ${KILLS} SIGKILLs`, a
   const childScript = await bundleChild(CHILD_SOURCE);
   await withTempDir(async (dir) => {
     const walJournal = { dir: join(dir, 'journal'), segmentBytes: 64 * 1024 };
-    const acked: Acked = { present: new Set(), deleted: new Set() };
+    const acked = newAcked();
     let total = 0;
     let ready = 0;
     for (let round = 0; round < KILLS; round++) {
@@ -87,17 +66,17 @@ test(`every write acknowledged by the WAL journal survives ${KILLS} SIGKILLs`, a
       if (round % 10 !== 9) continue;
       const db = await Db.open('db', `file://${dir}`, { settings, walJournal });
       try {
-        await check(db, acked, `seed ${seed} round ${round}`, false);
+        await checkAcked(db, acked, `seed ${seed} round ${round}`, false);
       } finally {
         await db.close();
       }
     }
     // Everything acknowledged is in object storage once a writer has shipped the last tail.
     const db = await Db.open('db', `file://${dir}`, { settings, walJournal });
-    await check(db, acked, `seed ${seed} final (remote)`, true);
+    await checkAcked(db, acked, `seed ${seed} final (remote)`, true);
     await db.close();
     const plain = await Db.open('db', `file://${dir}`, { settings });
-    await check(plain, acked, `seed ${seed} final, without the journal`, false);
+    await checkAcked(plain, acked, `seed ${seed} final, without the journal`, false);
     await plain.close();
     console.log(`${KILLS} kills (${ready} after recovery), ${total} acknowledged writes checked`);
     assert.ok(total > KILLS * 10, 'the children acknowledged writes');

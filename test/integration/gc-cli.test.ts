@@ -5,7 +5,7 @@
  * - `--once` deletes exactly what the dry run listed, and afterwards the database reopens and reads every write,
  *   and reopens at the kept checkpoint and reads exactly what it read when the checkpoint was made;
  * - running until stopped: passes on the interval, and SIGTERM stops it cleanly (exit 0);
- * - bad usage exits 2 with the usage text; a path without a database exits 1 with the error's kind and code.
+ * - bad usage exits 2 with one line; a path without a database exits 3 (data) with the error's kind and code.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -154,18 +154,18 @@ test('shaledb gc runs until SIGTERM, then stops cleanly', async () => {
   });
 });
 
-test('shaledb gc: usage errors exit 2, errors exit 1 with kind and code', async () => {
+test('shaledb gc: usage errors exit 2, errors exit with their kind and code', async () => {
   const usage = await shaledb(['gc', '--store', 'file:///tmp']);
   assert.equal(usage.code, 2);
-  assert.match(usage.stderr, /^shaledb gc: --path DB is required \(see shaledb gc --help\)\n$/);
+  assert.match(usage.stderr, /^shaledb gc: --path <path> is required .*\(see shaledb gc --help\)\n$/);
   const unknown = await shaledb(['gc', '--store', 'file:///tmp', '--path', 'x', '--bogus']);
   assert.equal(unknown.code, 2);
   await withTempDir(async (dir) => {
     const missing = await shaledb(['gc', '--store', `file://${dir}`, '--path', 'nodb', '--once']);
-    assert.equal(missing.code, 1);
+    assert.equal(missing.code, 3);
     assert.match(missing.stderr, /^error \(data\/MANIFEST_MISSING\): /);
     const badAge = await shaledb(['gc', '--store', `file://${dir}`, '--path', 'nodb', '--min-age', 'later']);
-    assert.equal(badAge.code, 1);
+    assert.equal(badAge.code, 2);
     assert.match(badAge.stderr, /^error \(invalid\/INVALID_SETTING\): /);
   });
   const help = await shaledb(['gc', '--help']);

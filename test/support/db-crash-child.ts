@@ -12,6 +12,7 @@
 import { Db } from '../../src/db/db.js';
 import { WriteBatch } from '../../src/db/write-batch.js';
 import { SeededRand } from '../../src/util/random.js';
+import { valueFor } from './crash-acks.js';
 
 const [dir, seedText, roundText, mode] = process.argv.slice(2);
 if (dir === undefined || seedText === undefined || roundText === undefined) {
@@ -20,11 +21,6 @@ if (dir === undefined || seedText === undefined || roundText === undefined) {
 const rand = new SeededRand(Number(seedText) + Number(roundText));
 const round = Number(roundText);
 const WRITERS = 16;
-
-/** The value the parent expects for a key. */
-export function valueFor(key: string): string {
-  return `value-of-${key}-${'x'.repeat(key.length * 3)}`;
-}
 
 function report(msg: object): void {
   process.stdout.write(`${JSON.stringify(msg)}\n`);

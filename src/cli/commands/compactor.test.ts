@@ -6,11 +6,11 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { withTempDir } from '../../test/support/io-temp-dir.js';
-import { compactionDone } from '../../test/support/slatedb-db-check.js';
-import { Db } from '../db/db.js';
+import { withTempDir } from '../../../test/support/io-temp-dir.js';
+import { compactionDone } from '../../../test/support/slatedb-db-check.js';
+import { Db } from '../../db/db.js';
 
-const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
+const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
 
 test('shaledb compactor compacts and stops cleanly on SIGTERM', async () => {
   await withTempDir(async (dir) => {
