@@ -7,11 +7,11 @@
  * Invariants: the worker never touches an object store: every read is a request answered by the main thread, and
  * every output byte is handed to the main thread, which uploads it; at most two output chunks per task are awaiting
  * the main thread at once (bounded memory whatever the upload speed); an aborted task's pending requests fail at
- * once. Tasks never carry a merge operator (the pool is not used when one is configured).
+ * once (worker-runtime.ts). Tasks never carry a merge operator (the pool is not used when one is configured). It
+ * also serves encode-l0 tasks (l0-encoding.ts).
  * Concurrency: any number of tasks interleave on this thread's event loop.
  */
 
-import { parentPort } from 'node:worker_threads';
 import type {
   GetOptions,
   GetResult,
@@ -19,17 +19,16 @@ import type {
   ObjectStore,
   PutResult,
 } from '../object-store/object-store.js';
+import { ENCODE_L0_TASK, encodeL0Handler } from '../store/l0-encoding.js';
 import { TableStore } from '../store/table-store.js';
 import { internalError } from '../util/errors.js';
+import { serveTasks, type TaskContext } from '../util/worker-runtime.js';
 import { jobRows } from './job-rows.js';
 import { type JobStats, writeRange } from './range-writer.js';
 import {
-  type FromWorker,
-  fromWireError,
   fromWireSst,
+  RANGE_TASK,
   type RangeTask,
-  type ToWorker,
-  toWireError,
   type WireGot,
   type WorkerRequest,
 } from './worker-protocol.js';
@@ -39,46 +38,21 @@ const CHUNK_MESSAGE_BYTES = 4 * 1024 * 1024;
 /** Output chunks of one task awaiting the main thread at most. */
 const CHUNK_WINDOW = 2;
 
-const port = parentPort;
-if (port === null) throw new Error('compaction-worker must run in a worker thread');
-
-interface Pending {
-  readonly task: number;
-  readonly resolve: (v: unknown) => void;
-  readonly reject: (e: unknown) => void;
-}
-
-let nextReq = 1;
-const pending = new Map<number, Pending>();
-const aborts = new Map<number, AbortController>();
-
-function post(m: FromWorker, transfer: ArrayBuffer[] = []): void {
-  port!.postMessage(m, transfer);
-}
-
-/** Sends a request to the main thread; resolves with its reply. */
-function request(task: number, r: WorkerRequest, transfer: ArrayBuffer[] = []): Promise<unknown> {
-  const signal = aborts.get(task)?.signal;
-  if (signal?.aborted) return Promise.reject(signal.reason);
-  const req = nextReq++;
-  return new Promise((resolve, reject) => {
-    pending.set(req, { task, resolve, reject });
-    post({ type: 'request', task, req, request: r }, transfer);
-  });
-}
+/** Sends a request of `task` to the main thread; resolves with its reply. */
+type Request = (r: WorkerRequest, transfer?: ArrayBuffer[]) => Promise<unknown>;
 
 /** An object store whose reads the main thread serves; nothing else is possible from a worker. */
 class RelayedStore implements ObjectStore {
   readonly description = 'compaction worker relay';
-  readonly #task: number;
+  readonly #request: Request;
 
-  constructor(task: number) {
-    this.#task = task;
+  constructor(request: Request) {
+    this.#request = request;
   }
 
   async get(path: string, options?: GetOptions): Promise<GetResult> {
     const range = options?.range ?? { offset: 0 };
-    const got = (await request(this.#task, { op: 'get', path, range })) as WireGot;
+    const got = (await this.#request({ op: 'get', path, range })) as WireGot;
     return {
       bytes: got.bytes,
       offset: got.offset,
@@ -114,8 +88,8 @@ class RelayedStore implements ObjectStore {
 }
 
 /** Sends one output SST's bytes to the main thread in large messages, with at most CHUNK_WINDOW unanswered. */
-async function sendSst(task: number, chunks: AsyncIterable<Uint8Array>): Promise<void> {
-  await request(task, { op: 'begin' });
+async function sendSst(request: Request, chunks: AsyncIterable<Uint8Array>): Promise<void> {
+  await request({ op: 'begin' });
   const inFlight: Promise<unknown>[] = [];
   let parts: Uint8Array[] = [];
   let bytes = 0;
@@ -130,7 +104,7 @@ async function sendSst(task: number, chunks: AsyncIterable<Uint8Array>): Promise
     parts = [];
     bytes = 0;
     if (inFlight.length >= CHUNK_WINDOW) await inFlight.shift();
-    const sent = request(task, { op: 'chunk', bytes: out }, [out.buffer as ArrayBuffer]);
+    const sent = request({ op: 'chunk', bytes: out }, [out.buffer as ArrayBuffer]);
     sent.catch(() => {});
     inFlight.push(sent);
   };
@@ -143,8 +117,10 @@ async function sendSst(task: number, chunks: AsyncIterable<Uint8Array>): Promise
   await Promise.all(inFlight);
 }
 
-async function runTask(task: number, spec: RangeTask, signal: AbortSignal): Promise<JobStats> {
-  const tableStore = new TableStore(new RelayedStore(task), spec.root, {
+async function runTask(spec: RangeTask, ctx: TaskContext): Promise<JobStats> {
+  const request: Request = (r, transfer) => ctx.request(r, transfer);
+  const signal = ctx.signal;
+  const tableStore = new TableStore(new RelayedStore(request), spec.root, {
     ...spec.table,
     blockCacheBytes: 0,
   });
@@ -163,8 +139,8 @@ async function runTask(task: number, spec: RangeTask, signal: AbortSignal): Prom
       uploadChunkBytes: spec.uploadChunkBytes,
       signal,
       stats,
-      write: (chunks) => sendSst(task, chunks),
-      written: (_, meta) => request(task, { op: 'end', meta }),
+      write: (chunks) => sendSst(request, chunks),
+      written: (_, meta) => request({ op: 'end', meta }),
     });
   } finally {
     tableStore.close();
@@ -172,50 +148,8 @@ async function runTask(task: number, spec: RangeTask, signal: AbortSignal): Prom
   return stats;
 }
 
-function onMessage(m: ToWorker): void {
-  switch (m.type) {
-    case 'run': {
-      const ac = new AbortController();
-      aborts.set(m.task, ac);
-      runTask(m.task, m.spec, ac.signal).then(
-        (stats) => {
-          aborts.delete(m.task);
-          post({ type: 'done', task: m.task, stats });
-        },
-        (e: unknown) => {
-          aborts.delete(m.task);
-          post({ type: 'failed', task: m.task, error: toWireError(e) });
-        },
-      );
-      break;
-    }
-    case 'abort': {
-      const ac = aborts.get(m.task);
-      if (ac === undefined) return;
-      aborts.delete(m.task);
-      const reason = internalError('ASSERTION_FAILED', 'compaction task aborted');
-      ac.abort(reason);
-      for (const [req, p] of pending) {
-        if (p.task !== m.task) continue;
-        pending.delete(req);
-        p.reject(reason);
-      }
-      break;
-    }
-    case 'reply': {
-      const p = pending.get(m.req);
-      if (p === undefined) return;
-      pending.delete(m.req);
-      if (m.error !== undefined) p.reject(fromWireError(m.error));
-      else p.resolve(m.value);
-      break;
-    }
-    case 'crash':
-      setImmediate(() => {
-        throw new Error('compaction worker crash (test hook)');
-      });
-      break;
-  }
-}
-
-port.on('message', onMessage);
+serveTasks({
+  [RANGE_TASK]: async (spec, ctx) => ({ result: await runTask(spec as RangeTask, ctx) }),
+  // A pool of compaction workers can encode L0 SSTs too (the same code as the flush workers).
+  [ENCODE_L0_TASK]: encodeL0Handler,
+});

@@ -81,6 +81,13 @@ export interface DbOpenOptions {
    * docs/design/0006-background-workers.md.
    */
   readonly compactionWorkers?: number;
+  /**
+   * Worker threads that encode memtable flushes (L0 SSTs: block building, compression, bloom filter, checksums);
+   * the application's thread only copies the rows out and does the upload (0: encode on the application's
+   * thread). Default 1. Started on first flush, never keep the process alive while idle, stopped at close. The
+   * bytes written are the same either way. See docs/design/0006-background-workers.md.
+   */
+  readonly flushWorkers?: number;
   /** @internal Injected clock (tests). */
   readonly clock?: Clock;
   /** @internal Injected randomness (tests). */

@@ -17,6 +17,7 @@
 import type { CompactedSsTable, Manifest } from '../format/manifest.js';
 import type { RowIterator } from '../format/row-iterator.js';
 import type { MergeOperator } from '../lsm/merge-operator.js';
+import type { L0Encoder } from '../store/l0-encoder-pool.js';
 import { mergeRemoteIntoWriter } from '../store/manifest-merge.js';
 import { retainedRows } from '../store/retained-rows.js';
 import type { ResolvedSettings } from '../store/settings.js';
@@ -60,6 +61,8 @@ export interface FlusherDeps {
   readonly walWriter: WalWriter | undefined;
   readonly snapshots: SnapshotRegistry;
   readonly mergeOperator: MergeOperator | undefined;
+  /** Encodes L0 SSTs in worker threads; undefined: on this thread. */
+  readonly l0Encoder?: L0Encoder | undefined;
   /** Aborted when the database closes, to stop upload retries. */
   readonly signal: AbortSignal;
 }
@@ -228,6 +231,7 @@ export class MemtableFlusher {
             id,
             l0Rows(imm, retentionMinSeq, d.mergeOperator),
             imm.table.sizeBytes + imm.table.entryCount * 8,
+            d.l0Encoder,
           );
           this.#task.send({ type: 'uploaded', imm, sst });
           return;

@@ -18,6 +18,7 @@ import { isObjectStoreError, type ObjectStore } from '../object-store/object-sto
 import { resolveObjectStore } from '../object-store/resolve.js';
 import { RetryingObjectStore } from '../object-store/retrying-store.js';
 import { WRITER_EPOCH } from '../store/epochs.js';
+import { L0EncoderPool } from '../store/l0-encoder-pool.js';
 import { mergeRemoteIntoWriter } from '../store/manifest-merge.js';
 import { loadOrCreateManifest, manifestStore } from '../store/manifest-store.js';
 import { normalizeRoot } from '../store/paths.js';
@@ -46,6 +47,9 @@ import { claimThroughJournal, replayJournalTail } from './wal-journal-open.js';
 import { replayWal } from './wal-replay.js';
 import { WalWriter } from './wal-writer.js';
 
+/** Flush workers when `flushWorkers` is not given. */
+const DEFAULT_FLUSH_WORKERS = 1;
+
 const OPEN_KEYS = [
   'settings',
   'mergeOperator',
@@ -56,6 +60,7 @@ const OPEN_KEYS = [
   'rand',
   'walJournal',
   'compactionWorkers',
+  'flushWorkers',
   'metricsRecorder',
   'logger',
 ] as const satisfies readonly (keyof DbOpenOptions)[];
@@ -83,6 +88,13 @@ function checkOpenOptions(options: DbOpenOptions): void {
   const workers = options.compactionWorkers;
   if (workers !== undefined && (!Number.isSafeInteger(workers) || workers < 0 || workers > 64)) {
     throw invalidError('INVALID_SETTING', 'compactionWorkers must be an integer from 0 to 64');
+  }
+  const flushWorkers = options.flushWorkers;
+  if (
+    flushWorkers !== undefined &&
+    (!Number.isSafeInteger(flushWorkers) || flushWorkers < 0 || flushWorkers > 64)
+  ) {
+    throw invalidError('INVALID_SETTING', 'flushWorkers must be an integer from 0 to 64');
   }
   const cache = options.blockCacheBytes;
   if (cache !== undefined && (!Number.isSafeInteger(cache) || cache < 0)) {
@@ -269,7 +281,10 @@ async function openWithStore(c: OpenContext): Promise<DbInner> {
     : undefined;
   obs.attach(store, state, tableStore, walWriter);
   tier?.start(manifest.localEpoch, clock, (e) => executor.fail(e));
+  const flushWorkers = options.flushWorkers ?? DEFAULT_FLUSH_WORKERS;
+  const l0Encoder = flushWorkers > 0 ? new L0EncoderPool(flushWorkers) : undefined;
   const flusher = new MemtableFlusher({
+    l0Encoder,
     executor,
     state,
     manifest,
@@ -338,6 +353,7 @@ async function openWithStore(c: OpenContext): Promise<DbInner> {
     onClose: async () => {
       await tier?.close();
       await services.close();
+      await l0Encoder?.close();
       tableStore.close();
       await ownedStore?.close();
     },

@@ -14,12 +14,12 @@
  */
 
 import { BlockCache } from '../format/block-cache.js';
-import type { CompressionCodec as FormatCodec } from '../format/compression.js';
 import type { CompactedSsTable, ExternalDb, SortedRun } from '../format/manifest.js';
 import { compactedSstPath, parseWalId, walSstPath } from '../format/object-paths.js';
 import type { RowEntry } from '../format/row.js';
 import { collectRows, type KeyRange, type MaybePromise, type RowIterator } from '../format/row-iterator.js';
-import { encodeFenceSst, SstBuilder, sstBytes, WalSstBuilder } from '../format/sst-builder.js';
+import { encodeFenceSst, type SstBuilder, sstBytes, WalSstBuilder } from '../format/sst-builder.js';
+import type { SsTableInfo } from '../format/sst-info.js';
 import { type FilterStats, SstReader } from '../format/sst-reader.js';
 import { isObjectStoreError, type ObjectStore } from '../object-store/object-store.js';
 import { assert } from '../util/assert.js';
@@ -27,6 +27,8 @@ import { equalBytes } from '../util/bytes.js';
 import { internalError } from '../util/errors.js';
 import type { Ulid } from '../util/ids.js';
 import { ROWS_PER_CHECK_MASK, TimeSlice } from '../util/time-slice.js';
+import type { L0Encoder } from './l0-encoder-pool.js';
+import { formatCodec, packRows, tableSstBuilder } from './l0-encoding.js';
 import { walDir } from './paths.js';
 import type { CompressionCodec, ResolvedSettings } from './settings.js';
 import type { ScanIoOptions, SortedRunRef, SstRef, SstView } from './sorted-run.js';
@@ -58,10 +60,7 @@ export function tableStoreOptions(
   };
 }
 
-/** Settings codec name -> format codec name. */
-export function formatCodec(c: CompressionCodec): FormatCodec {
-  return c ?? 'none';
-}
+export { formatCodec };
 
 /** Lazily opened reader of one compacted SST (synchronously when the store can read synchronously). */
 class LazySst implements SstView {
@@ -237,13 +236,7 @@ export class TableStore {
 
   /** A builder of L0 and compacted SSTs with the table settings (the one place they are configured). */
   sstBuilder(sizeHint = 0): SstBuilder {
-    return new SstBuilder({
-      blockSize: this.options.blockSize,
-      compression: formatCodec(this.options.codec),
-      minFilterKeys: this.options.minFilterKeys,
-      filterBitsPerKey: this.options.filterBitsPerKey,
-      sizeHint,
-    });
+    return tableSstBuilder(this.options, sizeHint);
   }
 
   /** Builds an SST from rows (in LSM order) with the table settings. */
@@ -260,10 +253,29 @@ export class TableStore {
     return b.finishAsync(slice);
   }
 
-  /** Writes an L0 SST with create-if-absent and returns its manifest entry. */
-  async writeL0(id: Ulid, rows: RowIterator, sizeHint = 0): Promise<CompactedSsTable> {
-    const sst = await this.buildSst(rows, sizeHint);
-    const bytes = sstBytes(sst);
+  /**
+   * Writes an L0 SST with create-if-absent and returns its manifest entry. With an `encoder`, this thread only
+   * packs the rows and a worker encodes them (the same bytes as in-thread encoding).
+   */
+  async writeL0(id: Ulid, rows: RowIterator, sizeHint = 0, encoder?: L0Encoder): Promise<CompactedSsTable> {
+    let sst: { readonly bytes: Uint8Array; readonly info: SsTableInfo; readonly formatVersion: number };
+    if (encoder === undefined) {
+      const built = await this.buildSst(rows, sizeHint);
+      sst = { bytes: sstBytes(built), info: built.info, formatVersion: built.formatVersion };
+    } else {
+      const o = this.options;
+      sst = await encoder.encode({
+        table: {
+          codec: o.codec,
+          blockSize: o.blockSize,
+          minFilterKeys: o.minFilterKeys,
+          filterBitsPerKey: o.filterBitsPerKey,
+        },
+        rows: await packRows(rows, sizeHint),
+        sizeHint,
+      });
+    }
+    const bytes = sst.bytes;
     const path = compactedSstPath(this.root, id);
     try {
       await this.store.put(path, bytes, { mode: 'create' });

@@ -1,0 +1,65 @@
+/**
+ * L0EncoderPool: the memtable flusher's workers, a {@link WorkerPool} running l0-encode-worker.ts, which encode
+ * L0 SSTs from packed rows (l0-encoding.ts) so that the application's thread only packs rows and does the IO.
+ *
+ * Invariants: as WorkerPool's (lazy start, idle workers unref'd, close terminates every worker); a worker that
+ * dies fails its tasks with kind 'unavailable', code FLUSH_WORKER_FAILED (the flusher retries those, as it does
+ * an unavailable store).
+ * Concurrency: main thread only.
+ */
+
+import { WorkerPool } from '../util/worker-pool.js';
+import { ENCODE_L0_TASK, type EncodedL0, type EncodeL0Task } from './l0-encoding.js';
+
+/** Encodes L0 SSTs from packed rows somewhere else than this thread. */
+export interface L0Encoder {
+  /** Encodes the task's rows; the task's packed buffer is transferred (unusable afterwards). */
+  encode(task: EncodeL0Task): Promise<EncodedL0>;
+}
+
+let startedInProcess = 0;
+
+/** @internal Flush workers this process has started (tests). */
+export function flushWorkersStarted(): number {
+  return startedInProcess;
+}
+
+/** A pool of L0-encoding workers. */
+export class L0EncoderPool implements L0Encoder {
+  readonly #pool: WorkerPool;
+
+  constructor(size: number) {
+    this.#pool = new WorkerPool({
+      size,
+      entry: 'store/l0-encode-worker',
+      failCode: 'FLUSH_WORKER_FAILED',
+      name: 'flush',
+      onStart: () => {
+        startedInProcess++;
+      },
+    });
+  }
+
+  /** Live workers. */
+  get workerCount(): number {
+    return this.#pool.workerCount;
+  }
+
+  async encode(task: EncodeL0Task): Promise<EncodedL0> {
+    const noRequests = (): Promise<unknown> => Promise.reject(new Error('encode-l0 sends no requests'));
+    const out = await this.#pool.run(ENCODE_L0_TASK, task, noRequests, {
+      transfer: [task.rows.bytes.buffer as ArrayBuffer],
+    });
+    return out as EncodedL0;
+  }
+
+  /** Test hook: makes every live worker throw an uncaught exception (as a crash would). */
+  crashWorkersForTesting(): void {
+    this.#pool.crashWorkersForTesting();
+  }
+
+  /** Terminates every worker; running tasks fail with a closed error. Idempotent. */
+  close(): Promise<void> {
+    return this.#pool.close();
+  }
+}
