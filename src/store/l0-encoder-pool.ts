@@ -24,6 +24,13 @@ export function flushWorkersStarted(): number {
   return startedInProcess;
 }
 
+let crashNext = 0;
+
+/** @internal Test hook: the next `n` encodings (in any pool of this process) crash their worker first. */
+export function crashNextFlushTasksForTesting(n: number): void {
+  crashNext = n;
+}
+
 /** A pool of L0-encoding workers. */
 export class L0EncoderPool implements L0Encoder {
   readonly #pool: WorkerPool;
@@ -47,8 +54,11 @@ export class L0EncoderPool implements L0Encoder {
 
   async encode(task: EncodeL0Task): Promise<EncodedL0> {
     const noRequests = (): Promise<unknown> => Promise.reject(new Error('encode-l0 sends no requests'));
+    const crashFirst = crashNext > 0;
+    if (crashFirst) crashNext--;
     const out = await this.#pool.run(ENCODE_L0_TASK, task, noRequests, {
       transfer: [task.rows.bytes.buffer as ArrayBuffer],
+      crashFirst,
     });
     return out as EncodedL0;
   }

@@ -105,6 +105,8 @@ export class WorkerPool {
       readonly signal?: AbortSignal;
       readonly transfer?: ArrayBuffer[];
       readonly onAbandon?: (e: unknown) => void;
+      /** Test hook: the worker crashes before it starts the task. */
+      readonly crashFirst?: boolean;
     } = {},
   ): Promise<unknown> {
     const { signal, onAbandon } = opts;
@@ -135,6 +137,7 @@ export class WorkerPool {
         },
       });
       this.#refresh(w);
+      if (opts.crashFirst === true) this.#post(w, { type: 'crash' });
       this.#post(w, { type: 'run', task, kind, spec }, opts.transfer);
     });
   }

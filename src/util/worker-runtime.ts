@@ -100,10 +100,8 @@ export function serveTasks(handlers: Readonly<Record<string, TaskHandler>>): voi
         break;
       }
       case 'crash':
-        setImmediate(() => {
-          throw new Error('worker crash (test hook)');
-        });
-        break;
+        // Thrown from the message handler: nothing after it on this thread runs.
+        throw new Error('worker crash (test hook)');
     }
   });
 }
