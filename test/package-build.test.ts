@@ -164,11 +164,15 @@ test('require from CommonJS gives the same API', () => {
   assert.equal(testing.stdout.trim(), 'function', testing.stderr);
 });
 
-/** Compacts through worker threads, closes, and prints a value; a worker left running would keep it alive. */
+/**
+ * Flushes and compacts through worker threads, closes, and prints a value; a worker left running would keep it
+ * alive (a flush worker that cannot load would fail every flush, so the loop would never end).
+ */
 const compacting = (imp: string) => `
   ${imp}
   const db = await Db.open('db', 'memory:///', {
     compactionWorkers: 2,
+    flushWorkers: 1,
     settings: { flushInterval: '5ms', l0SstSizeBytes: 4096, garbageCollectorOptions: null, compressionCodec: 'snappy',
       compactorOptions: { pollInterval: '20ms', subcompactions: 2, schedulerOptions: {} } },
   });
@@ -182,7 +186,7 @@ const compacting = (imp: string) => `
   console.log(JSON.stringify({ v }));
 `;
 
-test('compaction runs in worker threads from the ESM and CommonJS builds; the process exits after close', () => {
+test('flushes and compaction run in worker threads from the ESM and CommonJS builds; the process exits after close', () => {
   const esm = run(
     [process.execPath, '--input-type=module', '-e', compacting("import { Db } from 'shaledb';")],
     app,
