@@ -8,7 +8,7 @@
  * every output byte is handed to the main thread, which uploads it; at most two output chunks per task are awaiting
  * the main thread at once (bounded memory whatever the upload speed); an aborted task's pending requests fail at
  * once (worker-runtime.ts). Tasks never carry a merge operator (the pool is not used when one is configured). It
- * also serves encode-l0 tasks (l0-encoding.ts).
+ * also serves encode-l0 and encode-wal tasks (l0-encoding.ts).
  * Concurrency: any number of tasks interleave on this thread's event loop.
  */
 
@@ -19,7 +19,7 @@ import type {
   ObjectStore,
   PutResult,
 } from '../object-store/object-store.js';
-import { ENCODE_L0_TASK, encodeL0Handler } from '../store/l0-encoding.js';
+import { encodeHandlers } from '../store/l0-encoding.js';
 import { TableStore } from '../store/table-store.js';
 import { internalError } from '../util/errors.js';
 import { serveTasks, type TaskContext } from '../util/worker-runtime.js';
@@ -150,6 +150,6 @@ async function runTask(spec: RangeTask, ctx: TaskContext): Promise<JobStats> {
 
 serveTasks({
   [RANGE_TASK]: async (spec, ctx) => ({ result: await runTask(spec as RangeTask, ctx) }),
-  // A pool of compaction workers can encode L0 SSTs too (the same code as the flush workers).
-  [ENCODE_L0_TASK]: encodeL0Handler,
+  // A pool of compaction workers can encode L0 and WAL SSTs too (the same code as the flush workers).
+  ...encodeHandlers,
 });

@@ -1,7 +1,7 @@
 /**
- * Memtable flushes through flush workers (`flushWorkers`): a database whose L0 SSTs are encoded in a worker reads
- * back equal to a model (values, tombstones, merge operands resolved on the application's thread, TTL rows), before
- * and after reopen; a worker crash during a flush is retried like an unavailable store (the database stays open and
+ * Memtable flushes through flush workers (`flushWorkers`): a database whose L0 SSTs (and large WAL SSTs) are
+ * encoded in a worker reads back equal to a model (values, tombstones, merge operands resolved on the application's
+ * thread, TTL rows), before and after reopen; a worker crash during a flush is retried like an unavailable store (the database stays open and
  * nothing is lost); `flushWorkers: 0` encodes on the application's thread and starts no worker; bad values are
  * refused.
  */
@@ -14,6 +14,7 @@ import { crashNextFlushTasksForTesting, flushWorkersStarted } from '../store/l0-
 import { ShaleDBError } from '../util/errors.js';
 import { SeededRand } from '../util/random.js';
 import { Db } from './db.js';
+import { WriteBatch } from './write-batch.js';
 
 const concat: MergeOperator = (_k, existing, operands) =>
   Buffer.concat([...(existing === undefined ? [] : [existing]), ...operands]);
@@ -38,7 +39,8 @@ async function writeRandom(db: Db, seed: number, model: Model): Promise<void> {
   const rand = new SeededRand(seed);
   for (let i = 0; i < 1500; i++) {
     const k = `k${String(rand.nextInt(200)).padStart(3, '0')}`;
-    const v = `v${i}`;
+    // Values large enough that every flush and most WAL SSTs go to a worker (MIN_WORKER_ENCODE_BYTES).
+    const v = `v${i}:${'x'.repeat(300)}`;
     const p = rand.nextInt(10);
     if (p < 5) {
       await db.put(k, v, { awaitDurable: false });
@@ -70,6 +72,15 @@ test('a database flushing through workers reads back equal to a model (tombstone
   await sleep(20);
   await db.put('after', 'x', { awaitDurable: false });
   model.set('after', 'x');
+  // A durable batch large enough for its WAL SST to be encoded in the worker.
+  const batch = new WriteBatch();
+  for (let i = 0; i < 400; i++) {
+    const k = `w${String(i).padStart(3, '0')}`;
+    const v = `${i}`.repeat(100);
+    batch.put(k, v);
+    model.set(k, v);
+  }
+  await db.write(batch);
   await db.flush({ type: 'memtable' });
   assert.ok(db.status().l0Count >= 6, `L0 SSTs written: ${db.status().l0Count}`);
   assert.ok(flushWorkersStarted() > before, 'the flushes ran in a worker');

@@ -18,6 +18,7 @@ import type { CompactedSsTable, Manifest } from '../format/manifest.js';
 import type { RowIterator } from '../format/row-iterator.js';
 import type { MergeOperator } from '../lsm/merge-operator.js';
 import type { L0Encoder } from '../store/l0-encoder-pool.js';
+import { MIN_WORKER_ENCODE_BYTES } from '../store/l0-encoding.js';
 import { mergeRemoteIntoWriter } from '../store/manifest-merge.js';
 import { retainedRows } from '../store/retained-rows.js';
 import type { ResolvedSettings } from '../store/settings.js';
@@ -61,7 +62,7 @@ export interface FlusherDeps {
   readonly walWriter: WalWriter | undefined;
   readonly snapshots: SnapshotRegistry;
   readonly mergeOperator: MergeOperator | undefined;
-  /** Encodes L0 SSTs in worker threads; undefined: on this thread. */
+  /** Encodes L0 SSTs in worker threads (those of MIN_WORKER_ENCODE_BYTES or more); undefined: on this thread. */
   readonly l0Encoder?: L0Encoder | undefined;
   /** Aborted when the database closes, to stop upload retries. */
   readonly signal: AbortSignal;
@@ -227,11 +228,12 @@ export class MemtableFlusher {
             d.oracle.durableSeq,
             d.snapshots.minSeq() ?? Number.MAX_SAFE_INTEGER,
           );
+          const sizeHint = imm.table.sizeBytes + imm.table.entryCount * 8;
           const sst = await d.tableStore.writeL0(
             id,
             l0Rows(imm, retentionMinSeq, d.mergeOperator),
-            imm.table.sizeBytes + imm.table.entryCount * 8,
-            d.l0Encoder,
+            sizeHint,
+            sizeHint >= MIN_WORKER_ENCODE_BYTES ? d.l0Encoder : undefined,
           );
           this.#task.send({ type: 'uploaded', imm, sst });
           return;

@@ -19,6 +19,7 @@ import { resolveObjectStore } from '../object-store/resolve.js';
 import { RetryingObjectStore } from '../object-store/retrying-store.js';
 import { WRITER_EPOCH } from '../store/epochs.js';
 import { L0EncoderPool } from '../store/l0-encoder-pool.js';
+import { MIN_WORKER_ENCODE_BYTES } from '../store/l0-encoding.js';
 import { mergeRemoteIntoWriter } from '../store/manifest-merge.js';
 import { loadOrCreateManifest, manifestStore } from '../store/manifest-store.js';
 import { normalizeRoot } from '../store/paths.js';
@@ -263,11 +264,19 @@ async function openWithStore(c: OpenContext): Promise<DbInner> {
       : undefined;
   if (tail !== undefined) nextWalId = tail.nextWalId;
 
+  const flushWorkers = options.flushWorkers ?? DEFAULT_FLUSH_WORKERS;
+  const l0Encoder = flushWorkers > 0 ? new L0EncoderPool(flushWorkers) : undefined;
   const walWriter = settings.walEnabled
     ? new WalWriter({
         executor,
         clock,
-        writeWalSst: (id, rows, sizeHint) => tableStore.writeWal(id, rows, sizeHint),
+        writeWalSst: (id, rows, sizeHint) =>
+          tableStore.writeWal(
+            id,
+            rows,
+            sizeHint,
+            sizeHint >= MIN_WORKER_ENCODE_BYTES ? l0Encoder : undefined,
+          ),
         nextWalId,
         flushIntervalMs: settings.flushIntervalMs,
         maxBufferBytes: settings.l0SstSizeBytes,
@@ -281,8 +290,6 @@ async function openWithStore(c: OpenContext): Promise<DbInner> {
     : undefined;
   obs.attach(store, state, tableStore, walWriter);
   tier?.start(manifest.localEpoch, clock, (e) => executor.fail(e));
-  const flushWorkers = options.flushWorkers ?? DEFAULT_FLUSH_WORKERS;
-  const l0Encoder = flushWorkers > 0 ? new L0EncoderPool(flushWorkers) : undefined;
   const flusher = new MemtableFlusher({
     l0Encoder,
     executor,

@@ -1,12 +1,12 @@
 /**
- * L0 encoding in flush workers: the bytes and SST info equal in-thread encoding for every codec (values,
+ * L0 and WAL encoding in flush workers: the bytes and SST info equal in-thread encoding for every codec (values,
  * tombstones, merge operands, TTL rows, rows without a create time, enough rows for a bloom filter and many
- * blocks); packing round-trips rows and yields to the event loop; a worker crash fails the encoding with
+ * blocks); a worker crash during a WAL encoding falls back to in-thread encoding; packing round-trips rows and yields to the event loop; a worker crash fails the encoding with
  * FLUSH_WORKER_FAILED (kind unavailable) and the next one runs in a fresh worker; close terminates the workers.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { compactedSstPath } from '../format/object-paths.js';
+import { compactedSstPath, walSstPath } from '../format/object-paths.js';
 import type { RowEntry, RowKind } from '../format/row.js';
 import { ArrayRowIterator } from '../lsm/array-iterator.js';
 import { MemoryObjectStore } from '../object-store/memory-store.js';
@@ -74,6 +74,37 @@ test('L0 SSTs encoded in a flush worker are byte-identical to in-thread ones, fo
     }
     assert.equal(pool.workerCount, 1);
   } finally {
+    await pool.close();
+  }
+});
+
+test('WAL SSTs encoded in a flush worker are byte-identical to in-thread ones; a crash falls back in-thread', async () => {
+  const pool = new L0EncoderPool(1);
+  try {
+    // Commit order: seq ascending, keys in any order.
+    const input = mixedRows(5_000, 8)
+      .reverse()
+      .map((r, i) => ({ ...r, seq: i + 1 }));
+    for (const codec of CODECS) {
+      const local = new MemoryObjectStore();
+      const remote = new MemoryObjectStore();
+      await tableStore(local, codec).writeWal(1, input, 1 << 20);
+      await tableStore(remote, codec).writeWal(1, input, 1 << 20, pool);
+      const path = walSstPath('db', 1);
+      assert.deepEqual((await remote.get(path)).bytes, (await local.get(path)).bytes, `codec ${codec}`);
+      assert.deepEqual(await tableStore(remote, codec).readWal(1), input);
+    }
+    assert.equal(pool.workerCount, 1);
+    crashNextFlushTasksForTesting(1);
+    const crashed = new MemoryObjectStore();
+    await tableStore(crashed, 'lz4').writeWal(2, input, 0, pool);
+    const reference = new MemoryObjectStore();
+    await tableStore(reference, 'lz4').writeWal(2, input, 0);
+    const path = walSstPath('db', 2);
+    assert.deepEqual((await crashed.get(path)).bytes, (await reference.get(path)).bytes);
+    assert.equal(pool.workerCount, 0, 'the crashed worker left the pool');
+  } finally {
+    crashNextFlushTasksForTesting(0);
     await pool.close();
   }
 });

@@ -1,20 +1,23 @@
 /**
- * L0EncoderPool: the memtable flusher's workers, a {@link WorkerPool} running l0-encode-worker.ts, which encode
- * L0 SSTs from packed rows (l0-encoding.ts) so that the application's thread only packs rows and does the IO.
+ * L0EncoderPool: the flush workers, a {@link WorkerPool} running l0-encode-worker.ts, which encode L0 SSTs (memtable
+ * flushes) and WAL SSTs from packed rows (l0-encoding.ts) so that the application's thread only packs rows and does
+ * the IO.
  *
  * Invariants: as WorkerPool's (lazy start, idle workers unref'd, close terminates every worker); a worker that
  * dies fails its tasks with kind 'unavailable', code FLUSH_WORKER_FAILED (the flusher retries those, as it does
- * an unavailable store).
+ * an unavailable store; the WAL writer fails the write, as for any failed WAL PUT).
  * Concurrency: main thread only.
  */
 
 import { WorkerPool } from '../util/worker-pool.js';
-import { ENCODE_L0_TASK, type EncodedL0, type EncodeL0Task } from './l0-encoding.js';
+import { ENCODE_L0_TASK, ENCODE_WAL_TASK, type EncodedL0, type EncodeL0Task } from './l0-encoding.js';
 
 /** Encodes L0 SSTs from packed rows somewhere else than this thread. */
 export interface L0Encoder {
-  /** Encodes the task's rows; the task's packed buffer is transferred (unusable afterwards). */
+  /** Encodes the task's rows as an L0 SST; the task's packed buffer is transferred (unusable afterwards). */
   encode(task: EncodeL0Task): Promise<EncodedL0>;
+  /** Encodes the task's rows (commit order) as a WAL SST; the packed buffer is transferred. */
+  encodeWal(task: EncodeL0Task): Promise<EncodedL0>;
 }
 
 let startedInProcess = 0;
@@ -52,11 +55,19 @@ export class L0EncoderPool implements L0Encoder {
     return this.#pool.workerCount;
   }
 
-  async encode(task: EncodeL0Task): Promise<EncodedL0> {
+  encode(task: EncodeL0Task): Promise<EncodedL0> {
+    return this.#run(ENCODE_L0_TASK, task);
+  }
+
+  encodeWal(task: EncodeL0Task): Promise<EncodedL0> {
+    return this.#run(ENCODE_WAL_TASK, task);
+  }
+
+  async #run(kind: string, task: EncodeL0Task): Promise<EncodedL0> {
     const noRequests = (): Promise<unknown> => Promise.reject(new Error('encode-l0 sends no requests'));
     const crashFirst = crashNext > 0;
     if (crashFirst) crashNext--;
-    const out = await this.#pool.run(ENCODE_L0_TASK, task, noRequests, {
+    const out = await this.#pool.run(kind, task, noRequests, {
       transfer: [task.rows.bytes.buffer as ArrayBuffer],
       crashFirst,
     });

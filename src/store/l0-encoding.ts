@@ -1,14 +1,14 @@
 /**
- * L0 SST encoding off the main thread: the main thread packs the rows a memtable flush writes (already resolved
- * by retainedRows) into one transferable buffer, a worker unpacks them and runs the same SstBuilder as the
- * in-thread path, and hands back the SST's bytes and info. Packing is a plain copy of keys, values and row
+ * L0 and WAL SST encoding off the main thread: the main thread packs the rows a memtable flush writes (already
+ * resolved by retainedRows), or a WAL buffer's rows, into one transferable buffer, a worker unpacks them and runs
+ * the same SstBuilder / WalSstBuilder as the in-thread path, and hands back the SST's bytes and info. Packing is a plain copy of keys, values and row
  * headers, far cheaper than encoding, compressing, filtering and checksumming them.
  *
  * Packed layout, per row, little-endian: u8 kind (0 value, 1 tombstone, 2 merge), u8 flags (1: createTs set,
  * 2: expireTs set), f64 seq, f64 createTs, f64 expireTs, u32 key length, u32 value length, key, value.
  *
- * Invariants: unpacking a packing gives rows equal to the packed ones, in order; the builder is configured only
- * by {@link tableSstBuilder}, used by both paths, so the bytes are identical in-thread and in a worker;
+ * Invariants: unpacking a packing gives rows equal to the packed ones, in order; the builders are configured only
+ * by {@link tableSstBuilder} and {@link tableWalBuilder}, used by both paths, so the bytes are identical in-thread and in a worker;
  * packing yields to the event loop whenever its TimeSlice is used up.
  * Concurrency: pure functions; a packed buffer is owned by whoever holds it (it is transferred).
  */
@@ -16,13 +16,21 @@
 import type { CompressionCodec as FormatCodec } from '../format/compression.js';
 import type { RowEntry, RowKind } from '../format/row.js';
 import type { RowIterator } from '../format/row-iterator.js';
-import { SstBuilder, sstBytes } from '../format/sst-builder.js';
+import { SstBuilder, sstBytes, WalSstBuilder } from '../format/sst-builder.js';
 import type { SsTableInfo } from '../format/sst-info.js';
 import { ROWS_PER_CHECK_MASK, TimeSlice } from '../util/time-slice.js';
 import type { CompressionCodec } from './settings.js';
 
 /** The task kind of an L0 encoding. */
 export const ENCODE_L0_TASK = 'encode-l0';
+/** The task kind of a WAL SST encoding. */
+export const ENCODE_WAL_TASK = 'encode-wal';
+
+/**
+ * Below this many bytes of rows (the caller's size hint) an SST is encoded on the calling thread: the round trip
+ * to a worker (and a worker's start) would cost more than it saves.
+ */
+export const MIN_WORKER_ENCODE_BYTES = 64 * 1024;
 
 /** The table settings an SST builder needs. */
 export interface SstBuildSettings {
@@ -48,6 +56,11 @@ export function tableSstBuilder(s: SstBuildSettings, sizeHint = 0): SstBuilder {
   });
 }
 
+/** A builder of WAL SSTs with the table settings (the one place they are configured). */
+export function tableWalBuilder(s: SstBuildSettings, sizeHint = 0): WalSstBuilder {
+  return new WalSstBuilder({ blockSize: s.blockSize, compression: formatCodec(s.codec), sizeHint });
+}
+
 /** Rows packed for a worker. */
 export interface PackedRows {
   /** The packing: a view of an ArrayBuffer nothing else uses (`bytes.buffer` may be transferred). */
@@ -55,7 +68,7 @@ export interface PackedRows {
   readonly count: number;
 }
 
-/** The encode-l0 task: packed rows and the table settings. */
+/** The encode-l0 and encode-wal tasks: packed rows and the table settings. */
 export interface EncodeL0Task {
   readonly table: SstBuildSettings;
   readonly rows: PackedRows;
@@ -74,8 +87,12 @@ const HEADER = 34;
 const KIND_CODE: Readonly<Record<RowKind, number>> = { value: 0, tombstone: 1, merge: 2 };
 const KINDS: readonly RowKind[] = ['value', 'tombstone', 'merge'];
 
-/** Packs rows (in LSM order) into one buffer; `sizeHint` is a guess of the packed size. */
-export async function packRows(rows: RowIterator, sizeHint = 0): Promise<PackedRows> {
+/** Packs rows (an iterator in LSM order, or an array in any order) into one buffer; `sizeHint` guesses its size. */
+export async function packRows(source: RowIterator | readonly RowEntry[], sizeHint = 0): Promise<PackedRows> {
+  let pos = 0;
+  const rows: RowIterator = Array.isArray(source)
+    ? { next: () => source[pos++], seek: () => {}, close: () => {} }
+    : (source as RowIterator);
   let buf = new Uint8Array(Math.max(64 * 1024, sizeHint));
   let view = new DataView(buf.buffer);
   let at = 0;
@@ -135,16 +152,32 @@ export function* unpackRows(packed: PackedRows): Generator<RowEntry> {
 export function encodeL0(task: EncodeL0Task): EncodedL0 {
   const b = tableSstBuilder(task.table, task.sizeHint);
   for (const r of unpackRows(task.rows)) b.add(r);
-  const sst = b.finish();
+  return owned(b.finish());
+}
+
+/** Encodes a packing (rows in commit order) as a WAL SST (in a worker). */
+export function encodeWal(task: EncodeL0Task): EncodedL0 {
+  const b = tableWalBuilder(task.table, task.sizeHint);
+  for (const r of unpackRows(task.rows)) b.add(r);
+  return owned(b.finish());
+}
+
+function owned(sst: ReturnType<SstBuilder['finish']>): EncodedL0 {
   let bytes = sstBytes(sst);
   if (bytes.byteOffset !== 0 || bytes.byteLength !== bytes.buffer.byteLength) bytes = bytes.slice();
   return { bytes, info: sst.info, formatVersion: sst.formatVersion };
 }
 
-/** The encode-l0 task handler of a worker: the result, with its bytes' ArrayBuffer to transfer. */
-export async function encodeL0Handler(
-  spec: unknown,
-): Promise<{ readonly result: EncodedL0; readonly transfer: ArrayBuffer[] }> {
-  const out = encodeL0(spec as EncodeL0Task);
-  return { result: out, transfer: [out.bytes.buffer as ArrayBuffer] };
-}
+type Handler = (spec: unknown) => Promise<{ readonly result: EncodedL0; readonly transfer: ArrayBuffer[] }>;
+
+/** A worker's task handlers for encode-l0 and encode-wal: the result, with its bytes' ArrayBuffer to transfer. */
+export const encodeHandlers: Readonly<Record<string, Handler>> = {
+  [ENCODE_L0_TASK]: async (spec) => {
+    const out = encodeL0(spec as EncodeL0Task);
+    return { result: out, transfer: [out.bytes.buffer as ArrayBuffer] };
+  },
+  [ENCODE_WAL_TASK]: async (spec) => {
+    const out = encodeWal(spec as EncodeL0Task);
+    return { result: out, transfer: [out.bytes.buffer as ArrayBuffer] };
+  },
+};

@@ -18,17 +18,23 @@ import type { CompactedSsTable, ExternalDb, SortedRun } from '../format/manifest
 import { compactedSstPath, parseWalId, walSstPath } from '../format/object-paths.js';
 import type { RowEntry } from '../format/row.js';
 import { collectRows, type KeyRange, type MaybePromise, type RowIterator } from '../format/row-iterator.js';
-import { encodeFenceSst, type SstBuilder, sstBytes, WalSstBuilder } from '../format/sst-builder.js';
+import { encodeFenceSst, type SstBuilder, sstBytes } from '../format/sst-builder.js';
 import type { SsTableInfo } from '../format/sst-info.js';
 import { type FilterStats, SstReader } from '../format/sst-reader.js';
 import { isObjectStoreError, type ObjectStore } from '../object-store/object-store.js';
 import { assert } from '../util/assert.js';
 import { equalBytes } from '../util/bytes.js';
-import { internalError } from '../util/errors.js';
+import { internalError, ShaleDBError } from '../util/errors.js';
 import type { Ulid } from '../util/ids.js';
 import { ROWS_PER_CHECK_MASK, TimeSlice } from '../util/time-slice.js';
 import type { L0Encoder } from './l0-encoder-pool.js';
-import { formatCodec, packRows, tableSstBuilder } from './l0-encoding.js';
+import {
+  formatCodec,
+  packRows,
+  type SstBuildSettings,
+  tableSstBuilder,
+  tableWalBuilder,
+} from './l0-encoding.js';
 import { walDir } from './paths.js';
 import type { CompressionCodec, ResolvedSettings } from './settings.js';
 import type { ScanIoOptions, SortedRunRef, SstRef, SstView } from './sorted-run.js';
@@ -202,20 +208,43 @@ export class TableStore {
     });
   }
 
-  /** Writes WAL SST `id` holding `rows` (commit order); AlreadyExists propagates (the caller is fenced). */
-  async writeWal(id: number, rows: readonly RowEntry[], sizeHint = 0): Promise<void> {
+  /**
+   * Writes WAL SST `id` holding `rows` (commit order); AlreadyExists propagates (the caller is fenced). With an
+   * `encoder`, this thread only packs the rows and a worker encodes them (the same bytes); if the worker dies, the
+   * SST is encoded here instead, so a worker failure never fails a WAL write.
+   */
+  async writeWal(id: number, rows: readonly RowEntry[], sizeHint = 0, encoder?: L0Encoder): Promise<void> {
     assert(rows.length > 0, 'an empty WAL buffer is never written');
-    const b = new WalSstBuilder({
-      blockSize: this.options.blockSize,
-      compression: formatCodec(this.options.codec),
-      sizeHint,
-    });
-    const slice = new TimeSlice();
-    for (let i = 0; i < rows.length; i++) {
-      b.add(rows[i]!);
-      if ((i & ROWS_PER_CHECK_MASK) === 0 && slice.due) await slice.next();
+    let bytes: Uint8Array | undefined;
+    if (encoder !== undefined) {
+      try {
+        const packed = await packRows(rows, sizeHint);
+        bytes = (await encoder.encodeWal({ table: this.#buildSettings(), rows: packed, sizeHint })).bytes;
+      } catch (e) {
+        if (!(e instanceof ShaleDBError && e.code === 'FLUSH_WORKER_FAILED')) throw e;
+      }
     }
-    await this.store.put(walSstPath(this.root, id), sstBytes(b.finish()), { mode: 'create' });
+    if (bytes === undefined) {
+      const b = tableWalBuilder(this.options, sizeHint);
+      const slice = new TimeSlice();
+      for (let i = 0; i < rows.length; i++) {
+        b.add(rows[i]!);
+        if ((i & ROWS_PER_CHECK_MASK) === 0 && slice.due) await slice.next();
+      }
+      bytes = sstBytes(b.finish());
+    }
+    await this.store.put(walSstPath(this.root, id), bytes, { mode: 'create' });
+  }
+
+  /** The settings SST builders need, as a plain value that can cross threads. */
+  #buildSettings(): SstBuildSettings {
+    const o = this.options;
+    return {
+      codec: o.codec,
+      blockSize: o.blockSize,
+      minFilterKeys: o.minFilterKeys,
+      filterBitsPerKey: o.filterBitsPerKey,
+    };
   }
 
   /** Reads WAL SST `id` (or a fence) into rows; undefined when it does not exist. */
@@ -263,14 +292,8 @@ export class TableStore {
       const built = await this.buildSst(rows, sizeHint);
       sst = { bytes: sstBytes(built), info: built.info, formatVersion: built.formatVersion };
     } else {
-      const o = this.options;
       sst = await encoder.encode({
-        table: {
-          codec: o.codec,
-          blockSize: o.blockSize,
-          minFilterKeys: o.minFilterKeys,
-          filterBitsPerKey: o.filterBitsPerKey,
-        },
+        table: this.#buildSettings(),
         rows: await packRows(rows, sizeHint),
         sizeHint,
       });
