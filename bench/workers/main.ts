@@ -167,6 +167,8 @@ interface LatenessRow {
   maxMs: number;
   keysPerSec: number;
   compactedMB: number;
+  /** Share of the window the application's event loop was busy (eventLoopUtilization), percent. */
+  mainBusyPct: number;
 }
 
 /** A 1 ms interval handler recording each tick's lateness (ms). */
@@ -258,6 +260,7 @@ async function lateness(root: string, engine: string, open: (dir: string) => Pro
   const intervalMs = (BATCH * 1000) / INGEST_KEYS_PER_SEC;
   await sleep(200);
   const rec = tickRecorder();
+  const elu0 = performance.eventLoopUtilization();
   const start = performance.now();
   let b = 0;
   while (performance.now() - start < INGEST_MS) {
@@ -280,6 +283,7 @@ async function lateness(root: string, engine: string, open: (dir: string) => Pro
     b++;
   }
   const elapsed = performance.now() - start;
+  const busy = performance.eventLoopUtilization(elu0).utilization;
   const late = rec.stop().sort((x, y) => x - y);
   const closed = ingester === undefined ? { compactedMB: 0 } : await ingester.close();
   rmSync(dir, { recursive: true, force: true });
@@ -292,6 +296,7 @@ async function lateness(root: string, engine: string, open: (dir: string) => Pro
     maxMs: late[late.length - 1] ?? 0,
     keysPerSec: ingester === undefined ? 0 : Math.round((b * BATCH * 1000) / elapsed),
     compactedMB: closed.compactedMB,
+    mainBusyPct: busy * 100,
   } satisfies LatenessRow;
 }
 
@@ -312,7 +317,7 @@ async function latenessAll(root: string): Promise<LatenessRow[]> {
       const row = await lateness(root, name, open);
       runs.set(name, [...(runs.get(name) ?? []), row]);
       process.stderr.write(
-        `  ${name}: p50 ${row.p50Ms.toFixed(2)} p99 ${row.p99Ms.toFixed(2)} max ${row.maxMs.toFixed(1)} ms, ${row.keysPerSec} keys/s, ${row.compactedMB.toFixed(0)} MiB compacted\n`,
+        `  ${name}: p50 ${row.p50Ms.toFixed(2)} p99 ${row.p99Ms.toFixed(2)} max ${row.maxMs.toFixed(1)} ms, ${row.keysPerSec} keys/s, ${row.compactedMB.toFixed(0)} MiB compacted, main thread busy ${row.mainBusyPct.toFixed(1)}%\n`,
       );
     }
   }
@@ -340,11 +345,13 @@ async function main(): Promise<void> {
     console.log(
       `\n## 1 ms request-handler lateness during ingest (${INGEST_KEYS_PER_SEC} keys/s of 100 B values, ${INGEST_MS / 1000} s) and compaction\n`,
     );
-    console.log('| engine | ticks | p50 ms | p99 ms | p99.9 ms | max ms | keys/s | MiB compacted |');
-    console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+    console.log(
+      '| engine | ticks | p50 ms | p99 ms | p99.9 ms | max ms | keys/s | MiB compacted | main thread busy % |',
+    );
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const r of l)
       console.log(
-        `| ${r.engine} | ${r.ticks} | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} | ${r.p999Ms.toFixed(2)} | ${r.maxMs.toFixed(1)} | ${r.keysPerSec} | ${Number.isNaN(r.compactedMB) ? 'n/a' : r.compactedMB.toFixed(0)} |`,
+        `| ${r.engine} | ${r.ticks} | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} | ${r.p999Ms.toFixed(2)} | ${r.maxMs.toFixed(1)} | ${r.keysPerSec} | ${Number.isNaN(r.compactedMB) ? 'n/a' : r.compactedMB.toFixed(0)} | ${r.mainBusyPct.toFixed(1)} |`,
       );
     mkdirSync('bench/results', { recursive: true });
     writeFileSync(
