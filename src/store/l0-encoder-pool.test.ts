@@ -1,11 +1,13 @@
 /**
  * L0 and WAL encoding in flush workers: the bytes and SST info equal in-thread encoding for every codec (values,
  * tombstones, merge operands, TTL rows, rows without a create time, enough rows for a bloom filter and many
- * blocks); a worker crash during a WAL encoding falls back to in-thread encoding; packing round-trips rows and yields to the event loop; a worker crash fails the encoding with
+ * blocks); a WAL encoding goes to a worker only once one has started, and falls back to in-thread encoding if
+ * it crashes; packing round-trips rows and yields to the event loop; a worker crash fails the encoding with
  * FLUSH_WORKER_FAILED (kind unavailable) and the next one runs in a fresh worker; close terminates the workers.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { compactedSstPath, walSstPath } from '../format/object-paths.js';
 import type { RowEntry, RowKind } from '../format/row.js';
 import { ArrayRowIterator } from '../lsm/array-iterator.js';
@@ -13,7 +15,7 @@ import { MemoryObjectStore } from '../object-store/memory-store.js';
 import { ShaleDBError } from '../util/errors.js';
 import { Ulid } from '../util/ids.js';
 import { SeededRand } from '../util/random.js';
-import { crashNextFlushTasksForTesting, L0EncoderPool } from './l0-encoder-pool.js';
+import { crashNextFlushTasksForTesting, flushWorkersStarted, L0EncoderPool } from './l0-encoder-pool.js';
 import { packRows, unpackRows } from './l0-encoding.js';
 import type { CompressionCodec } from './settings.js';
 import { TableStore } from './table-store.js';
@@ -85,6 +87,8 @@ test('WAL SSTs encoded in a flush worker are byte-identical to in-thread ones; a
     const input = mixedRows(5_000, 8)
       .reverse()
       .map((r, i) => ({ ...r, seq: i + 1 }));
+    assert.equal(pool.warm(), false, 'no worker has started yet');
+    while (!pool.warm()) await sleep(10);
     for (const codec of CODECS) {
       const local = new MemoryObjectStore();
       const remote = new MemoryObjectStore();
@@ -95,6 +99,7 @@ test('WAL SSTs encoded in a flush worker are byte-identical to in-thread ones; a
       assert.deepEqual(await tableStore(remote, codec).readWal(1), input);
     }
     assert.equal(pool.workerCount, 1);
+    const started = flushWorkersStarted();
     crashNextFlushTasksForTesting(1);
     const crashed = new MemoryObjectStore();
     await tableStore(crashed, 'lz4').writeWal(2, input, 0, pool);
@@ -103,6 +108,7 @@ test('WAL SSTs encoded in a flush worker are byte-identical to in-thread ones; a
     const path = walSstPath('db', 2);
     assert.deepEqual((await crashed.get(path)).bytes, (await reference.get(path)).bytes);
     assert.equal(pool.workerCount, 0, 'the crashed worker left the pool');
+    assert.equal(flushWorkersStarted(), started, 'the encoding that crashed was sent to the warm worker');
   } finally {
     crashNextFlushTasksForTesting(0);
     await pool.close();

@@ -18,6 +18,8 @@ export interface L0Encoder {
   encode(task: EncodeL0Task): Promise<EncodedL0>;
   /** Encodes the task's rows (commit order) as a WAL SST; the packed buffer is transferred. */
   encodeWal(task: EncodeL0Task): Promise<EncodedL0>;
+  /** True when a started, idle worker would take a task at once (else one is started in the background). */
+  warm(): boolean;
 }
 
 let startedInProcess = 0;
@@ -61,6 +63,10 @@ export class L0EncoderPool implements L0Encoder {
 
   encodeWal(task: EncodeL0Task): Promise<EncodedL0> {
     return this.#run(ENCODE_WAL_TASK, task);
+  }
+
+  warm(): boolean {
+    return this.#pool.warm();
   }
 
   async #run(kind: string, task: EncodeL0Task): Promise<EncodedL0> {

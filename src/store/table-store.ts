@@ -210,13 +210,14 @@ export class TableStore {
 
   /**
    * Writes WAL SST `id` holding `rows` (commit order); AlreadyExists propagates (the caller is fenced). With an
-   * `encoder`, this thread only packs the rows and a worker encodes them (the same bytes); if the worker dies, the
-   * SST is encoded here instead, so a worker failure never fails a WAL write.
+   * `encoder` that has an idle started worker, this thread only packs the rows and the worker encodes them (the
+   * same bytes); if the worker dies, the SST is encoded here instead, so a worker failure never fails a WAL write.
    */
   async writeWal(id: number, rows: readonly RowEntry[], sizeHint = 0, encoder?: L0Encoder): Promise<void> {
     assert(rows.length > 0, 'an empty WAL buffer is never written');
     let bytes: Uint8Array | undefined;
-    if (encoder !== undefined) {
+    // A WAL write (a durable write's latency) never waits for a worker to start or to finish another task.
+    if (encoder?.warm() === true) {
       try {
         const packed = await packRows(rows, sizeHint);
         bytes = (await encoder.encodeWal({ table: this.#buildSettings(), rows: packed, sizeHint })).bytes;

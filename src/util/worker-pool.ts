@@ -54,6 +54,8 @@ interface PooledWorker {
   readonly worker: Worker;
   readonly tasks: Map<number, TaskState>;
   dead: boolean;
+  /** Its entry module has loaded. */
+  ready: boolean;
 }
 
 /** Starts a worker running `entry`; from the TypeScript sources it registers tsx first. */
@@ -160,7 +162,7 @@ export class WorkerPool {
     const worker = spawnWorker(this.#options.entry);
     this.started++;
     this.#options.onStart?.();
-    const w: PooledWorker = { worker, tasks: new Map(), dead: false };
+    const w: PooledWorker = { worker, tasks: new Map(), dead: false, ready: false };
     worker.unref();
     worker.on('message', (m: FromWorker) => this.#onMessage(w, m));
     worker.on('error', (e) => this.#onDeath(w, e));
@@ -205,6 +207,10 @@ export class WorkerPool {
   }
 
   #onMessage(w: PooledWorker, m: FromWorker): void {
+    if (m.type === 'ready') {
+      w.ready = true;
+      return;
+    }
     const t = w.tasks.get(m.task);
     if (m.type === 'request') {
       if (t === undefined) {
@@ -236,6 +242,18 @@ export class WorkerPool {
         if (!w.dead) this.#post(w, { type: 'reply', req, error: toWireError(e) });
       },
     );
+  }
+
+  /**
+   * True when an idle worker has finished starting, so a task would start at once; otherwise false, and a worker
+   * is started (in the background) if the pool is below its size. For work that must not wait for a worker's
+   * start-up (it runs on this thread meanwhile).
+   */
+  warm(): boolean {
+    if (this.#closed) return false;
+    if (this.#workers.some((w) => w.ready && w.tasks.size === 0)) return true;
+    if (this.#workers.length < this.size) this.#start();
+    return false;
   }
 
   /** Test hook: makes every live worker throw an uncaught exception (as a crash would). */

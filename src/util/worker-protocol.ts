@@ -31,6 +31,8 @@ export type ToWorker =
 
 /** Worker -> main thread. */
 export type FromWorker =
+  /** The worker's entry module has loaded: it serves tasks without further start-up delay. */
+  | { readonly type: 'ready' }
   | { readonly type: 'request'; readonly task: number; readonly req: number; readonly request: unknown }
   | { readonly type: 'done'; readonly task: number; readonly result: unknown }
   | { readonly type: 'failed'; readonly task: number; readonly error: WireError };

@@ -104,4 +104,5 @@ export function serveTasks(handlers: Readonly<Record<string, TaskHandler>>): voi
         throw new Error('worker crash (test hook)');
     }
   });
+  post({ type: 'ready' });
 }
