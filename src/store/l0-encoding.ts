@@ -87,6 +87,16 @@ const HEADER = 34;
 const KIND_CODE: Readonly<Record<RowKind, number>> = { value: 0, tombstone: 1, merge: 2 };
 const KINDS: readonly RowKind[] = ['value', 'tombstone', 'merge'];
 
+/** Copies `src` into `dst` at `at`: a byte loop for short arrays (TypedArray.set costs more per call). */
+function copyInto(dst: Uint8Array, src: Uint8Array, at: number): void {
+  const n = src.length;
+  if (n > 64) {
+    dst.set(src, at);
+    return;
+  }
+  for (let i = 0; i < n; i++) dst[at + i] = src[i]!;
+}
+
 /** Packs rows (an iterator in LSM order, or an array in any order) into one buffer; `sizeHint` guesses its size. */
 export async function packRows(source: RowIterator | readonly RowEntry[], sizeHint = 0): Promise<PackedRows> {
   let pos = 0;
@@ -109,15 +119,15 @@ export async function packRows(source: RowIterator | readonly RowEntry[], sizeHi
       buf = grown;
       view = new DataView(buf.buffer);
     }
-    view.setUint8(at, KIND_CODE[r.kind]);
-    view.setUint8(at + 1, (r.createTs === undefined ? 0 : 1) | (r.expireTs === undefined ? 0 : 2));
+    buf[at] = KIND_CODE[r.kind];
+    buf[at + 1] = (r.createTs === undefined ? 0 : 1) | (r.expireTs === undefined ? 0 : 2);
     view.setFloat64(at + 2, r.seq, true);
     view.setFloat64(at + 10, r.createTs ?? 0, true);
     view.setFloat64(at + 18, r.expireTs ?? 0, true);
     view.setUint32(at + 26, r.key.length, true);
     view.setUint32(at + 30, r.value.length, true);
-    buf.set(r.key, at + HEADER);
-    buf.set(r.value, at + HEADER + r.key.length);
+    copyInto(buf, r.key, at + HEADER);
+    copyInto(buf, r.value, at + HEADER + r.key.length);
     at = need;
     count++;
     if ((count & ROWS_PER_CHECK_MASK) === 0 && slice.due) await slice.next();
