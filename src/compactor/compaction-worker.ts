@@ -124,6 +124,7 @@ async function runTask(spec: RangeTask, ctx: TaskContext): Promise<JobStats> {
     ...spec.table,
     blockCacheBytes: 0,
   });
+  tableStore.paths.setExternalRoots(spec.externalRoots);
   const job = {
     l0: spec.l0.map(fromWireSst),
     sortedRuns: spec.sortedRuns.map((sr) => ({ id: sr.id, ssts: sr.ssts.map(fromWireSst) })),

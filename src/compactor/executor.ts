@@ -181,8 +181,14 @@ async function compactRangeInWorker(
   stats: JobStats,
 ): Promise<CompactedSsTable[]> {
   const t = o.tableStore.options;
+  const paths = o.tableStore.paths;
+  const externalRoots: [string, string][] = [];
+  for (const s of [...job.l0, ...job.sortedRuns.flatMap((sr) => sr.ssts)]) {
+    if (paths.isExternal(s.id)) externalRoots.push([s.id.toString(), paths.rootOf(s.id)]);
+  }
   const spec: RangeTask = {
     root: o.tableStore.root,
+    externalRoots,
     table: {
       codec: t.codec,
       blockSize: t.blockSize,

@@ -31,6 +31,8 @@ export interface WireSst {
 /** Everything a worker needs to compact one key range of one job. */
 export interface RangeTask {
   readonly root: string;
+  /** Input SSTs a clone shares with the databases it was cloned from: SST id text -> that database's root. */
+  readonly externalRoots: readonly (readonly [string, string])[];
   readonly table: {
     readonly codec: CompressionCodec;
     readonly blockSize: number;

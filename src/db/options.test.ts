@@ -1,5 +1,5 @@
 /**
- * Option validation and the options added for issue 16: unknown option keys are 'invalid' errors naming the key
+ * Option validation and the options added with it: unknown option keys are 'invalid' errors naming the key
  * (open, writes, reads, scans, scan bounds, flush), scans take a `limit`, a URL object opens a database, a
  * relative `file:` URL is refused, and Db, iterators and snapshots close through `Symbol.asyncDispose`.
  */

@@ -45,6 +45,11 @@ export class SstPaths {
     this.#external = dbs.length === 0 ? new Map() : externalSstRoots(dbs);
   }
 
+  /** Takes external SST roots already resolved (SST id text -> normalized root), e.g. sent to a compaction worker. */
+  setExternalRoots(roots: Iterable<readonly [string, string]>): void {
+    this.#external = new Map(roots);
+  }
+
   /** The root of the database holding SST `id`. */
   rootOf(id: Ulid): string {
     return this.#external.get(id.toString()) ?? this.root;
