@@ -84,8 +84,9 @@ export interface DbOpenOptions {
   /**
    * Worker threads that encode memtable flushes (L0 SSTs: block building, compression, bloom filter, checksums);
    * the application's thread only copies the rows out and does the upload (0: encode on the application's
-   * thread). Default 1. Started on first flush, never keep the process alive while idle, stopped at close. The
-   * bytes written are the same either way. See docs/design/0006-background-workers.md.
+   * thread). Default 0 (opt-in: on a 2-core machine that also runs compaction workers it has not been measured to
+   * help). Started on first use, never keep the process alive while idle, stopped at close. The bytes written are
+   * the same either way. See docs/design/0006-background-workers.md.
    */
   readonly flushWorkers?: number;
   /** @internal Injected clock (tests). */

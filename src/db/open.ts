@@ -48,8 +48,8 @@ import { claimThroughJournal, replayJournalTail } from './wal-journal-open.js';
 import { replayWal } from './wal-replay.js';
 import { WalWriter } from './wal-writer.js';
 
-/** Flush workers when `flushWorkers` is not given. */
-const DEFAULT_FLUSH_WORKERS = 1;
+/** Flush workers when `flushWorkers` is not given (opt-in: see docs/design/0006-background-workers.md). */
+const DEFAULT_FLUSH_WORKERS = 0;
 
 const OPEN_KEYS = [
   'settings',
