@@ -181,6 +181,12 @@ const compacting = (imp: string) => `
     await db.flush({ type: 'memtable' });
   }
   while (db.status().sortedRunCount === 0) await new Promise((r) => setTimeout(r, 10));
+  // One batch of about 120 KiB: its L0 is large enough to be encoded in the flush worker.
+  const big = new WriteBatch();
+  for (let i = 0; i < 300; i++) big.put('big' + i, 'b'.repeat(400));
+  await db.write(big, { awaitDurable: false });
+  await db.flush({ type: 'memtable' });
+  if (new TextDecoder().decode(await db.get('big7')) !== 'b'.repeat(400)) throw new Error('big7 lost');
   const v = new TextDecoder().decode(await db.get('k7'));
   await db.close();
   console.log(JSON.stringify({ v }));
@@ -188,7 +194,7 @@ const compacting = (imp: string) => `
 
 test('flushes and compaction run in worker threads from the ESM and CommonJS builds; the process exits after close', () => {
   const esm = run(
-    [process.execPath, '--input-type=module', '-e', compacting("import { Db } from 'shaledb';")],
+    [process.execPath, '--input-type=module', '-e', compacting("import { Db, WriteBatch } from 'shaledb';")],
     app,
   );
   assert.equal(esm.status, 0, esm.stderr);
@@ -197,7 +203,7 @@ test('flushes and compaction run in worker threads from the ESM and CommonJS bui
     [
       process.execPath,
       '-e',
-      `const { Db } = require('shaledb'); (async () => {${compacting('')}})().catch((e) => { console.error(e); process.exit(1); });`,
+      `const { Db, WriteBatch } = require('shaledb'); (async () => {${compacting('')}})().catch((e) => { console.error(e); process.exit(1); });`,
     ],
     app,
   );
