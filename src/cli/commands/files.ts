@@ -13,17 +13,57 @@ import {
   manifestToJson,
   versionFilesToJson,
 } from '../../admin/admin-json.js';
+import type { VersionFileInfo } from '../../admin/admin-types.js';
 import { serdeTime } from '../../admin/json-text.js';
 import { compactionDestination } from '../../format/compactions.js';
 import { Ulid } from '../../util/ids.js';
 import { argParser, parseId, usageError } from '../args.js';
-import type { CliContext } from '../context.js';
+import type { CliContext, DbHandle } from '../context.js';
 import { withGlobalOptions } from '../context.js';
 import { printJsonText } from '../io.js';
 import { describeManifest } from '../lsm-shape.js';
 import { humanBytes, table } from '../text.js';
 
 const id = (option: string) => argParser((t) => parseId(t, option));
+
+type ListFiles = (
+  db: DbHandle,
+  range: { start: number | undefined; end: number | undefined },
+) => Promise<readonly VersionFileInfo[]>;
+
+/** `list-manifests` / `list-compactions`: the version files of one kind, optionally ids in [--start, --end). */
+function registerListCommand(
+  program: Command,
+  ctx: CliContext,
+  kind: 'manifest' | 'compactions',
+  list: ListFiles,
+) {
+  const name = kind === 'manifest' ? 'manifests' : 'compactions';
+  withGlobalOptions(
+    program
+      .command(`list-${name}`)
+      .description(`Lists the ${kind} files, optionally ids in [--start, --end)`)
+      .option('-s, --start <id>', 'first id', id('--start'))
+      .option('-e, --end <id>', 'end id (exclusive)', id('--end')),
+  ).action(async (o: { start?: number; end?: number }, cmd: Command) =>
+    ctx.withDb(cmd, async (db) => {
+      const files = await list(db, { start: o.start, end: o.end });
+      if (ctx.json(cmd)) return printJsonText(ctx.io, versionFilesToJson(files));
+      if (files.length === 0) return ctx.io.out(`no ${kind} files\n`);
+      ctx.io.out(
+        table(
+          ['ID', 'SIZE', 'LAST MODIFIED', 'LOCATION'],
+          files.map((f) => [
+            String(f.id),
+            humanBytes(f.size),
+            serdeTime(f.lastModified.getTime()),
+            f.location,
+          ]),
+        ),
+      );
+    }),
+  );
+}
 
 /** Registers the manifest and compactions file commands. */
 export function registerFileCommands(program: Command, ctx: CliContext): void {
@@ -41,30 +81,7 @@ export function registerFileCommands(program: Command, ctx: CliContext): void {
     }),
   );
 
-  withGlobalOptions(
-    program
-      .command('list-manifests')
-      .description('Lists the manifest files, optionally ids in [--start, --end)')
-      .option('-s, --start <id>', 'first id', id('--start'))
-      .option('-e, --end <id>', 'end id (exclusive)', id('--end')),
-  ).action(async (o: { start?: number; end?: number }, cmd: Command) =>
-    ctx.withDb(cmd, async (db) => {
-      const files = await db.admin.listManifests({ start: o.start, end: o.end });
-      if (ctx.json(cmd)) return printJsonText(ctx.io, versionFilesToJson(files));
-      if (files.length === 0) return ctx.io.out('no manifest files\n');
-      ctx.io.out(
-        table(
-          ['ID', 'SIZE', 'LAST MODIFIED', 'LOCATION'],
-          files.map((f) => [
-            String(f.id),
-            humanBytes(f.size),
-            serdeTime(f.lastModified.getTime()),
-            f.location,
-          ]),
-        ),
-      );
-    }),
-  );
+  registerListCommand(program, ctx, 'manifest', (db, range) => db.admin.listManifests(range));
 
   withGlobalOptions(
     program
@@ -97,30 +114,7 @@ export function registerFileCommands(program: Command, ctx: CliContext): void {
     }),
   );
 
-  withGlobalOptions(
-    program
-      .command('list-compactions')
-      .description('Lists the compactions files, optionally ids in [--start, --end)')
-      .option('-s, --start <id>', 'first id', id('--start'))
-      .option('-e, --end <id>', 'end id (exclusive)', id('--end')),
-  ).action(async (o: { start?: number; end?: number }, cmd: Command) =>
-    ctx.withDb(cmd, async (db) => {
-      const files = await db.admin.listCompactions({ start: o.start, end: o.end });
-      if (ctx.json(cmd)) return printJsonText(ctx.io, versionFilesToJson(files));
-      if (files.length === 0) return ctx.io.out('no compactions files\n');
-      ctx.io.out(
-        table(
-          ['ID', 'SIZE', 'LAST MODIFIED', 'LOCATION'],
-          files.map((f) => [
-            String(f.id),
-            humanBytes(f.size),
-            serdeTime(f.lastModified.getTime()),
-            f.location,
-          ]),
-        ),
-      );
-    }),
-  );
+  registerListCommand(program, ctx, 'compactions', (db, range) => db.admin.listCompactions(range));
 
   withGlobalOptions(
     program
