@@ -9,7 +9,6 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { executeCompaction } from '../../src/compactor/executor.js';
 import { WriteBatch } from '../../src/db/write-batch.js';
 import { LatencyModelObjectStore } from '../../src/object-store/latency-model-store.js';
 import { LocalObjectStore } from '../../src/object-store/local-store.js';
@@ -17,10 +16,8 @@ import { MemoryObjectStore } from '../../src/object-store/memory-store.js';
 import type { ObjectStore } from '../../src/object-store/object-store.js';
 import { Db } from '../../src/open/open.js';
 import type { CompressionCodec } from '../../src/store/settings.js';
-import { TableStore } from '../../src/store/table-store.js';
-import { systemClock } from '../../src/util/clock.js';
-import { Ulid } from '../../src/util/ids.js';
-import { SeededRand, systemRand } from '../../src/util/random.js';
+import { SeededRand } from '../../src/util/random.js';
+import { compactL0s } from '../lib/compact-l0s.js';
 
 const quick = process.argv.includes('--quick');
 const INPUT_MB = quick ? 8 : 64;
@@ -72,52 +69,16 @@ async function throughput(
 ): Promise<ThroughputRow[]> {
   const store = makeStore();
   const m = await buildL0s(store, codec, INPUT_MB, 7);
-  const inputBytes = m.l0.reduce((n, s) => n + s.info.indexOffset + s.info.indexLen, 0);
   const out: ThroughputRow[] = [];
   for (const n of subs) {
-    const tableStore = new TableStore(store, 'bench', {
-      codec,
-      blockSize: 4096,
-      minFilterKeys: 1000,
-      filterBitsPerKey: 10,
-      blockCacheBytes: 0,
-    });
-    const t0 = performance.now();
-    const { stats } = await executeCompaction(
-      {
-        id: Ulid.generate(Date.now(), systemRand),
-        destination: 0,
-        l0: m.l0,
-        sortedRuns: [],
-        retentionMinSeq: m.lastL0Seq,
-        isDestLastRun: true,
-        expiryTickMs: Number.MIN_SAFE_INTEGER,
-      },
-      {
-        tableStore,
-        clock: systemClock,
-        rand: systemRand,
-        mergeOperator: undefined,
-        maxSstSize: 16 * 1024 * 1024,
-        subcompactions: n,
-        readAheadBytes: 4 * 1024 * 1024,
-        uploadChunkBytes: 8 * 1024 * 1024,
-        signal: new AbortController().signal,
-      },
-    );
-    const seconds = (performance.now() - t0) / 1000;
+    const r = await compactL0s(store, m.l0, { codec, subcompactions: n, retentionMinSeq: m.lastL0Seq });
     out.push({
       store: storeName,
       codec: codec ?? 'none',
       subcompactions: n,
-      inputMB: inputBytes / 2 ** 20,
-      outputMB: stats.bytesWritten / 2 ** 20,
-      seconds,
-      inputMBps: inputBytes / 2 ** 20 / seconds,
+      ...r,
     });
-    process.stderr.write(
-      `  ${storeName} ${codec ?? 'none'} x${n}: ${(inputBytes / 2 ** 20 / seconds).toFixed(1)} MB/s\n`,
-    );
+    process.stderr.write(`  ${storeName} ${codec ?? 'none'} x${n}: ${r.inputMBps.toFixed(1)} MB/s\n`);
   }
   await store.close();
   return out;

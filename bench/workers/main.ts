@@ -17,18 +17,15 @@ import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ClassicLevel } from 'classic-level';
-import { executeCompaction } from '../../src/compactor/executor.js';
 import { CompactionWorkerPool } from '../../src/compactor/worker-pool.js';
 import { WriteBatch } from '../../src/db/write-batch.js';
 import type { CompactedSsTable } from '../../src/format/manifest.js';
 import { LocalObjectStore } from '../../src/object-store/local-store.js';
 import { Db } from '../../src/open/open.js';
-import { TableStore } from '../../src/store/table-store.js';
-import { systemClock } from '../../src/util/clock.js';
-import { Ulid } from '../../src/util/ids.js';
 import { COMPACTOR } from '../../src/util/metric-names.js';
 import { findMetric } from '../../src/util/metrics.js';
-import { SeededRand, systemRand } from '../../src/util/random.js';
+import { SeededRand } from '../../src/util/random.js';
+import { compactL0s } from '../lib/compact-l0s.js';
 
 const quick = process.argv.includes('--quick');
 const repeatArg = process.argv.indexOf('--repeat');
@@ -90,41 +87,14 @@ async function compactOnce(
   pool?: CompactionWorkerPool,
 ) {
   const store = new LocalObjectStore(dir, { durability: 'none' });
-  const tableStore = new TableStore(store, 'bench', {
+  const r = await compactL0s(store, l0, {
     codec: 'snappy',
-    blockSize: 4096,
-    minFilterKeys: 1000,
-    filterBitsPerKey: 10,
-    blockCacheBytes: 0,
+    subcompactions: subs,
+    retentionMinSeq: Number.MAX_SAFE_INTEGER,
+    workers: pool,
   });
-  const inputBytes = l0.reduce((n, s) => n + s.info.indexOffset + s.info.indexLen, 0);
-  const t0 = performance.now();
-  await executeCompaction(
-    {
-      id: Ulid.generate(Date.now(), systemRand),
-      destination: 0,
-      l0,
-      sortedRuns: [],
-      retentionMinSeq: Number.MAX_SAFE_INTEGER,
-      isDestLastRun: true,
-      expiryTickMs: Number.MIN_SAFE_INTEGER,
-    },
-    {
-      tableStore,
-      clock: systemClock,
-      rand: systemRand,
-      mergeOperator: undefined,
-      maxSstSize: 16 * 1024 * 1024,
-      subcompactions: subs,
-      readAheadBytes: 4 * 1024 * 1024,
-      uploadChunkBytes: 8 * 1024 * 1024,
-      signal: new AbortController().signal,
-      ...(pool === undefined ? {} : { workers: pool }),
-    },
-  );
-  const seconds = (performance.now() - t0) / 1000;
   await store.close();
-  return { inputMB: inputBytes / 2 ** 20, seconds, inputMBps: inputBytes / 2 ** 20 / seconds };
+  return { inputMB: r.inputMB, seconds: r.seconds, inputMBps: r.inputMBps };
 }
 
 async function throughput(root: string): Promise<ThroughputRow[]> {
