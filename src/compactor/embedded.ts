@@ -31,7 +31,7 @@ export async function startEmbeddedCompactor(ctx: ServiceContext): Promise<Servi
     ctx.mergeOperator === undefined
       ? (ctx.compactionWorkers ?? defaultCompactionWorkers(availableParallelism()))
       : 0;
-  const workers = poolSize > 0 ? new CompactionWorkerPool(poolSize) : undefined;
+  const workers = poolSize > 0 ? new CompactionWorkerPool(poolSize, { nice: ctx.workerNice }) : undefined;
   const metrics = ctx.metrics ?? noopMetricsRecorder;
   const bytesCompacted = metrics.registerCounter(
     COMPACTOR.BYTES_COMPACTED,

@@ -58,9 +58,11 @@ function serveRange(io: TaskIo, r: WorkerRequest): Promise<unknown> {
 export class CompactionWorkerPool {
   readonly #pool: WorkerPool;
 
-  constructor(size: number) {
+  /** `nice`: the workers' thread nice value (WorkerPoolOptions.nice); absent: the process's priority. */
+  constructor(size: number, options: { readonly nice?: number | undefined } = {}) {
     this.#pool = new WorkerPool({
       size,
+      ...(options.nice === undefined ? {} : { nice: options.nice }),
       entry: 'compactor/compaction-worker',
       failCode: 'COMPACTION_WORKER_FAILED',
       name: 'compaction',

@@ -89,6 +89,14 @@ export interface DbOpenOptions {
    * the same either way. See docs/design/0006-background-workers.md.
    */
   readonly flushWorkers?: number;
+  /**
+   * The nice value of the worker threads above (Linux: each worker lowers its own thread's CPU priority; elsewhere
+   * ignored). Default 10: when every core is busy, the scheduler runs the application's thread first and the
+   * workers take the rest, as RocksDB's low-priority background pool does, so compaction does not delay the
+   * application's timers and requests. `0` keeps the process's priority; `null` leaves the threads as started.
+   * Range 0 to 19. See docs/design/0006-background-workers.md.
+   */
+  readonly workerNice?: number | null;
   /** @internal Injected clock (tests). */
   readonly clock?: Clock;
   /** @internal Injected randomness (tests). */

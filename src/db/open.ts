@@ -33,6 +33,7 @@ import { TaskExecutor } from '../util/dispatcher.js';
 import { dataError, invalidError } from '../util/errors.js';
 import type { Rand } from '../util/random.js';
 import { systemRand } from '../util/random.js';
+import { MAX_WORKER_NICE, MIN_WORKER_NICE } from '../util/thread-priority.js';
 import type { DbOpenOptions } from './db.js';
 import { DbInner } from './db-inner.js';
 import { DbState } from './db-state.js';
@@ -51,6 +52,9 @@ import { WalWriter } from './wal-writer.js';
 /** Flush workers when `flushWorkers` is not given (opt-in: see docs/design/0006-background-workers.md). */
 const DEFAULT_FLUSH_WORKERS = 0;
 
+/** Worker threads' nice value when `workerNice` is not given (see DbOpenOptions.workerNice). */
+export const DEFAULT_WORKER_NICE = 10;
+
 const OPEN_KEYS = [
   'settings',
   'mergeOperator',
@@ -62,6 +66,7 @@ const OPEN_KEYS = [
   'walJournal',
   'compactionWorkers',
   'flushWorkers',
+  'workerNice',
   'metricsRecorder',
   'logger',
 ] as const satisfies readonly (keyof DbOpenOptions)[];
@@ -96,6 +101,17 @@ function checkOpenOptions(options: DbOpenOptions): void {
     (!Number.isSafeInteger(flushWorkers) || flushWorkers < 0 || flushWorkers > 64)
   ) {
     throw invalidError('INVALID_SETTING', 'flushWorkers must be an integer from 0 to 64');
+  }
+  const nice = options.workerNice;
+  if (
+    nice !== undefined &&
+    nice !== null &&
+    (!Number.isSafeInteger(nice) || nice < MIN_WORKER_NICE || nice > MAX_WORKER_NICE)
+  ) {
+    throw invalidError(
+      'INVALID_SETTING',
+      `workerNice must be null or an integer from ${MIN_WORKER_NICE} to ${MAX_WORKER_NICE}`,
+    );
   }
   const cache = options.blockCacheBytes;
   if (cache !== undefined && (!Number.isSafeInteger(cache) || cache < 0)) {
@@ -265,7 +281,9 @@ async function openWithStore(c: OpenContext): Promise<DbInner> {
   if (tail !== undefined) nextWalId = tail.nextWalId;
 
   const flushWorkers = options.flushWorkers ?? DEFAULT_FLUSH_WORKERS;
-  const l0Encoder = flushWorkers > 0 ? new L0EncoderPool(flushWorkers) : undefined;
+  const workerNice =
+    options.workerNice === undefined ? DEFAULT_WORKER_NICE : (options.workerNice ?? undefined);
+  const l0Encoder = flushWorkers > 0 ? new L0EncoderPool(flushWorkers, { nice: workerNice }) : undefined;
   const walWriter = settings.walEnabled
     ? new WalWriter({
         executor,
@@ -330,6 +348,7 @@ async function openWithStore(c: OpenContext): Promise<DbInner> {
     mergeOperator: options.mergeOperator,
     tableStore,
     ...(options.compactionWorkers === undefined ? {} : { compactionWorkers: options.compactionWorkers }),
+    ...(workerNice === undefined ? {} : { workerNice }),
     metrics: obs.recorder,
     logger: obs.logger,
     onManifestChanged: () => {

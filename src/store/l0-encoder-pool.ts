@@ -40,9 +40,11 @@ export function crashNextFlushTasksForTesting(n: number): void {
 export class L0EncoderPool implements L0Encoder {
   readonly #pool: WorkerPool;
 
-  constructor(size: number) {
+  /** `nice`: the workers' thread nice value (WorkerPoolOptions.nice); absent: the process's priority. */
+  constructor(size: number, options: { readonly nice?: number | undefined } = {}) {
     this.#pool = new WorkerPool({
       size,
+      ...(options.nice === undefined ? {} : { nice: options.nice }),
       entry: 'store/l0-encode-worker',
       failCode: 'FLUSH_WORKER_FAILED',
       name: 'flush',

@@ -29,6 +29,8 @@ export interface ServiceContext {
   readonly tableStore: TableStore;
   /** Compaction worker threads (absent: the default; 0: compaction runs on the writer's thread). */
   readonly compactionWorkers?: number;
+  /** The compaction workers' thread nice value (absent: the process's priority). */
+  readonly workerNice?: number;
   /** Where services record their metrics (absent: none). */
   readonly metrics?: MetricsRecorder;
   /** Where services report absorbed failures (absent: nowhere). */

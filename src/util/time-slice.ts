@@ -1,18 +1,55 @@
 /**
  * TimeSlice: cooperative yielding for long synchronous loops on the event loop (SST encoding, compaction), so a
  * 64 MiB flush does not freeze every other callback for a second. The loop checks `due` every few hundred items
- * and, when the slice is used up, awaits `next()`, which lets timers and IO callbacks run (setImmediate).
+ * and, when the slice is used up, awaits `next()`, which lets timers and IO callbacks run.
  *
- * Invariants: `due` turns true at most `sliceMs` after the slice started; `next()` always yields once.
- * Concurrency: one loop per instance.
+ * Sliced loops take turns: `next()` queues the loop behind every other sliced loop waiting to resume, and one
+ * resumes per turn of the event loop (a turn runs timers, then IO callbacks, then one slice). Resuming them all in
+ * the same turn, as plain setImmediate would, lets a WAL flush, a memtable flush and a compaction each run a whole
+ * slice back to back while a due timer waits for all of them.
+ *
+ * Invariants: `due` turns true at most `sliceMs` after the slice started; `next()` always yields at least one turn
+ * of the event loop; waiting loops resume in the order they yielded, one per turn.
+ * Concurrency: one loop per instance; the turn queue is per thread (module state).
  */
 
-/** Default slice: short enough that other work waits a few ms, long enough that yielding costs nothing visible. */
-export const DEFAULT_SLICE_MS = 5;
+/**
+ * Default slice: about the resolution of a timer, so a request handler or timer waits at most about a millisecond
+ * for background encoding; a yield costs a few microseconds, so the loops lose nothing measurable
+ * (docs/design/0006-background-workers.md).
+ */
+export const DEFAULT_SLICE_MS = 1;
 
 /** Resolves after one turn of the event loop (timers and IO callbacks queued before it run first). */
 export function yieldToEventLoop(): Promise<void> {
   return new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+const waiting: (() => void)[] = [];
+let turnScheduled = false;
+
+/** Resumes the longest-waiting sliced loop, and schedules the next one for the next turn. */
+function resumeOne(): void {
+  turnScheduled = false;
+  waiting.shift()?.();
+  if (waiting.length > 0) {
+    turnScheduled = true;
+    setImmediate(resumeOne);
+  }
+}
+
+/**
+ * Resolves in a later turn of the event loop than every sliced loop that yielded before it: one waiting loop
+ * resumes per turn, in order.
+ */
+export function yieldTurn(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    waiting.push(resolve);
+    if (!turnScheduled) {
+      turnScheduled = true;
+      setImmediate(resumeOne);
+    }
+  });
 }
 
 /** Loops look at the clock when `(i & ROWS_PER_CHECK_MASK) === 0`: once per 256 items. */
@@ -35,7 +72,7 @@ export class TimeSlice {
 
   /** Yields to the event loop, then starts a new slice. */
   async next(): Promise<void> {
-    await yieldToEventLoop();
+    await yieldTurn();
     this.#deadline = performance.now() + this.sliceMs;
   }
 }

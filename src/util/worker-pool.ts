@@ -25,6 +25,7 @@ import {
   type ToWorker,
   toWireError,
   transferablesOf,
+  type WorkerStartData,
 } from './worker-protocol.js';
 
 /** Answers one worker request of a task (on the main thread); a Uint8Array in the value is transferred. */
@@ -42,6 +43,11 @@ export interface WorkerPoolOptions {
   readonly name: string;
   /** Called each time a worker starts. */
   readonly onStart?: () => void;
+  /**
+   * The nice value each worker gives its own thread (Linux; see thread-priority.ts), so background work yields
+   * the cores to the application's thread. Absent: the workers keep the process's priority.
+   */
+  readonly nice?: number;
 }
 
 interface TaskState {
@@ -59,9 +65,10 @@ interface PooledWorker {
 }
 
 /** Starts a worker running `entry`; from the TypeScript sources it registers tsx first. */
-function spawnWorker(entry: string): Worker {
+function spawnWorker(entry: string, nice: number | undefined): Worker {
   const e = workerEntry.resolve(entry);
-  if (!e.fromSources) return new Worker(e.file, { execArgv: [] });
+  const workerData: WorkerStartData = nice === undefined ? {} : { nice };
+  if (!e.fromSources) return new Worker(e.file, { execArgv: [], workerData });
   // Node 20 does not apply the parent's `--import tsx` hooks to a worker: register tsx there, then load the entry.
   const tsxApi = pathToFileURL(
     nodePath.join(nodePath.dirname(nativeRequire.resolve('tsx')), 'esm/api/index.mjs'),
@@ -69,7 +76,7 @@ function spawnWorker(entry: string): Worker {
   const code = `import(${JSON.stringify(tsxApi.href)}).then((m) => { m.register(); return import(${JSON.stringify(
     pathToFileURL(e.file).href,
   )}); });`;
-  return new Worker(code, { eval: true, execArgv: [] });
+  return new Worker(code, { eval: true, execArgv: [], workerData });
 }
 
 /** A pool of workers running tasks of the kinds its entry module serves. */
@@ -159,7 +166,7 @@ export class WorkerPool {
   }
 
   #start(): PooledWorker {
-    const worker = spawnWorker(this.#options.entry);
+    const worker = spawnWorker(this.#options.entry, this.#options.nice);
     this.started++;
     this.#options.onStart?.();
     const w: PooledWorker = { worker, tasks: new Map(), dead: false, ready: false };

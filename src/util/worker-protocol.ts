@@ -21,6 +21,12 @@ export interface WireError {
   readonly reason?: string;
 }
 
+/** What a worker is started with (its `workerData`). */
+export interface WorkerStartData {
+  /** The nice value the worker gives its thread (thread-priority.ts); absent: unchanged. */
+  readonly nice?: number;
+}
+
 /** Main thread -> worker. */
 export type ToWorker =
   | { readonly type: 'run'; readonly task: number; readonly kind: string; readonly spec: unknown }

@@ -9,9 +9,16 @@
  * Concurrency: any number of tasks interleave on the worker's event loop.
  */
 
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { internalError } from './errors.js';
-import { type FromWorker, fromWireError, type ToWorker, toWireError } from './worker-protocol.js';
+import { lowerThreadPriority } from './thread-priority.js';
+import {
+  type FromWorker,
+  fromWireError,
+  type ToWorker,
+  toWireError,
+  type WorkerStartData,
+} from './worker-protocol.js';
 
 /** What a task handler gets besides its spec. */
 export interface TaskContext {
@@ -38,6 +45,8 @@ interface Pending {
 export function serveTasks(handlers: Readonly<Record<string, TaskHandler>>): void {
   const port = parentPort;
   if (port === null) throw new Error('a worker entry module must run in a worker thread');
+  const start = (workerData ?? {}) as WorkerStartData;
+  if (start.nice !== undefined) lowerThreadPriority(start.nice);
   let nextReq = 1;
   const pending = new Map<number, Pending>();
   const aborts = new Map<number, AbortController>();
