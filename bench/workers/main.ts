@@ -5,8 +5,9 @@
  *    filesystem store, compacted in-thread and through 1 and 2 compaction workers, with 1 and 2 subcompactions;
  * 2. request-handler lateness while ingest and compaction run: a 1 ms `setInterval` handler records how late each
  *    tick fires (gap to the previous tick minus 1 ms; p50 / p99 / max), while 1 000-key non-durable batches are
- *    written at a fixed rate into ShaleDB (everything in-thread; compaction in 2 workers with L0 encoding in-thread;
- *    compaction in 2 workers and L0 encoding in a flush worker) and LevelDB (classic-level, whose
+ *    written at a fixed rate into ShaleDB (everything in-thread; compaction in 2 workers with L0 encoding in-thread,
+ *    at the default worker priority and at the process's priority; compaction in 2 workers and L0 encoding in a
+ *    flush worker) and LevelDB (classic-level, whose
  *    flushes and compactions run on its own threads), with small memtables so both flush and compact throughout;
  *    an idle row (no engine) gives the timer's own baseline.
  * `--only <text>` runs only the parts and engines whose name contains the text. Each configuration runs `--repeat` times (default 3) and the median run is reported. Prints markdown tables and
@@ -167,11 +168,17 @@ interface Ingester {
   close(): Promise<{ compactedMB: number }>;
 }
 
-async function shaleIngester(dir: string, workers: number, flushWorkers: number): Promise<Ingester> {
+async function shaleIngester(
+  dir: string,
+  workers: number,
+  flushWorkers: number,
+  workerNice?: number,
+): Promise<Ingester> {
   const store = new LocalObjectStore(dir, { durability: 'none' });
   const db = await Db.open('db', store, {
     compactionWorkers: workers,
     flushWorkers,
+    ...(workerNice === undefined ? {} : { workerNice }),
     settings: {
       compressionCodec: 'snappy',
       flushInterval: '100ms',
@@ -275,6 +282,10 @@ async function latenessAll(root: string): Promise<LatenessRow[]> {
     ['idle (timer only)', async () => undefined],
     ['ShaleDB, all in-thread', (d) => shaleIngester(d, 0, 0)],
     ['ShaleDB, 2 compaction workers, L0 encoding in-thread', (d) => shaleIngester(d, 2, 0)],
+    [
+      'ShaleDB, 2 compaction workers at the process priority (workerNice 0)',
+      (d) => shaleIngester(d, 2, 0, 0),
+    ],
     ['ShaleDB, 2 compaction workers + 1 flush worker', (d) => shaleIngester(d, 2, 1)],
     ['LevelDB (classic-level)', (d) => levelIngester(d)],
   ];
