@@ -10,7 +10,9 @@
  * returns it; a stop by the signal resolves with the totals.
  * Concurrency: one compactor per call; safe beside writers, readers and collectors.
  */
+import { availableParallelism } from 'node:os';
 import { Compactor } from '../compactor/compactor.js';
+import { CompactionWorkerPool, defaultCompactionWorkers } from '../compactor/worker-pool.js';
 import type { MergeOperator } from '../lsm/merge-operator.js';
 import type { ObjectStore } from '../object-store/object-store.js';
 import { type CompactorOptions, type CompressionCodec, resolveSettings } from '../store/settings.js';
@@ -19,6 +21,7 @@ import type { Clock } from '../util/clock.js';
 import { TaskExecutor } from '../util/dispatcher.js';
 import { invalidError } from '../util/errors.js';
 import type { Rand } from '../util/random.js';
+import { resolveWorkerNice } from '../util/thread-priority.js';
 import type { ProgressCallback } from './admin-types.js';
 import { checkOptionKeys, reportProgress } from './admin-util.js';
 
@@ -39,6 +42,14 @@ export interface AdminCompactorOptions {
   ) => void;
   /** Called after each finished or failed compaction: `{ phase: 'compaction', done: jobs ended, total: undefined }`. */
   readonly onProgress?: ProgressCallback;
+  /**
+   * Worker threads that do the compactions' CPU work, as in a writer's embedded compactor (0: on this thread).
+   * Default `min(2, os.availableParallelism())`; with `compactorOptions.subcompactions` > 1 one compaction's key
+   * ranges spread over them. Ignored with a merge operator (it cannot cross threads; compaction runs here).
+   */
+  readonly compactionWorkers?: number;
+  /** Nice value of those worker threads (Linux; default 10; null: unchanged), as the writer's `workerNice`. */
+  readonly workerNice?: number | null;
 }
 
 /** What a compactor run did. */
@@ -57,6 +68,8 @@ const KEYS = [
   'mergeOperator',
   'onCompaction',
   'onProgress',
+  'compactionWorkers',
+  'workerNice',
 ] as const satisfies readonly (keyof AdminCompactorOptions)[];
 
 /** Where the compactor runs. */
@@ -90,27 +103,41 @@ export async function runCompactor(
     if (o[f] !== undefined && typeof o[f] !== 'function')
       throw invalidError('INVALID_ARGUMENT', `${f} must be a function`);
   }
+  const workerCount = o.compactionWorkers ?? defaultCompactionWorkers(availableParallelism());
+  if (!Number.isSafeInteger(workerCount) || workerCount < 0 || workerCount > 64)
+    throw invalidError('INVALID_SETTING', 'compactionWorkers must be an integer from 0 to 64');
+  const nice = resolveWorkerNice(o.workerNice, (m) => invalidError('INVALID_SETTING', m));
   const settings = resolveSettings({
     compressionCodec: o.compressionCodec ?? null,
     compactorOptions: o.compactorOptions ?? {},
   });
   const tableStore = new TableStore(t.store, t.root, tableStoreOptions(settings, blockSize, 0));
+  const mergeOperator = o.mergeOperator ?? t.mergeOperator;
+  // A merge operator is a function of this thread: with one, compaction stays here (no pool).
+  const workers =
+    workerCount > 0 && mergeOperator === undefined
+      ? new CompactionWorkerPool(workerCount, { nice })
+      : undefined;
   const executor = new TaskExecutor(t.clock, t.rand);
   let ended = 0;
   const progress = () =>
     reportProgress(o.onProgress, { phase: 'compaction', done: ++ended, total: undefined });
-  const compactor = await Compactor.start({
+  const started = Compactor.start({
     root: t.root,
     store: t.store,
     tableStore,
     options: settings.compactorOptions!,
     clock: t.clock,
     rand: t.rand,
-    mergeOperator: o.mergeOperator ?? t.mergeOperator,
+    mergeOperator,
+    ...(workers === undefined ? {} : { workers }),
     executor,
     onJobFinished: (id, stats) => {
       try {
-        o.onCompaction?.(id.toString(), { rowsWritten: stats.rowsWritten, bytesWritten: stats.bytesWritten });
+        o.onCompaction?.(id.toString(), {
+          rowsWritten: stats.rowsWritten,
+          bytesWritten: stats.bytesWritten,
+        });
       } catch {
         // A listener's error must not stop the compactor.
       }
@@ -118,6 +145,19 @@ export async function runCompactor(
     },
     onJobFailed: () => progress(),
   });
+  try {
+    return await runUntilStopped(await started, executor, signal);
+  } finally {
+    await workers?.close();
+  }
+}
+
+/** Waits for the signal or the compactor's own end, then stops it; returns its totals or throws its error. */
+async function runUntilStopped(
+  compactor: Compactor,
+  executor: TaskExecutor,
+  signal: AbortSignal,
+): Promise<CompactorRunResult> {
   let onAbort: (() => void) | undefined;
   const aborted = new Promise<'stop'>((resolve) => {
     onAbort = () => resolve('stop');

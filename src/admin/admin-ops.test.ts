@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { compactionWorkersStarted } from '../compactor/worker-pool.js';
 import { Db } from '../db/db.js';
 import { newManifest } from '../format/manifest.js';
 import { MemoryObjectStore } from '../object-store/memory-store.js';
@@ -196,6 +197,63 @@ test('runCompactor compacts the L0s of a writer without a compactor; stops on ab
   await assert.rejects(admin.runCompactor({ compactorOptions: { bogus: 1 } as never }, second.signal), (e) =>
     isShaleDBError(e, 'invalid', 'INVALID_SETTING'),
   );
+  await db.close();
+  await admin.close();
+});
+
+test('runCompactor compacts in worker threads (subcompactions spread over them); 0 workers or a merge operator keep it on this thread', async () => {
+  const runs: { readonly options: object; readonly inWorkers: boolean }[] = [
+    { options: { compactionWorkers: 2 }, inWorkers: true },
+    { options: { compactionWorkers: 0 }, inWorkers: false },
+    {
+      options: {
+        compactionWorkers: 2,
+        mergeOperator: (_k: Uint8Array, e: Uint8Array | undefined, ops: Uint8Array[]) =>
+          Buffer.concat([...(e === undefined ? [] : [e]), ...ops]),
+      },
+      inWorkers: false,
+    },
+  ];
+  for (const { options, inWorkers } of runs) {
+    const store = new MemoryObjectStore();
+    const db = await Db.open('db', store, { settings: SETTINGS });
+    for (let f = 0; f < 4; f++) {
+      for (let i = 0; i < 200; i++) await db.put(`key${i}`, `v${f}-${i}`, { awaitDurable: false });
+      await db.flush({ type: 'memtable' });
+    }
+    const admin = await openAdmin('db', store);
+    const before = compactionWorkersStarted();
+    const ac = new AbortController();
+    const running = admin.runCompactor(
+      { compactorOptions: { pollInterval: '20ms', subcompactions: 2 }, ...options },
+      ac.signal,
+    );
+    await until(async () => (await admin.readManifest())!.manifest.compacted.length > 0, 'a sorted run');
+    ac.abort();
+    const result = await running;
+    assert.ok(result.compactionsCompleted >= 1);
+    assert.equal(compactionWorkersStarted() > before, inWorkers, JSON.stringify(options));
+    for (let i = 0; i < 200; i++) assert.equal(Buffer.from((await db.get(`key${i}`))!).toString(), `v3-${i}`);
+    await db.close();
+    await admin.close();
+  }
+});
+
+test('runCompactor rejects bad worker options as invalid settings before it starts', async () => {
+  const store = new MemoryObjectStore();
+  const db = await Db.open('db', store, { settings: SETTINGS });
+  const admin = await openAdmin('db', store);
+  for (const bad of [
+    { compactionWorkers: -1 },
+    { compactionWorkers: 1.5 },
+    { workerNice: 20 },
+    { workerNice: -3 },
+  ]) {
+    await assert.rejects(admin.runCompactor(bad as never, new AbortController().signal), (e) =>
+      isShaleDBError(e, 'invalid', 'INVALID_SETTING'),
+    );
+  }
+  assert.equal((await admin.readManifest())!.manifest.compactorEpoch, 0, 'no compactor started');
   await db.close();
   await admin.close();
 });

@@ -70,6 +70,15 @@ export function parseSize(text: string, option: string): number {
   return n;
 }
 
+/** A whole number (0 or more) argument, or a usage error naming the option. */
+export function parseWhole(text: string, option: string): number {
+  const n = /^\s*\d+\s*$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(n)) {
+    throw usageError(`${option}: expected a whole number, got ${JSON.stringify(text)}`);
+  }
+  return n;
+}
+
 /** A positive integer count. Throws a usage error naming `option` otherwise. */
 export function parseCount(text: string, option: string): number {
   const n = /^\s*\d+\s*$/.test(text) ? Number(text) : Number.NaN;

@@ -1,6 +1,6 @@
 /**
  * The long-running and destructive `shaledb` commands in-process on a ShaleDB database on the local filesystem:
- * `run-compactor` (stopped by the test's signal once a compaction finished) and the compactions file commands it
+ * `run-compactor` (in worker threads, stopped by the test's signal once a compaction finished) and the compactions file commands it
  * makes meaningful (`read-compactions`, `list-compactions`, `read-compaction`), `run-garbage-collection` per
  * resource (dry run first), `schedule-garbage-collection` until stopped, and the progress line on a terminal.
  */
@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { cli, cliJson } from '../../test/support/cli-run.js';
 import { withTempDir } from '../../test/support/io-temp-dir.js';
+import { compactionWorkersStarted } from '../compactor/worker-pool.js';
 import { Db } from '../open/open.js';
 
 const settings = { flushInterval: '10ms', compactorOptions: null, garbageCollectorOptions: null } as const;
@@ -39,10 +40,28 @@ test('run-compactor compacts until stopped; the compactions commands read what i
     assert.equal(before.l0.length, 4);
     assert.equal((await cli(['read-compactions', ...base])).stdout, 'no compactions file found\n');
 
-    const run = await cli(['run-compactor', ...base, '--poll-interval', '20ms', '--json'], {
-      stopWhen: (out) => out.includes('"compaction_done"'),
-    });
+    const bad = await cli(['run-compactor', ...base, '--workers', 'two']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--workers: expected a whole number/);
+    const workersBefore = compactionWorkersStarted();
+    const run = await cli(
+      [
+        'run-compactor',
+        ...base,
+        '--poll-interval',
+        '20ms',
+        '--workers',
+        '2',
+        '--worker-nice',
+        '5',
+        '--subcompactions',
+        '2',
+        '--json',
+      ],
+      { stopWhen: (out) => out.includes('"compaction_done"') },
+    );
     assert.equal(run.code, 0, run.stderr);
+    assert.ok(compactionWorkersStarted() > workersBefore, 'the compaction ran in worker threads');
     const events = run.stdout
       .trim()
       .split('\n')

@@ -33,7 +33,7 @@ import { TaskExecutor } from '../util/dispatcher.js';
 import { dataError, invalidError } from '../util/errors.js';
 import type { Rand } from '../util/random.js';
 import { systemRand } from '../util/random.js';
-import { MAX_WORKER_NICE, MIN_WORKER_NICE } from '../util/thread-priority.js';
+import { resolveWorkerNice } from '../util/thread-priority.js';
 import type { DbOpenOptions } from './db.js';
 import { DbInner } from './db-inner.js';
 import { DbState } from './db-state.js';
@@ -51,9 +51,6 @@ import { WalWriter } from './wal-writer.js';
 
 /** Flush workers when `flushWorkers` is not given (opt-in: see docs/design/0006-background-workers.md). */
 const DEFAULT_FLUSH_WORKERS = 0;
-
-/** Worker threads' nice value when `workerNice` is not given (see DbOpenOptions.workerNice). */
-export const DEFAULT_WORKER_NICE = 10;
 
 const OPEN_KEYS = [
   'settings',
@@ -102,17 +99,7 @@ function checkOpenOptions(options: DbOpenOptions): void {
   ) {
     throw invalidError('INVALID_SETTING', 'flushWorkers must be an integer from 0 to 64');
   }
-  const nice = options.workerNice;
-  if (
-    nice !== undefined &&
-    nice !== null &&
-    (!Number.isSafeInteger(nice) || nice < MIN_WORKER_NICE || nice > MAX_WORKER_NICE)
-  ) {
-    throw invalidError(
-      'INVALID_SETTING',
-      `workerNice must be null or an integer from ${MIN_WORKER_NICE} to ${MAX_WORKER_NICE}`,
-    );
-  }
+  resolveWorkerNice(options.workerNice, (m) => invalidError('INVALID_SETTING', m));
   const cache = options.blockCacheBytes;
   if (cache !== undefined && (!Number.isSafeInteger(cache) || cache < 0)) {
     throw invalidError('INVALID_SETTING', 'blockCacheBytes must be a non-negative integer');
@@ -281,8 +268,7 @@ async function openWithStore(c: OpenContext): Promise<DbInner> {
   if (tail !== undefined) nextWalId = tail.nextWalId;
 
   const flushWorkers = options.flushWorkers ?? DEFAULT_FLUSH_WORKERS;
-  const workerNice =
-    options.workerNice === undefined ? DEFAULT_WORKER_NICE : (options.workerNice ?? undefined);
+  const workerNice = resolveWorkerNice(options.workerNice, (m) => invalidError('INVALID_SETTING', m));
   const l0Encoder = flushWorkers > 0 ? new L0EncoderPool(flushWorkers, { nice: workerNice }) : undefined;
   const walWriter = settings.walEnabled
     ? new WalWriter({

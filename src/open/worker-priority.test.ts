@@ -8,11 +8,10 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { compactionWorkersStarted } from '../compactor/worker-pool.js';
-import { DEFAULT_WORKER_NICE } from '../db/open.js';
 import { MemoryObjectStore } from '../object-store/memory-store.js';
 import { L0EncoderPool } from '../store/l0-encoder-pool.js';
 import { isShaleDBError } from '../util/errors.js';
-import { currentThreadId, lowerThreadPriority } from '../util/thread-priority.js';
+import { currentThreadId, DEFAULT_WORKER_NICE, lowerThreadPriority } from '../util/thread-priority.js';
 import { Db } from './open.js';
 
 /** Nice value of each thread of this process, by thread id (field 19 of /proc/self/task/<tid>/stat). */

@@ -15,6 +15,25 @@ import { getPriority, setPriority } from 'node:os';
 /** Lowest and highest nice values a worker may be given (0: the application's own priority; 19: the lowest). */
 export const MIN_WORKER_NICE = 0;
 export const MAX_WORKER_NICE = 19;
+/** The nice value worker threads take unless told otherwise: below the application, above idle. */
+export const DEFAULT_WORKER_NICE = 10;
+
+/**
+ * Checks a `workerNice` option: undefined (the default), null (unchanged) or an integer in range; returns the nice
+ * value to give the workers, or undefined for none. `check` receives the message for an invalid value.
+ */
+export function resolveWorkerNice(nice: unknown, fail: (message: string) => Error): number | undefined {
+  if (nice === undefined) return DEFAULT_WORKER_NICE;
+  if (nice === null) return undefined;
+  if (
+    typeof nice !== 'number' ||
+    !Number.isSafeInteger(nice) ||
+    nice < MIN_WORKER_NICE ||
+    nice > MAX_WORKER_NICE
+  )
+    throw fail(`workerNice must be null or an integer from ${MIN_WORKER_NICE} to ${MAX_WORKER_NICE}`);
+  return nice;
+}
 
 /** The calling thread's kernel thread id, or undefined where it cannot be found (not Linux, no /proc). */
 export function currentThreadId(): number | undefined {

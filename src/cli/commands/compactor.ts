@@ -17,7 +17,7 @@ import { compactionDestination } from '../../format/compactions.js';
 import type { MergeOperator } from '../../lsm/merge-operator.js';
 import type { CompressionCodec } from '../../store/settings.js';
 import { dataError, invalidError } from '../../util/errors.js';
-import { argParser, parseCount, parseSize, usageError } from '../args.js';
+import { argParser, parseCount, parseSize, parseWhole, usageError } from '../args.js';
 import { parseCompactionRequest } from '../compaction-request.js';
 import { type CliContext, withGlobalOptions } from '../context.js';
 import { printJson, printJsonText } from '../io.js';
@@ -31,6 +31,8 @@ interface CompactorArgs {
   readonly compression?: string;
   readonly blockSize?: number;
   readonly mergeOperator?: string;
+  readonly workers?: number;
+  readonly workerNice?: number;
   readonly scheduler: string[];
 }
 
@@ -117,6 +119,16 @@ export function registerCompactorCommand(program: Command, ctx: CliContext): voi
       )
       .option('--merge-operator <module>', "ES module whose default export is the database's merge operator")
       .option(
+        '--workers <n>',
+        'worker threads compactions run in (default min(2, cores); 0: the main thread)',
+        argParser((t) => parseWhole(t, '--workers')),
+      )
+      .option(
+        '--worker-nice <n>',
+        'nice value of the worker threads, 0-19 (Linux; default 10)',
+        argParser((t) => parseWhole(t, '--worker-nice')),
+      )
+      .option(
         '--scheduler <key=value>',
         'size-tiered scheduler option (repeatable), e.g. min_compaction_sources=4',
         (v: string, prev: string[]) => [...prev, v],
@@ -160,6 +172,8 @@ export function registerCompactorCommand(program: Command, ctx: CliContext): voi
             },
             ...(o.blockSize === undefined ? {} : { blockSize: o.blockSize }),
             ...(mergeOperator === undefined ? {} : { mergeOperator }),
+            ...(o.workers === undefined ? {} : { compactionWorkers: o.workers }),
+            ...(o.workerNice === undefined ? {} : { workerNice: o.workerNice }),
             onCompaction: (id, stats) =>
               log(
                 {
