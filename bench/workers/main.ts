@@ -10,6 +10,9 @@
  *    flush worker) and LevelDB (classic-level, whose
  *    flushes and compactions run on its own threads), with small memtables so both flush and compact throughout;
  *    an idle row (no engine) gives the timer's own baseline.
+ * `--profile` adds CPU profiles of the application's thread: the in-thread compaction's self time, and for each
+ * ShaleDB lateness run what ran before the ticks that fired more than 2 ms late (bench/lib/cpu-profile.ts); the
+ * profiled runs carry the sampler's cost, so take figures from a run without it.
  * `--only <text>` runs only the parts and engines whose name contains the text. Each configuration runs `--repeat` times (default 3) and the median run is reported. Prints markdown tables and
  * writes bench/results/workers(-quick).local.json. Figures are measurements, never asserted.
  */
@@ -27,6 +30,13 @@ import { COMPACTOR } from '../../src/util/metric-names.js';
 import { findMetric } from '../../src/util/metrics.js';
 import { SeededRand } from '../../src/util/random.js';
 import { compactL0s } from '../lib/compact-l0s.js';
+import {
+  lateTickAttribution,
+  profilerNowUs,
+  profileTable,
+  selfTime,
+  startCpuProfile,
+} from '../lib/cpu-profile.js';
 
 const quick = process.argv.includes('--quick');
 const repeatArg = process.argv.indexOf('--repeat');
@@ -35,6 +45,11 @@ const REPEAT = repeatArg > 0 ? Number(process.argv[repeatArg + 1]) : 3;
 const onlyArg = process.argv.indexOf('--only');
 const ONLY = onlyArg > 0 ? process.argv[onlyArg + 1]! : undefined;
 const selected = (name: string) => ONLY === undefined || name.includes(ONLY);
+/** `--profile`: CPU-profile the application's thread (in-thread compaction; each ShaleDB lateness run). */
+const PROFILE = process.argv.includes('--profile');
+/** Ticks later than this are marked for the profile's attribution. */
+const LATE_MARK_MS = 2;
+const profiles: string[] = [];
 const INPUT_MB = quick ? 16 : 48;
 const INGEST_KEYS_PER_SEC = 50_000;
 const INGEST_MS = quick ? 8_000 : 20_000;
@@ -52,6 +67,8 @@ interface ThroughputRow {
   inputMB: number;
   seconds: number;
   inputMBps: number;
+  /** Process CPU time (all threads) over wall time: cores kept busy. */
+  cpuCores: number;
 }
 
 async function buildL0s(dir: string): Promise<readonly CompactedSsTable[]> {
@@ -115,12 +132,24 @@ async function throughput(root: string): Promise<ThroughputRow[]> {
     // One unmeasured run warms up the code (and starts the workers).
     await compactOnce(dir, l0, c.subs, pool);
     const runs = [];
-    for (let r = 0; r < REPEAT; r++) runs.push(await compactOnce(dir, l0, c.subs, pool));
+    // Profiled: the in-thread run, where the compaction's own CPU work is on the profiled thread.
+    const stopProfile = PROFILE && c.workers === 0 && c.subs === 1 ? await startCpuProfile() : undefined;
+    for (let r = 0; r < REPEAT; r++) {
+      const cpu0 = process.cpuUsage();
+      const run = await compactOnce(dir, l0, c.subs, pool);
+      const cpu = process.cpuUsage(cpu0);
+      runs.push({ ...run, cpuCores: (cpu.user + cpu.system) / 1e6 / run.seconds });
+    }
+    if (stopProfile !== undefined) {
+      profiles.push(
+        `### In-thread compaction (${REPEAT} runs), self time\n\n${profileTable(selfTime(await stopProfile(), 30))}\n`,
+      );
+    }
     await pool?.close();
     const m = median(runs, (x) => x.inputMBps);
     out.push({ mode: c.mode, subcompactions: c.subs, ...m });
     process.stderr.write(
-      `  ${c.mode} x${c.subs}: ${runs.map((x) => x.inputMBps.toFixed(1)).join(' / ')} MB/s (median ${m.inputMBps.toFixed(1)})\n`,
+      `  ${c.mode} x${c.subs}: ${runs.map((x) => x.inputMBps.toFixed(1)).join(' / ')} MB/s (median ${m.inputMBps.toFixed(1)}), ${m.cpuCores.toFixed(2)} cores busy\n`,
     );
   }
   return out;
@@ -145,16 +174,20 @@ interface LatenessRow {
 /** A 1 ms interval handler recording each tick's lateness (ms). */
 function tickRecorder() {
   const lateness: number[] = [];
+  /** Ticks later than LATE_MARK_MS: [profiler clock µs, lateness ms] (for --profile). */
+  const late: [number, number][] = [];
   let prev = performance.now();
   const timer = setInterval(() => {
     const now = performance.now();
-    lateness.push(Math.max(0, now - prev - 1));
+    const l = Math.max(0, now - prev - 1);
+    lateness.push(l);
+    if (l > LATE_MARK_MS) late.push([profilerNowUs(), l]);
     prev = now;
   }, 1);
   return {
-    stop(): number[] {
+    stop(): { lateness: number[]; late: [number, number][] } {
       clearInterval(timer);
-      return lateness;
+      return { lateness, late };
     },
   };
 }
@@ -236,6 +269,7 @@ async function lateness(root: string, engine: string, open: (dir: string) => Pro
   const pool = Array.from({ length: 4096 }, () => Buffer.from(rand.fillBytes(new Uint8Array(100))));
   const intervalMs = (BATCH * 1000) / INGEST_KEYS_PER_SEC;
   await sleep(200);
+  const stopProfile = PROFILE && ingester !== undefined ? await startCpuProfile() : undefined;
   const rec = tickRecorder();
   const elu0 = performance.eventLoopUtilization();
   const start = performance.now();
@@ -261,7 +295,17 @@ async function lateness(root: string, engine: string, open: (dir: string) => Pro
   }
   const elapsed = performance.now() - start;
   const busy = performance.eventLoopUtilization(elu0).utilization;
-  const late = rec.stop().sort((x, y) => x - y);
+  const ticks = rec.stop();
+  const late = ticks.lateness.sort((x, y) => x - y);
+  if (stopProfile !== undefined) {
+    const profile = await stopProfile();
+    const a = lateTickAttribution(profile, ticks.late, 1, 30);
+    profiles.push(
+      `### ${engine}: what ran before the ${a.lateTicks} ticks later than ${LATE_MARK_MS} ms ` +
+        `(${a.busyMs.toFixed(0)} ms busy in their windows; inclusive time)\n\n${profileTable(a.lines)}\n\n` +
+        `### ${engine}: the whole window, self time\n\n${profileTable(selfTime(profile, 25))}\n`,
+    );
+  }
   const closed = ingester === undefined ? { compactedMB: 0 } : await ingester.close();
   rmSync(dir, { recursive: true, force: true });
   return {
@@ -317,11 +361,11 @@ async function main(): Promise<void> {
       `\n${cpus()[0]?.model}, ${availableParallelism()} cores, Node ${process.version}, load average ${load0.toFixed(1)} -> ${load1.toFixed(1)}, median of ${REPEAT}\n`,
     );
     console.log(`## Compaction throughput (${INPUT_MB} MiB, snappy, 4 L0s, local store)\n`);
-    console.log('| where | subcompactions | input MiB | seconds | input MB/s |');
-    console.log('|---|---:|---:|---:|---:|');
+    console.log('| where | subcompactions | input MiB | seconds | input MB/s | CPU cores busy |');
+    console.log('|---|---:|---:|---:|---:|---:|');
     for (const r of t)
       console.log(
-        `| ${r.mode} | ${r.subcompactions} | ${r.inputMB.toFixed(1)} | ${r.seconds.toFixed(2)} | ${r.inputMBps.toFixed(1)} |`,
+        `| ${r.mode} | ${r.subcompactions} | ${r.inputMB.toFixed(1)} | ${r.seconds.toFixed(2)} | ${r.inputMBps.toFixed(1)} | ${r.cpuCores.toFixed(2)} |`,
       );
     console.log(
       `\n## 1 ms request-handler lateness during ingest (${INGEST_KEYS_PER_SEC} keys/s of 100 B values, ${INGEST_MS / 1000} s) and compaction\n`,
@@ -334,6 +378,8 @@ async function main(): Promise<void> {
       console.log(
         `| ${r.engine} | ${r.ticks} | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} | ${r.p999Ms.toFixed(2)} | ${r.maxMs.toFixed(1)} | ${r.keysPerSec} | ${Number.isNaN(r.compactedMB) ? 'n/a' : r.compactedMB.toFixed(0)} | ${r.mainBusyPct.toFixed(1)} |`,
       );
+    if (profiles.length > 0)
+      console.log(`\n## CPU profiles of the application's thread\n\n${profiles.join('\n')}`);
     mkdirSync('bench/results', { recursive: true });
     writeFileSync(
       `bench/results/workers${quick ? '-quick' : ''}.local.json`,

@@ -2,15 +2,21 @@
  * Compaction in worker threads: for the same inputs, a compaction run by workers writes exactly the SST bytes the
  * in-thread executor writes (every codec, one range and several), its rows are the in-thread rows (tombstones,
  * TTL expiry, versions kept for snapshots), a crashed worker fails the job with a typed error and the next job
- * runs on a fresh worker, aborted jobs stop, and closing the pool terminates its workers.
+ * runs on a fresh worker, aborted jobs stop, and closing the pool terminates its workers. Reads a store hands over
+ * whole (`GetResult.owned`) move to the worker without a copy; other reads are copied, so the store's memory stays
+ * intact.
  */
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import type { CompactedSsTable, SortedRun } from '../format/manifest.js';
 import { compactedSstPath } from '../format/object-paths.js';
 import { makeRow, type RowEntry } from '../format/row.js';
 import { collectRows, type RowIterator } from '../format/row-iterator.js';
 import { SstReader } from '../format/sst-reader.js';
+import { LocalObjectStore } from '../object-store/local-store.js';
 import { MemoryObjectStore } from '../object-store/memory-store.js';
 import type { GetOptions, GetResult, ObjectStore } from '../object-store/object-store.js';
 import type { CompressionCodec } from '../store/settings.js';
@@ -147,6 +153,77 @@ test('workers write the same SST bytes as the in-thread executor, for every code
     assert.ok(pool.started >= 1 && pool.started <= 2, `${pool.started} workers started`);
   } finally {
     await pool.close();
+  }
+});
+
+/** A memory store whose gets hand out fresh whole buffers, marked owned or not; it keeps every result it gave. */
+class HandingOverStore extends MemoryObjectStore {
+  readonly given: GetResult[] = [];
+  constructor(readonly owned: boolean) {
+    super();
+  }
+  override async get(path: string, options?: GetOptions): Promise<GetResult> {
+    const r = await super.get(path, options);
+    const bytes = new Uint8Array(r.bytes.length);
+    bytes.set(r.bytes);
+    const out = { ...r, bytes, ...(this.owned ? { owned: true } : {}) };
+    this.given.push(out);
+    return out;
+  }
+}
+
+test('a read the store hands over whole (owned) moves to the worker without a copy; any other read is copied', async () => {
+  const pool = new CompactionWorkerPool(1);
+  try {
+    for (const owned of [true, false]) {
+      const store = new HandingOverStore(owned);
+      const ts = tableStore(store, 'lz4');
+      const l0 = await inputs(ts, 13);
+      const inThread = await executeCompaction(job(l0, Number.MAX_SAFE_INTEGER), options(ts));
+      const before = store.given.length;
+      const inWorkers = await executeCompaction(
+        job(l0, Number.MAX_SAFE_INTEGER),
+        options(ts, { workers: pool, rand: new SeededRand(6) }),
+      );
+      const relayed = store.given.slice(before);
+      assert.ok(relayed.length > 4, `${relayed.length} reads relayed`);
+      // Transferred buffers are detached here (length 0); copied ones keep their bytes.
+      const detached = relayed.filter((r) => r.bytes.byteLength === 0).length;
+      assert.equal(detached, owned ? relayed.length : 0, `owned ${owned}`);
+      assert.deepEqual(await outputBytes(store, inWorkers.run), await outputBytes(store, inThread.run));
+    }
+  } finally {
+    await pool.close();
+  }
+});
+
+test('the local store hands over large reads whole (owned), on the sync and the async path; small pooled ones not', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'owned-'));
+  try {
+    const store = new LocalObjectStore(dir, { durability: 'none', syncReadBytesMax: 64 * 1024 });
+    const data = new Uint8Array(256 * 1024).map((_, i) => i % 251);
+    await store.put('obj', data);
+    // Whole object and 100 000 bytes: the async path; 20 000 bytes: the sync path; 100 bytes: a pooled buffer.
+    const cases = [
+      { range: undefined, owned: true },
+      { range: { offset: 5, length: 100_000 }, owned: true },
+      { range: { offset: 7, length: 20_000 }, owned: true },
+      { range: { offset: 10, length: 100 }, owned: false },
+    ];
+    for (const { range, owned } of cases) {
+      const r = await store.get('obj', range === undefined ? {} : { range });
+      assert.equal(r.owned, owned, JSON.stringify(range));
+      if (owned) assert.equal(r.bytes.byteLength, r.bytes.buffer.byteLength, 'the result spans its buffer');
+      const from = range?.offset ?? 0;
+      assert.ok(Buffer.from(data.subarray(from, from + r.bytes.length)).equals(r.bytes));
+      assert.equal(r.bytes.length, range?.length ?? data.length);
+    }
+    const mem = new MemoryObjectStore();
+    await mem.put('obj', data);
+    assert.notEqual((await mem.get('obj')).owned, true, 'the memory store keeps its objects');
+    await store.close();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 });
 

@@ -20,7 +20,7 @@ import type { KeyRange } from '../format/row-iterator.js';
 import type { MergeOperator } from '../lsm/merge-operator.js';
 import type { GetRange } from '../object-store/object-store.js';
 import type { TableStore } from '../store/table-store.js';
-import { compareBytes } from '../util/bytes.js';
+import { compareBytes, spansBuffer } from '../util/bytes.js';
 import type { Clock } from '../util/clock.js';
 import { Ulid } from '../util/ids.js';
 import type { Rand } from '../util/random.js';
@@ -136,7 +136,9 @@ class RangeIo implements TaskIo {
 
   async get(path: string, range: GetRange): Promise<WireGot> {
     const r = await this.#o.tableStore.store.get(path, { range, signal: this.#o.signal });
-    return { bytes: ownedCopy(r.bytes), offset: r.offset, size: r.meta.size };
+    // Transferred to the worker: a buffer the store handed over whole moves as it is; anything else is copied.
+    const bytes = r.owned === true && spansBuffer(r.bytes) ? r.bytes : ownedCopy(r.bytes);
+    return { bytes, offset: r.offset, size: r.meta.size };
   }
 
   begin(): void {

@@ -11,6 +11,7 @@
  * Concurrency: any number of reads at once; uncached reads own their descriptor; cached ones are synchronous.
  */
 import type { FileHandle, FileStat, FileSystem } from '../io/file-system.js';
+import { spansBuffer } from '../util/bytes.js';
 import { mapLocalError } from './local-errors.js';
 import { localMeta } from './local-listing.js';
 import { type GetRange, type GetResult, ObjectStoreError } from './object-store.js';
@@ -146,7 +147,8 @@ export function readLocalFileCachedSync(
     const { offset, end } = resolveRange(range, meta.size, path);
     const length = end - offset;
     if (length > syncBytesMax) return undefined;
-    return { bytes: readSyncFully(entry.handle, offset, length), meta, offset };
+    const bytes = readSyncFully(entry.handle, offset, length);
+    return { bytes, meta, offset, owned: spansBuffer(bytes) };
   } catch (e) {
     cache.forget(file);
     throw mapLocalError(e, 'get', path);
@@ -177,7 +179,7 @@ export async function readLocalFile(
       length <= syncBytesMax
         ? readSyncFully(handle, offset, length)
         : await readAsyncFully(handle, offset, length);
-    return { bytes, meta, offset };
+    return { bytes, meta, offset, owned: spansBuffer(bytes) };
   } catch (e) {
     throw mapLocalError(e, 'get', path);
   } finally {

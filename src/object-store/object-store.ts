@@ -74,6 +74,12 @@ export interface GetResult {
   readonly meta: ObjectMeta;
   /** Offset of `bytes[0]` within the object. */
   readonly offset: number;
+  /**
+   * True when `bytes` spans an ArrayBuffer of its own that neither the store nor any wrapper keeps a reference to
+   * once the get resolved: the caller may then transfer it to another thread instead of copying it. Absent: the
+   * bytes may be a view of memory the store keeps (the in-memory store's objects, a cache's blocks).
+   */
+  readonly owned?: boolean;
 }
 
 /** Options for {@link ObjectStore.list}. */

@@ -85,6 +85,11 @@ export function copyBytes(b: Uint8Array): Uint8Array {
   return out;
 }
 
+/** True when `b` views the whole of its ArrayBuffer (so transferring the buffer moves exactly `b`). */
+export function spansBuffer(b: Uint8Array): boolean {
+  return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength;
+}
+
 /** Concatenates byte arrays. */
 export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   let n = 0;
