@@ -69,6 +69,8 @@ interface ThroughputRow {
   inputMBps: number;
   /** Process CPU time (all threads) over wall time: cores kept busy. */
   cpuCores: number;
+  /** Share of the run the application's event loop was busy (eventLoopUtilization), percent. */
+  mainBusyPct: number;
 }
 
 async function buildL0s(dir: string): Promise<readonly CompactedSsTable[]> {
@@ -136,9 +138,15 @@ async function throughput(root: string): Promise<ThroughputRow[]> {
     const stopProfile = PROFILE && c.workers === 0 && c.subs === 1 ? await startCpuProfile() : undefined;
     for (let r = 0; r < REPEAT; r++) {
       const cpu0 = process.cpuUsage();
+      const elu0 = performance.eventLoopUtilization();
       const run = await compactOnce(dir, l0, c.subs, pool);
       const cpu = process.cpuUsage(cpu0);
-      runs.push({ ...run, cpuCores: (cpu.user + cpu.system) / 1e6 / run.seconds });
+      const mainBusy = performance.eventLoopUtilization(elu0).utilization;
+      runs.push({
+        ...run,
+        cpuCores: (cpu.user + cpu.system) / 1e6 / run.seconds,
+        mainBusyPct: mainBusy * 100,
+      });
     }
     if (stopProfile !== undefined) {
       profiles.push(
@@ -361,11 +369,13 @@ async function main(): Promise<void> {
       `\n${cpus()[0]?.model}, ${availableParallelism()} cores, Node ${process.version}, load average ${load0.toFixed(1)} -> ${load1.toFixed(1)}, median of ${REPEAT}\n`,
     );
     console.log(`## Compaction throughput (${INPUT_MB} MiB, snappy, 4 L0s, local store)\n`);
-    console.log('| where | subcompactions | input MiB | seconds | input MB/s | CPU cores busy |');
-    console.log('|---|---:|---:|---:|---:|---:|');
+    console.log(
+      '| where | subcompactions | input MiB | seconds | input MB/s | CPU cores busy | main thread busy % |',
+    );
+    console.log('|---|---:|---:|---:|---:|---:|---:|');
     for (const r of t)
       console.log(
-        `| ${r.mode} | ${r.subcompactions} | ${r.inputMB.toFixed(1)} | ${r.seconds.toFixed(2)} | ${r.inputMBps.toFixed(1)} | ${r.cpuCores.toFixed(2)} |`,
+        `| ${r.mode} | ${r.subcompactions} | ${r.inputMB.toFixed(1)} | ${r.seconds.toFixed(2)} | ${r.inputMBps.toFixed(1)} | ${r.cpuCores.toFixed(2)} | ${r.mainBusyPct.toFixed(1)} |`,
       );
     console.log(
       `\n## 1 ms request-handler lateness during ingest (${INGEST_KEYS_PER_SEC} keys/s of 100 B values, ${INGEST_MS / 1000} s) and compaction\n`,
