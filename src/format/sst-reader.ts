@@ -13,6 +13,7 @@ import type { GetResult, ObjectStore } from '../object-store/object-store.js';
 import { assert } from '../util/assert.js';
 import { compareBytes } from '../util/bytes.js';
 import { dataError } from '../util/errors.js';
+import { TimeSlice } from '../util/time-slice.js';
 import { Block, BlockCursor } from './block.js';
 import { type BlockCache, FILTER_PART, INDEX_PART } from './block-cache.js';
 import { BloomFilter, type FilterHash, filterHash } from './bloom-filter.js';
@@ -24,6 +25,9 @@ import { decodeSsTableInfo, type SsTableInfo } from './sst-info.js';
 import { SstIterator, type SstIteratorOptions } from './sst-iterator.js';
 import { decodeSstStats, type SstStats } from './sst-stats.js';
 import { SST_FORMAT_V1, SST_FORMAT_V2 } from './versions.js';
+
+/** Batches of more blocks than this are decoded in time slices (a few blocks decode well within one). */
+const SLICED_BATCH_BLOCKS = 16;
 
 /** Options of {@link SstReader.open}. */
 export interface SstReaderOptions {
@@ -341,7 +345,8 @@ export class SstReader {
 
   /**
    * Reads blocks `[from, to)` with one GET, verifies and decodes them (with directories when `directory`, for
-   * point reads); caches them when `cache`.
+   * point reads); caches them when `cache`. A batch of more than SLICED_BATCH_BLOCKS blocks is decoded in time
+   * slices (util/time-slice.ts), so the thread's other callbacks run meanwhile.
    */
   async readBlocks(from: number, to: number, cache: boolean, directory = false): Promise<Block[]> {
     let index = this.index();
@@ -355,7 +360,10 @@ export class SstReader {
     const bytes = await this.#read(start, end - start);
     const codec = this.info.compressionCodec;
     const out: Block[] = [];
+    // Decoding a large batch (a compaction's 4 MiB read-ahead is about a thousand blocks) takes tens of ms: slice it.
+    const slice = to - from > SLICED_BATCH_BLOCKS ? new TimeSlice() : undefined;
     for (let i = from; i < to; i++) {
+      if (slice?.due === true) await slice.next();
       const s = index.offsets[i]! - start;
       const e = (i + 1 < index.blockCount ? index.offsets[i + 1]! : this.info.filterOffset) - start;
       const where = `${this.path} block ${i}`;
