@@ -245,10 +245,11 @@ test('run-garbage-collection per resource, dry run first; schedule-garbage-colle
       [['manifest', 0]],
     );
 
-    const dry = await cliJson<{ dryRun: boolean; resources: Array<{ resource: string; deleted: string[] }> }>(
-      ['run-garbage-collection', ...base, '--resource', 'compacted', '--min-age', '0s', '--dry-run'],
-    );
-    assert.equal(dry.dryRun, true);
+    const dry = await cliJson<{
+      dry_run: boolean;
+      resources: Array<{ resource: string; deleted: string[] }>;
+    }>(['run-garbage-collection', ...base, '--resource', 'compacted', '--min-age', '0s', '--dry-run']);
+    assert.equal(dry.dry_run, true);
     const wouldDelete = dry.resources[0]!.deleted;
     // 0.12.1's cutoff is the newest L0's ULID time, so the three older compacted L0 SSTs go.
     assert.equal(wouldDelete.length, 3);
@@ -283,7 +284,10 @@ test('run-garbage-collection per resource, dry run first; schedule-garbage-colle
       .map((l) => JSON.parse(l));
     assert.equal(lines[0].resource, 'manifest');
     assert.ok(lines[0].deleted.length > 0);
+    // snake_case like every other command's JSON.
+    assert.deepEqual([lines[0].dry_run, lines[0].failed, lines[0].expired_checkpoints], [false, 0, 0]);
     assert.deepEqual(lines[lines.length - 1].stopped, 'SIGTERM');
+    assert.equal(lines[lines.length - 1].failed_tasks, 0);
     assert.equal(lines[lines.length - 1].deleted.manifest, lines[0].deleted.length);
     assert.equal(readdirSync(join(dir, 'db', 'manifest')).length, manifestsBefore - lines[0].deleted.length);
     // The database still reads every key.

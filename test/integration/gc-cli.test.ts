@@ -63,8 +63,8 @@ function files(dir: string): string[] {
 }
 
 interface JsonReport {
-  dryRun: boolean;
-  expiredCheckpoints: number;
+  dry_run: boolean;
+  expired_checkpoints: number;
   resources: Array<{ resource: string; listed: number; deleted: string[]; error?: unknown }>;
 }
 
@@ -85,8 +85,8 @@ test('shaledb gc: dry run, one pass, and the database afterwards', async () => {
     assert.equal(dry.code, 0, dry.stderr);
     assert.deepEqual(files(dir), before, 'a dry run changes no file');
     const planned = JSON.parse(dry.stdout) as JsonReport;
-    assert.equal(planned.dryRun, true);
-    assert.equal(planned.expiredCheckpoints, 1);
+    assert.equal(planned.dry_run, true);
+    assert.equal(planned.expired_checkpoints, 1);
     const want = new Map(planned.resources.map((r) => [r.resource, r.deleted]));
     for (const r of ['manifest', 'wal', 'compacted', 'compactions']) {
       assert.ok(want.get(r)!.length > 0, `the dry run would delete some ${r} objects`);
@@ -96,8 +96,8 @@ test('shaledb gc: dry run, one pass, and the database afterwards', async () => {
     const once = await shaledb([...base, '--once', '--json']);
     assert.equal(once.code, 0, once.stderr);
     const done = JSON.parse(once.stdout) as JsonReport;
-    assert.equal(done.dryRun, false);
-    assert.equal(done.expiredCheckpoints, 1);
+    assert.equal(done.dry_run, false);
+    assert.equal(done.expired_checkpoints, 1);
     for (const r of done.resources) assert.deepEqual(r.deleted, want.get(r.resource), r.resource);
     const left = new Set(files(dir).map((l) => l.split(' ')[0]));
     for (const paths of want.values()) for (const p of paths) assert.ok(!left.has(p), `${p} was deleted`);

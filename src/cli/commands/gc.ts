@@ -54,22 +54,30 @@ function errorJson(e: ShaleDBError): { kind: string; code: string; message: stri
   return { kind: e.kind, code: e.code, message: e.message };
 }
 
+/** One resource's task as JSON, in snake_case like every other command's JSON; `failed` in full or as a count. */
+function resourceJson(r: GcResourceReport, failedInFull: boolean): unknown {
+  return {
+    resource: r.resource,
+    dry_run: r.dryRun,
+    listed: r.listed,
+    deleted: r.deleted,
+    failed: failedInFull
+      ? r.failed.map((x) => ({ path: x.path, error: errorJson(x.error) }))
+      : r.failed.length,
+    expired_checkpoints: r.expiredCheckpoints,
+    cutoff_ms: r.cutoffMs,
+    error: r.error === undefined ? undefined : errorJson(r.error),
+  };
+}
+
 /** A pass as JSON. */
 export function passReportJson(report: GcPassReport): unknown {
   return {
-    dryRun: report.dryRun,
-    startedAtMs: report.startedAtMs,
-    finishedAtMs: report.finishedAtMs,
-    expiredCheckpoints: expiredCheckpointCount(report),
-    resources: report.resources.map((r) => ({
-      resource: r.resource,
-      listed: r.listed,
-      deleted: r.deleted,
-      failed: r.failed.map((x) => ({ path: x.path, error: errorJson(x.error) })),
-      expiredCheckpoints: r.expiredCheckpoints,
-      cutoffMs: r.cutoffMs,
-      error: r.error === undefined ? undefined : errorJson(r.error),
-    })),
+    dry_run: report.dryRun,
+    started_at_ms: report.startedAtMs,
+    finished_at_ms: report.finishedAtMs,
+    expired_checkpoints: expiredCheckpointCount(report),
+    resources: report.resources.map((r) => resourceJson(r, true)),
   };
 }
 
@@ -173,7 +181,7 @@ async function runUntilStopped(io: CliIo, db: DbHandle, o: GcOptions, json: bool
     )
     .finally(() => bar.done());
   if (json)
-    printJson(io, { stopped: signal, deleted: s.deleted, tasks: s.tasks, failedTasks: s.failedTasks });
+    printJson(io, { stopped: signal, deleted: s.deleted, tasks: s.tasks, failed_tasks: s.failedTasks });
   else {
     const counts = GC_RESOURCES.map((x) => `${x} ${s.deleted[x]}`).join(', ');
     io.out(
@@ -184,7 +192,7 @@ async function runUntilStopped(io: CliIo, db: DbHandle, o: GcOptions, json: bool
 }
 
 function reportLine(r: GcResourceReport, json: boolean): string {
-  if (json) return `${toJson({ ...r, error: r.error && errorJson(r.error), failed: r.failed.length })}\n`;
+  if (json) return `${toJson(resourceJson(r, false))}\n`;
   return `${formatResourceReport(r, false).join('\n')}\n`;
 }
 
