@@ -3,7 +3,8 @@
  * (`slatedb run-compactor`), for databases whose writers run with `compactorOptions: null`. It claims the
  * compactor epoch (fencing any other compactor of the database, SlateDB's included), compacts until the
  * AbortSignal fires, then stops cleanly: no new jobs, running jobs abandoned (their outputs are unreferenced and
- * left for GC).
+ * left for GC). The CPU work runs in worker threads (`compactionWorkers`, as in a writer's embedded compactor)
+ * unless a merge operator is given; the workers stop when the call returns.
  *
  * Invariants: options are validated like database settings ('invalid' INVALID_SETTING) before anything starts;
  * a compactor that stops on its own (fenced by another, or failed) rejects with that error, as 0.12.1's call

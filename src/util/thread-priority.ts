@@ -20,7 +20,7 @@ export const DEFAULT_WORKER_NICE = 10;
 
 /**
  * Checks a `workerNice` option: undefined (the default), null (unchanged) or an integer in range; returns the nice
- * value to give the workers, or undefined for none. `check` receives the message for an invalid value.
+ * value to give the workers, or undefined for none. `fail` makes the error thrown for an invalid value.
  */
 export function resolveWorkerNice(nice: unknown, fail: (message: string) => Error): number | undefined {
   if (nice === undefined) return DEFAULT_WORKER_NICE;
