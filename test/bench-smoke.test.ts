@@ -252,7 +252,8 @@ test('the driver runs the drain after the last operation and counts it in the wi
   assert.ok(r.drainMs >= drainMs - 5, `drainMs ${r.drainMs}`);
   assert.ok(r.elapsedMs >= r.drainMs, 'the window includes the drain');
   assert.ok(Math.abs(r.opsPerSec - (r.ops * 1000) / r.elapsedMs) < 1e-6, 'the rate is over the whole window');
-  assert.ok(r.opsPerSec <= (10 * 1000) / drainMs, 'the drain time lowers the rate');
+  // Against the measured drain: a timer may fire a fraction of a millisecond before its nominal delay.
+  assert.ok(r.opsPerSec <= (10 * 1000) / r.drainMs, 'the drain time lowers the rate');
 
   // A loop stopped by its cap: operations within the cap over the cap plus the drain.
   const capped = await runLoop({
