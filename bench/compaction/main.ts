@@ -17,7 +17,7 @@ import type { ObjectStore } from '../../src/object-store/object-store.js';
 import { Db } from '../../src/open/open.js';
 import type { CompressionCodec } from '../../src/store/settings.js';
 import { SeededRand } from '../../src/util/random.js';
-import { compactL0s } from '../lib/compact-l0s.js';
+import { compactL0s, writeRandomL0s } from '../lib/compact-l0s.js';
 
 const quick = process.argv.includes('--quick');
 const INPUT_MB = quick ? 8 : 64;
@@ -34,33 +34,6 @@ interface ThroughputRow {
   inputMBps: number;
 }
 
-/** Writes `mb` MiB of random rows into 4 L0 SSTs; returns the latest manifest. */
-async function buildL0s(store: ObjectStore, codec: CompressionCodec, mb: number, seed: number) {
-  const settings = {
-    flushInterval: null,
-    compressionCodec: codec,
-    l0SstSizeBytes: 1024 * 1024 * 1024,
-    compactorOptions: null,
-    garbageCollectorOptions: null,
-  };
-  const db = await Db.open('bench', store, { settings, retry: false });
-  const rand = new SeededRand(seed);
-  const rows = Math.floor((mb * 1024 * 1024) / 140);
-  const perL0 = Math.ceil(rows / 4);
-  for (let l0 = 0; l0 < 4; l0++) {
-    for (let done = 0; done < perL0; done += 1000) {
-      const b = new WriteBatch();
-      for (let i = 0; i < 1000; i++)
-        b.put(rand.fillBytes(new Uint8Array(16)), rand.fillBytes(new Uint8Array(100)));
-      await db.write(b, { awaitDurable: false });
-    }
-    await db.flush({ type: 'memtable' });
-  }
-  const m = db.inner.manifest;
-  await db.close();
-  return m;
-}
-
 async function throughput(
   storeName: string,
   makeStore: () => ObjectStore,
@@ -68,7 +41,7 @@ async function throughput(
   subs: number[],
 ): Promise<ThroughputRow[]> {
   const store = makeStore();
-  const m = await buildL0s(store, codec, INPUT_MB, 7);
+  const m = await writeRandomL0s(store, codec, INPUT_MB, 7);
   const out: ThroughputRow[] = [];
   for (const n of subs) {
     const r = await compactL0s(store, m.l0, { codec, subcompactions: n, retentionMinSeq: m.lastL0Seq });

@@ -29,7 +29,7 @@ import { Db } from '../../src/open/open.js';
 import { COMPACTOR } from '../../src/util/metric-names.js';
 import { findMetric } from '../../src/util/metrics.js';
 import { SeededRand } from '../../src/util/random.js';
-import { compactL0s } from '../lib/compact-l0s.js';
+import { compactL0s, writeRandomL0s } from '../lib/compact-l0s.js';
 import {
   lateTickAttribution,
   profilerNowUs,
@@ -75,29 +75,9 @@ interface ThroughputRow {
 
 async function buildL0s(dir: string): Promise<readonly CompactedSsTable[]> {
   const store = new LocalObjectStore(dir, { durability: 'none' });
-  const settings = {
-    flushInterval: null,
-    compressionCodec: 'snappy' as const,
-    l0SstSizeBytes: 1024 * 1024 * 1024,
-    compactorOptions: null,
-    garbageCollectorOptions: null,
-  };
-  const db = await Db.open('bench', store, { settings, retry: false });
-  const rand = new SeededRand(7);
-  const perL0 = Math.ceil(Math.floor((INPUT_MB * 1024 * 1024) / 140) / 4);
-  for (let l0 = 0; l0 < 4; l0++) {
-    for (let done = 0; done < perL0; done += 1000) {
-      const b = new WriteBatch();
-      for (let i = 0; i < 1000; i++)
-        b.put(rand.fillBytes(new Uint8Array(16)), rand.fillBytes(new Uint8Array(100)));
-      await db.write(b, { awaitDurable: false });
-    }
-    await db.flush({ type: 'memtable' });
-  }
-  const l0 = db.inner.manifest.l0;
-  await db.close();
+  const manifest = await writeRandomL0s(store, 'snappy', INPUT_MB, 7);
   await store.close();
-  return l0;
+  return manifest.l0;
 }
 
 async function compactOnce(

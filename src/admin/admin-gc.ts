@@ -99,12 +99,15 @@ export interface GcTarget {
   readonly rand: Rand;
 }
 
-/** One pass over the configured resources, in 0.12.1's order (manifest, wal, compacted, compactions). */
-export async function runGcOnce(t: GcTarget, o: AdminGcOnceOptions): Promise<GcPassReport> {
-  const options = resolveAdminGcOptions(o);
-  const total = GC_RESOURCES.filter((r) => options[r] !== null).length;
+/** A collector whose task reports go to `o.onReport` and count as progress (of `total` tasks, when known). */
+function reportingCollector(
+  t: GcTarget,
+  options: ReturnType<typeof resolveAdminGcOptions>,
+  o: Pick<AdminGcOptions, 'onReport' | 'onProgress'>,
+  total: number | undefined,
+): GarbageCollector {
   let done = 0;
-  const gc = new GarbageCollector({
+  return new GarbageCollector({
     ...t,
     options,
     onReport: (r) => {
@@ -112,6 +115,13 @@ export async function runGcOnce(t: GcTarget, o: AdminGcOnceOptions): Promise<GcP
       reportProgress(o.onProgress, { phase: r.resource, done: ++done, total });
     },
   });
+}
+
+/** One pass over the configured resources, in 0.12.1's order (manifest, wal, compacted, compactions). */
+export async function runGcOnce(t: GcTarget, o: AdminGcOnceOptions): Promise<GcPassReport> {
+  const options = resolveAdminGcOptions(o);
+  const total = GC_RESOURCES.filter((r) => options[r] !== null).length;
+  const gc = reportingCollector(t, options, o, total);
   try {
     return await gc.runOnce({ dryRun: o.dryRun === true });
   } finally {
@@ -130,15 +140,7 @@ export async function runGc(t: GcTarget, o: AdminGcOptions, signal: AbortSignal)
   if (GC_RESOURCES.every((r) => options[r] === null)) {
     throw invalidError('INVALID_ARGUMENT', 'runGc needs at least one resource to collect');
   }
-  let done = 0;
-  const gc = new GarbageCollector({
-    ...t,
-    options,
-    onReport: (r) => {
-      o.onReport?.(r);
-      reportProgress(o.onProgress, { phase: r.resource, done: ++done, total: undefined });
-    },
-  });
+  const gc = reportingCollector(t, options, o, undefined);
   if (!signal.aborted) {
     gc.start();
     await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));

@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { waitFor } from '../../test/support/wait.js';
 import { compactionWorkersStarted } from '../compactor/worker-pool.js';
 import { Db } from '../db/db.js';
 import { newManifest } from '../format/manifest.js';
@@ -135,14 +136,6 @@ test('runGc collects on its intervals until aborted, then returns the totals', a
   await admin.close();
 });
 
-async function until(cond: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 test('runCompactor compacts the L0s of a writer without a compactor; stops on abort; a second one fences it', async () => {
   const store = new MemoryObjectStore();
   const db = await Db.open('db', store, { settings: { ...SETTINGS, flushInterval: '10ms' } });
@@ -163,7 +156,7 @@ test('runCompactor compacts the L0s of a writer without a compactor; stops on ab
     },
     ac.signal,
   );
-  await until(async () => (await admin.readManifest())!.manifest.compacted.length > 0, 'a sorted run');
+  await waitFor(async () => (await admin.readManifest())!.manifest.compacted.length > 0, 'a sorted run');
   const m = (await admin.readManifest())!.manifest;
   assert.equal(m.l0.length, 0);
   for (let i = 0; i < 4; i++) assert.equal(Buffer.from((await db.get(`k${i}`))!).toString(), `v${i}`);
@@ -183,7 +176,7 @@ test('runCompactor compacts the L0s of a writer without a compactor; stops on ab
     new AbortController().signal,
   );
   const second = new AbortController();
-  await until(
+  await waitFor(
     async () => (await admin.readManifest())!.manifest.compactorEpoch === result.epoch + 1,
     'epoch 2',
   );
@@ -228,7 +221,7 @@ test('runCompactor compacts in worker threads (subcompactions spread over them);
       { compactorOptions: { pollInterval: '20ms', subcompactions: 2 }, ...options },
       ac.signal,
     );
-    await until(async () => (await admin.readManifest())!.manifest.compacted.length > 0, 'a sorted run');
+    await waitFor(async () => (await admin.readManifest())!.manifest.compacted.length > 0, 'a sorted run');
     ac.abort();
     const result = await running;
     assert.ok(result.compactionsCompleted >= 1);
@@ -368,7 +361,7 @@ test('submitCompaction: the running compactor executes a submitted spec; full re
   );
   const ac = new AbortController();
   const running = admin.runCompactor({ compactorOptions: { pollInterval: '20ms' } }, ac.signal);
-  await until(async () => (await admin.readCompactions()) !== undefined, 'the compactor to start');
+  await waitFor(async () => (await admin.readCompactions()) !== undefined, 'the compactor to start');
   const views = (await admin.readManifest())!.manifest.l0.map((s) => (s.viewId ?? s.id).toString());
   assert.equal(views.length, 2);
   const submitted = await admin.submitCompaction({ l0ViewIds: views });
@@ -377,12 +370,12 @@ test('submitCompaction: the running compactor executes a submitted spec; full re
     submitted.spec.l0ViewIds.map((v) => v.toString()),
     views,
   );
-  await until(
+  await waitFor(
     async () => (await admin.readManifest())!.manifest.compacted.length > 0,
     'the submitted compaction',
   );
   assert.equal((await admin.readManifest())!.manifest.l0.length, 0);
-  await until(
+  await waitFor(
     async () => (await admin.readCompaction(submitted.id.toString()))?.status === 'completed',
     'the compaction to be recorded as completed',
   );

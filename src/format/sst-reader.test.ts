@@ -14,6 +14,7 @@ import {
   sortedRowsArb,
   walRowsArb,
 } from '../../test/support/format-arbitraries.js';
+import { turnCounter } from '../../test/support/wait.js';
 import { CountingObjectStore } from '../object-store/counting-store.js';
 import { MemoryObjectStore } from '../object-store/memory-store.js';
 import { compareBytes, equalBytes } from '../util/bytes.js';
@@ -311,16 +312,10 @@ test('a large batch of blocks is decoded in time slices: other callbacks run bef
   const blocks = (await r.index()).blockCount;
   assert.ok(blocks > 1000, `${blocks} blocks`);
   // The store answers through microtasks only, so without slicing no setImmediate callback could run meanwhile.
-  let ran = 0;
-  const tick = (): void => {
-    ran++;
-    if (pending) setImmediate(tick);
-  };
-  let pending = true;
-  setImmediate(tick);
+  const turns = turnCounter();
   const all = await r.readBlocks(0, blocks, false);
-  pending = false;
-  assert.ok(ran >= 1, 'the event loop turned while the batch was decoded');
+  turns.stop();
+  assert.ok(turns.turns() >= 1, 'the event loop turned while the batch was decoded');
   assert.equal(all.length, blocks);
   // A few blocks (one slice's worth) decode in one go and give the same blocks.
   const few = await r.readBlocks(3, 9, false);

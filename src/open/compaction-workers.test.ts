@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { waitFor } from '../../test/support/wait.js';
 import { Compactor } from '../compactor/compactor.js';
 import { CompactionWorkerPool, compactionWorkersStarted } from '../compactor/worker-pool.js';
 import type { MergeOperator } from '../lsm/merge-operator.js';
@@ -40,14 +41,6 @@ function settings(extra: object = {}) {
     },
     ...extra,
   };
-}
-
-async function waitFor(cond: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 1000; i++) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 const text = (v: Uint8Array | undefined) => (v === undefined ? undefined : Buffer.from(v).toString());

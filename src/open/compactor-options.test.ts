@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { waitFor } from '../../test/support/wait.js';
 import { Compactor } from '../compactor/compactor.js';
 import type { CompactionScheduler, PlannedCompaction } from '../compactor/scheduler.js';
 import { MemoryObjectStore } from '../object-store/memory-store.js';
@@ -32,14 +33,6 @@ function settings(compactor: object | null) {
     compactorOptions:
       compactor === null ? null : { pollInterval: '20ms', schedulerOptions: {}, ...compactor },
   };
-}
-
-async function waitFor(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (cond()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 test('subcompactions splits a compaction into key ranges: more output SSTs, the same rows', async () => {

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { waitFor } from '../../test/support/wait.js';
 import { Compactor } from '../compactor/compactor.js';
 import { decodeManifest } from '../format/manifest-codec.js';
 import type { MergeOperator } from '../lsm/merge-operator.js';
@@ -29,14 +30,6 @@ function settings(extra: object = {}) {
     compactorOptions: { pollInterval: '20ms', maxSstSize: 16 * 1024, schedulerOptions: {} },
     ...extra,
   };
-}
-
-async function waitFor(cond: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 test('L0s are compacted into sorted runs; reads stay correct; L0 stays bounded', async () => {

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { waitFor } from '../../test/support/wait.js';
 import { compactionWorkersStarted } from '../compactor/worker-pool.js';
 import { MemoryObjectStore } from '../object-store/memory-store.js';
 import { L0EncoderPool } from '../store/l0-encoder-pool.js';
@@ -31,15 +32,10 @@ function threadNices(): Map<number, number> {
   return out;
 }
 
-const threadsAt = (nice: number) => [...threadNices().values()].filter((n) => n === nice).length;
+/** Starting a worker loads its module through tsx: seconds on a loaded machine. */
+const SLOW_START = { timeoutMs: 60_000 };
 
-async function waitFor(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 1000; i++) {
-    if (cond()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+const threadsAt = (nice: number) => [...threadNices().values()].filter((n) => n === nice).length;
 
 test('the application thread keeps its priority; its id is the process id', () => {
   assert.equal(currentThreadId(), process.pid);
@@ -57,13 +53,13 @@ test('flush workers run at the nice value they are given; the application thread
   const pool = new L0EncoderPool(2, { nice: 7 });
   try {
     pool.warm();
-    await waitFor(() => pool.warm(), 'a ready flush worker');
-    await waitFor(() => threadsAt(7) === 1, 'one thread at nice 7');
+    await waitFor(() => pool.warm(), 'a ready flush worker', SLOW_START);
+    await waitFor(() => threadsAt(7) === 1, 'one thread at nice 7', SLOW_START);
     assert.equal(threadNices().get(process.pid), 0);
   } finally {
     await pool.close();
   }
-  await waitFor(() => threadsAt(7) === 0, 'the worker thread to end');
+  await waitFor(() => threadsAt(7) === 0, 'the worker thread to end', SLOW_START);
 });
 
 async function compactThroughWorkers(options: object): Promise<Db> {
@@ -84,7 +80,11 @@ async function compactThroughWorkers(options: object): Promise<Db> {
       await db.put(`key${i}`, `value-${round}-${'v'.repeat(40)}`, { awaitDurable: false });
     await db.flush({ type: 'memtable' });
   }
-  await waitFor(() => compactionWorkersStarted() > before && db.status().sortedRunCount > 0, 'a compaction');
+  await waitFor(
+    () => compactionWorkersStarted() > before && db.status().sortedRunCount > 0,
+    'a compaction',
+    SLOW_START,
+  );
   return db;
 }
 
@@ -97,7 +97,7 @@ test('a database starts its compaction workers at the default nice value', async
   } finally {
     await db.close();
   }
-  await waitFor(() => threadsAt(DEFAULT_WORKER_NICE) === 0, 'the worker thread to end');
+  await waitFor(() => threadsAt(DEFAULT_WORKER_NICE) === 0, 'the worker thread to end', SLOW_START);
 });
 
 test('workerNice: 0 and null keep every thread at the process priority', async () => {

@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { turnCounter } from '../../test/support/wait.js';
 import { compactedSstPath, walSstPath } from '../format/object-paths.js';
 import type { RowEntry, RowKind } from '../format/row.js';
 import { ArrayRowIterator } from '../lsm/array-iterator.js';
@@ -122,18 +123,11 @@ test('packing round-trips rows and yields to the event loop on a large memtable'
   assert.deepEqual([...unpackRows(packed)], input);
 
   const big = mixedRows(300_000, 11);
-  let turns = 0;
-  let stopped = false;
-  const tick = (): void => {
-    if (stopped) return;
-    turns++;
-    setImmediate(tick);
-  };
-  setImmediate(tick);
+  const turns = turnCounter();
   const bigPacked = await packRows(new ArrayRowIterator(big));
-  stopped = true;
+  turns.stop();
   assert.equal(bigPacked.count, big.length);
-  assert.ok(turns >= 2, `the event loop ran ${turns} times during packing`);
+  assert.ok(turns.turns() >= 2, `the event loop ran ${turns.turns()} times during packing`);
 });
 
 test('a flush worker crash fails the encoding with FLUSH_WORKER_FAILED; the next runs in a fresh worker', async () => {

@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { turnCounter } from '../../test/support/wait.js';
 import { compactedSstPath } from '../format/object-paths.js';
 import type { RowEntry } from '../format/row.js';
 import { collectRows } from '../format/row-iterator.js';
@@ -29,19 +30,6 @@ function rows(n: number): RowEntry[] {
     });
   }
   return out;
-}
-
-/** Counts event-loop turns (setImmediate callbacks) until stopped. */
-function turnCounter(): { turns: () => number; stop: () => void } {
-  let turns = 0;
-  let stopped = false;
-  const tick = (): void => {
-    if (stopped) return;
-    turns++;
-    setImmediate(tick);
-  };
-  setImmediate(tick);
-  return { turns: () => turns, stop: () => (stopped = true) };
 }
 
 test('large L0 and WAL SST builds yield to the event loop, and the L0 reads back', async () => {

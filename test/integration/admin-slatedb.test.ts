@@ -24,14 +24,7 @@ import { withTempDir } from '../support/io-temp-dir.js';
 import { requireOracle } from '../support/slatedb-oracle.js';
 import { OracleReader } from '../support/slatedb-reader.js';
 import { RemoteOracle } from '../support/slatedb-remote.js';
-
-async function until(cond: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+import { INTEROP_WAIT, waitFor } from '../support/wait.js';
 
 const put = (k: string, v: string) => ({ type: 'put' as const, key: Buffer.from(k), value: Buffer.from(v) });
 
@@ -60,9 +53,10 @@ test('admin API on a SlateDB-written database: manifests, compactions, checkpoin
         }
         await slate.flushMemtable();
         if (i === 3) {
-          await until(
+          await waitFor(
             async () => ((await admin.readManifest())?.manifest.compacted.length ?? 0) > 0,
             'SlateDB to compact the L0s',
+            INTEROP_WAIT,
           );
         }
       }

@@ -28,6 +28,7 @@ import { withTempDir } from '../support/io-temp-dir.js';
 import { requireOracle } from '../support/slatedb-oracle.js';
 import { RemoteOracle } from '../support/slatedb-remote.js';
 import type { WorkloadOp } from '../support/slatedb-workload.js';
+import { INTEROP_WAIT, waitFor } from '../support/wait.js';
 
 type Model = Map<string, string>;
 
@@ -102,14 +103,6 @@ async function slateCheck(dir: string, model: Model, what: string): Promise<void
   }
 }
 
-async function until(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    if (cond()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 test('SlateDB writes the parent, ShaleDB clones it, SlateDB writes and compacts the clone, ShaleDB reads it', async () => {
   await requireOracle();
   const seed = testSeed();
@@ -147,10 +140,14 @@ test('SlateDB writes the parent, ShaleDB clones it, SlateDB writes and compacts 
         await slateClone.flushMemtable();
       }
       // SlateDB's compactor reads the shared SSTs from the parent's path and writes its run under the clone's.
-      await until(() => {
-        const m = latestManifest(dir, 'clone').value;
-        return m.compacted.length > 0 && referencedSstIds(m).every((id) => !parentOwned.has(id.toString()));
-      }, "SlateDB to compact the clone's shared SSTs");
+      await waitFor(
+        () => {
+          const m = latestManifest(dir, 'clone').value;
+          return m.compacted.length > 0 && referencedSstIds(m).every((id) => !parentOwned.has(id.toString()));
+        },
+        "SlateDB to compact the clone's shared SSTs",
+        INTEROP_WAIT,
+      );
       await slateClone.write(batch(rand, cloneModel, 15, 'sc-wal'));
       assert.deepEqual(
         rowsOf(await slateClone.scan()),
@@ -240,10 +237,14 @@ test('ShaleDB writes a parent and clones it at a checkpoint; SlateDB reads the c
     clone = await Db.open('clone', url, {
       settings: { ...QUIET, compactorOptions: { pollInterval: '50ms', schedulerOptions: {} } },
     });
-    await until(() => {
-      const m = latestManifest(dir, 'clone').value;
-      return m.compacted.length > 0 && referencedSstIds(m).every((id) => !parentOwned.has(id.toString()));
-    }, "ShaleDB to compact the clone's shared SSTs");
+    await waitFor(
+      () => {
+        const m = latestManifest(dir, 'clone').value;
+        return m.compacted.length > 0 && referencedSstIds(m).every((id) => !parentOwned.has(id.toString()));
+      },
+      "ShaleDB to compact the clone's shared SSTs",
+      INTEROP_WAIT,
+    );
     await clone.close();
     assert.deepEqual(
       sorted(await RemoteOracle.readAll(dir, 'clone')),

@@ -16,19 +16,12 @@ import { compactionDone } from '../support/slatedb-db-check.js';
 import { requireOracle } from '../support/slatedb-oracle.js';
 import { RemoteOracle } from '../support/slatedb-remote.js';
 import { makeWorkload, type WorkloadOp } from '../support/slatedb-workload.js';
+import { INTEROP_WAIT, waitFor } from '../support/wait.js';
 
 const show = (rows: ReadonlyArray<{ key: Uint8Array; value: Uint8Array }>) => showRows(rows);
 
 /** Long TTLs only: a 1 ms TTL would expire at compaction and make the expectation depend on timing. */
 const toBatch = (ops: readonly WorkloadOp[]) => toWriteBatch(ops, 1000);
-
-async function until(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    if (cond()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 const noCompaction = {
   flushInterval: '10ms',
@@ -57,7 +50,7 @@ test('SlateDB 0.12.1 compacts a ShaleDB-written database; both read the result',
       compactor: { pollInterval: '100ms' },
     });
     try {
-      await until(() => compactionDone(dir), 'SlateDB to compact the L0s');
+      await waitFor(() => compactionDone(dir), 'SlateDB to compact the L0s', INTEROP_WAIT);
       assert.deepEqual(show(await slate.scan()), expected);
     } finally {
       await slate.close('shutdown');
@@ -101,8 +94,8 @@ test('ShaleDB compacts a SlateDB-written database; both read the result', async 
     };
     const db = await Db.open('db', `file://${dir}`, { settings, mergeOperator: concat });
     const before = show(await shaleScan(db));
-    await until(() => compactionDone(dir), 'ShaleDB to compact the L0s');
-    await until(() => db.status().l0Count === 0, 'the writer to see the compaction');
+    await waitFor(() => compactionDone(dir), 'ShaleDB to compact the L0s', INTEROP_WAIT);
+    await waitFor(() => db.status().l0Count === 0, 'the writer to see the compaction', INTEROP_WAIT);
     assert.deepEqual(show(await shaleScan(db)), before);
     await db.close();
 
